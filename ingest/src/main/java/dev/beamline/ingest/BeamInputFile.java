@@ -1,0 +1,46 @@
+package dev.beamline.ingest;
+
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.parquet.io.DelegatingSeekableInputStream;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.SeekableInputStream;
+
+/** A Parquet {@link InputFile} over any file that Beam's {@link FileSystems} can open. */
+final class BeamInputFile implements InputFile {
+  private final String path;
+  private final long length;
+
+  BeamInputFile(String path) throws IOException {
+    this.path = path;
+    this.length = FileSystems.matchSingleFileSpec(path).sizeBytes();
+  }
+
+  @Override
+  public long getLength() {
+    return length;
+  }
+
+  @Override
+  public SeekableInputStream newStream() throws IOException {
+    SeekableByteChannel channel = (SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(path, false));
+    return new DelegatingSeekableInputStream(Channels.newInputStream(channel)) {
+      @Override
+      public long getPos() throws IOException {
+        return channel.position();
+      }
+
+      @Override
+      public void seek(long newPos) throws IOException {
+        channel.position(newPos);
+      }
+    };
+  }
+
+  @Override
+  public String toString() {
+    return path;
+  }
+}

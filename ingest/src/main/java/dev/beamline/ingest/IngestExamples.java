@@ -1,0 +1,312 @@
+package dev.beamline.ingest;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.DataCheckException;
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.Publisher;
+import dev.beamline.core.RunLayout;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.parquet.ParquetIO;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Partition;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * Ingests raw files as versioned, split examples: reads CSV, JSON lines, Avro or Parquet, types every
+ * value (declared or inferred schema), splits examples deterministically by hash, writes each split as
+ * Parquet shards, sends rows that do not fit to a dead-letter file, fingerprints the input, and
+ * publishes it all atomically under {@code <pipeline-root>/<pipeline>/ingest/<run-id>/}.
+ *
+ * <pre>{@code
+ * IngestResult r = pipeline.apply(
+ *     IngestExamples.from(IngestExamples.Config.of("data/span-{SPAN}/*.csv"))
+ *         .to(RunLayout.of(Paths.get("runs"), "penguins", RunLayout.newRunId())));
+ * PCollection<GenericRecord> train = r.split("train");
+ * }</pre>
+ *
+ * <p>Input files are listed, checked and, without a declared schema, scanned for types while the graph
+ * is built; the rows are read on the workers, one whole file per element.
+ */
+public final class IngestExamples extends PTransform<PBegin, IngestResult> {
+  private static final long serialVersionUID = 1L;
+  /** The stage name in the run layout. */
+  public static final String STAGE = "ingest";
+
+  /**
+   * The configuration of an ingestion. Built with {@link #of(String)} and {@code withX} methods, each of
+   * which checks its argument.
+   */
+  public record Config(
+      String input,
+      InputFormat format,
+      CsvFormat csv,
+      ExampleSchema schema,
+      long inferRows,
+      InputFiles.SpanSelection spans,
+      SplitConfig splits,
+      double maxRejectedFraction,
+      int shards)
+      implements Serializable {
+
+    public Config {
+      checkNotNull(input, "input");
+      checkNotNull(csv, "csv");
+      checkNotNull(spans, "spans");
+      checkNotNull(splits, "splits");
+    }
+
+    /**
+     * Reads {@code input} (a path or glob, with optional {@code {SPAN}} and {@code {VERSION}}), format
+     * taken from the file extension, CSV defaults, inferred schema, newest span, train:eval = 2:1, no
+     * rejected row allowed, shards chosen by the runner.
+     */
+    public static Config of(String input) {
+      checkArgument(input != null && !input.isBlank(), "input pattern must not be empty");
+      return new Config(
+          input, null, CsvFormat.defaults(), null, 0, InputFiles.SpanSelection.latest(), SplitConfig.defaults(), 0.0, 0);
+    }
+
+    public Config withInput(String input) {
+      checkArgument(input != null && !input.isBlank(), "input pattern must not be empty");
+      return new Config(input, format, csv, schema, inferRows, spans, splits, maxRejectedFraction, shards);
+    }
+
+    public Config withFormat(InputFormat format) {
+      return new Config(input, format, csv, schema, inferRows, spans, splits, maxRejectedFraction, shards);
+    }
+
+    public Config withCsv(CsvFormat csv) {
+      return new Config(input, format, checkNotNull(csv, "csv"), schema, inferRows, spans, splits, maxRejectedFraction, shards);
+    }
+
+    /** Declares the schema instead of inferring it; null infers. */
+    public Config withSchema(ExampleSchema schema) {
+      return new Config(input, format, csv, schema, inferRows, spans, splits, maxRejectedFraction, shards);
+    }
+
+    /** How many rows type inference looks at, in all; 0 (the default) reads every row. */
+    public Config withInferRows(long inferRows) {
+      checkArgument(inferRows >= 0, "infer_rows must be 0 (all rows) or more, got %s", inferRows);
+      return new Config(input, format, csv, schema, inferRows, spans, splits, maxRejectedFraction, shards);
+    }
+
+    public Config withSpans(InputFiles.SpanSelection spans) {
+      return new Config(input, format, csv, schema, inferRows, checkNotNull(spans, "spans"), splits, maxRejectedFraction, shards);
+    }
+
+    public Config withSplits(SplitConfig splits) {
+      return new Config(input, format, csv, schema, inferRows, spans, checkNotNull(splits, "splits"), maxRejectedFraction, shards);
+    }
+
+    /** The largest fraction of rows that may be rejected before the run fails; 0 (default) allows none. */
+    public Config withMaxRejectedFraction(double fraction) {
+      checkArgument(
+          fraction >= 0 && fraction <= 1, "max_rejected_fraction must be between 0 and 1, got %s", fraction);
+      return new Config(input, format, csv, schema, inferRows, spans, splits, fraction, shards);
+    }
+
+    /** Parquet files per split; 0 (default) lets the runner choose. */
+    public Config withShards(int shards) {
+      checkArgument(shards >= 0, "shards must be 0 (runner decides) or more, got %s", shards);
+      return new Config(input, format, csv, schema, inferRows, spans, splits, maxRejectedFraction, shards);
+    }
+
+    /** The format to read {@code inputs} with: the declared one, else the one the first file's extension implies. */
+    public InputFormat format(InputFiles inputs) {
+      if (format != null) {
+        return format;
+      }
+      String first = inputs.files().get(0).path();
+      InputFormat implied = InputFormat.fromFileName(first);
+      if (implied == null) {
+        throw new ConfigException(
+            "cannot tell the format of " + first + " from its extension; set ingest.format (csv, jsonl, avro, parquet)");
+      }
+      return implied;
+    }
+  }
+
+  private final Config config;
+  private final RunLayout layout;
+
+  private IngestExamples(Config config, RunLayout layout) {
+    this.config = config;
+    this.layout = layout;
+  }
+
+  /** Ingestion with {@code config}; say where it writes with {@link #to(RunLayout)}. */
+  public static IngestExamples from(Config config) {
+    return new IngestExamples(checkNotNull(config, "config"), null);
+  }
+
+  /** Writes into the {@value #STAGE} stage of {@code layout}. */
+  public IngestExamples to(RunLayout layout) {
+    return new IngestExamples(config, checkNotNull(layout, "layout"));
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  @Override
+  public IngestResult expand(PBegin begin) {
+    checkState(layout != null, "IngestExamples needs an output: call to(RunLayout)");
+    InputFiles inputs = InputFiles.resolve(config.input(), config.spans());
+    for (InputFiles.InputFile f : inputs.files()) {
+      if (f.bytes() == 0) {
+        throw new DataCheckException(f.path() + ": the input file is empty");
+      }
+    }
+    InputFormat format = config.format(inputs);
+    FormatReader reader = FormatReader.of(format, config.csv());
+    ExampleSchema schema = schemaOf(inputs, reader);
+    int partitionField = -1;
+    if (config.splits().partitionFeature() != null) {
+      partitionField = schema.indexOf(config.splits().partitionFeature());
+      if (partitionField < 0) {
+        throw new ConfigException(
+            "split partition feature '" + config.splits().partitionFeature() + "' is not in the schema " + schema.names());
+      }
+    }
+    Path staging = layout.stagingDir(STAGE);
+    Path output = layout.outputDir(STAGE);
+    if (Files.exists(output)) {
+      throw new ConfigException("output " + output + " exists already: run ids must not be reused");
+    }
+    Publisher.deleteRecursively(staging);
+    try {
+      Files.createDirectories(staging);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + staging, e);
+    }
+
+    Pipeline p = begin.getPipeline();
+    Schema avroSchema = schema.toAvro();
+    List<String> paths = inputs.files().stream().map(InputFiles.InputFile::path).toList();
+    PCollectionTuple read =
+        p.apply("ListFiles", Create.of(paths).withCoder(StringUtf8Coder.of()))
+            .apply("SpreadFiles", Reshuffle.viaRandomKey())
+            .apply(
+                "ReadFiles",
+                ParDo.of(new ReadExamplesFn(reader, schema))
+                    .withOutputTags(
+                        ReadExamplesFn.EXAMPLES,
+                        TupleTagList.of(ReadExamplesFn.REJECTED).and(ReadExamplesFn.FINGERPRINTS)));
+    PCollection<GenericRecord> examples = read.get(ReadExamplesFn.EXAMPLES).setCoder(AvroCoder.of(avroSchema));
+    PCollection<RejectedRow> rejected =
+        read.get(ReadExamplesFn.REJECTED).setCoder(SerializableCoder.of(RejectedRow.class));
+    PCollection<FileFingerprint> fingerprints =
+        read.get(ReadExamplesFn.FINGERPRINTS).setCoder(SerializableCoder.of(FileFingerprint.class));
+
+    SplitConfig splitConfig = config.splits();
+    PCollectionList<GenericRecord> parts =
+        examples.apply("Split", Partition.of(splitConfig.names().size(), new SplitFn(splitConfig, partitionField)));
+
+    Map<String, PCollection<GenericRecord>> splits = new LinkedHashMap<>();
+    List<PCollection<?>> written = new ArrayList<>();
+    List<PCollection<KV<String, Long>>> counts = new ArrayList<>();
+    for (int i = 0; i < splitConfig.names().size(); i++) {
+      String name = splitConfig.names().get(i);
+      PCollection<GenericRecord> split = parts.get(i);
+      splits.put(name, split);
+      FileIO.Write<Void, GenericRecord> write =
+          FileIO.<GenericRecord>write()
+              .via(ParquetIO.sink(avroSchema).withCompressionCodec(CompressionCodecName.SNAPPY))
+              .to(staging.resolve("examples").resolve(name).toString())
+              .withPrefix("part")
+              .withSuffix(".parquet");
+      if (config.shards() > 0) {
+        write = write.withNumShards(config.shards());
+      }
+      written.add(split.apply("Write-" + name, write).getPerDestinationOutputFilenames());
+      counts.add(
+          split
+              .apply("Count-" + name, Count.globally())
+              .apply(
+                  "Name-" + name,
+                  MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
+                      .via(n -> KV.of(name, n))));
+    }
+    written.add(
+        rejected
+            .apply("RejectedAsJson", MapElements.into(TypeDescriptors.strings()).via(RejectedRow::toJson))
+            .apply(
+                "WriteDeadLetter",
+                FileIO.<String>write()
+                    .via(TextIO.sink())
+                    .to(staging.resolve(PublishIngestFn.DEAD_LETTER_DIR).toString())
+                    .withPrefix("rejected")
+                    .withSuffix(".jsonl")
+                    .withNumShards(1))
+            .getPerDestinationOutputFilenames());
+
+    var fingerprintView = fingerprints.apply("FingerprintsView", View.asList());
+    var countView =
+        PCollectionList.of(counts)
+            .apply("SplitCounts", Flatten.pCollections())
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
+            .apply("SplitCountsView", View.asMap());
+    PCollection<String> published =
+        p.apply("OutputDir", Create.of(output.toString()).withCoder(StringUtf8Coder.of()))
+            .apply("AwaitWrites", Wait.on(written))
+            .apply(
+                "Publish",
+                ParDo.of(
+                        new PublishIngestFn(
+                            fingerprintView, countView, config, schema, inputs, staging, output, layout.runId()))
+                    .withSideInputs(fingerprintView, countView))
+            .setCoder(StringUtf8Coder.of());
+    return new IngestResult(p, splits, rejected, fingerprints, published, schema, inputs, output);
+  }
+
+  private ExampleSchema schemaOf(InputFiles inputs, FormatReader reader) {
+    try {
+      if (config.schema() != null) {
+        for (InputFiles.InputFile f : inputs.files()) {
+          reader.checkFile(f, config.schema());
+        }
+        return config.schema();
+      }
+      return reader.inferSchema(inputs.files(), config.inferRows());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read input: " + e.getMessage(), e);
+    }
+  }
+}

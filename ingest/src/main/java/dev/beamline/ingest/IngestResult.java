@@ -1,0 +1,113 @@
+package dev.beamline.ingest;
+
+import com.google.common.collect.ImmutableMap;
+import dev.beamline.core.ExampleSchema;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.POutput;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * What {@link IngestExamples} produces: the examples of each split, the rejected rows, the input files'
+ * fingerprints, and {@link #published()}, which holds the output folder once it is published (wait on
+ * it before reading the files).
+ */
+public final class IngestResult implements POutput {
+  private final Pipeline pipeline;
+  private final ImmutableMap<String, PCollection<GenericRecord>> splits;
+  private final PCollection<RejectedRow> rejected;
+  private final PCollection<FileFingerprint> fingerprints;
+  private final PCollection<String> published;
+  private final ExampleSchema schema;
+  private final InputFiles inputs;
+  private final Path outputDir;
+
+  IngestResult(
+      Pipeline pipeline,
+      Map<String, PCollection<GenericRecord>> splits,
+      PCollection<RejectedRow> rejected,
+      PCollection<FileFingerprint> fingerprints,
+      PCollection<String> published,
+      ExampleSchema schema,
+      InputFiles inputs,
+      Path outputDir) {
+    this.pipeline = pipeline;
+    this.splits = ImmutableMap.copyOf(splits);
+    this.rejected = rejected;
+    this.fingerprints = fingerprints;
+    this.published = published;
+    this.schema = schema;
+    this.inputs = inputs;
+    this.outputDir = outputDir;
+  }
+
+  /** The examples of split {@code name}. */
+  public PCollection<GenericRecord> split(String name) {
+    PCollection<GenericRecord> s = splits.get(name);
+    if (s == null) {
+      throw new IllegalArgumentException("no split '" + name + "'; splits are " + splits.keySet());
+    }
+    return s;
+  }
+
+  /** Every split by name, in configuration order. */
+  public ImmutableMap<String, PCollection<GenericRecord>> splits() {
+    return splits;
+  }
+
+  public PCollection<RejectedRow> rejected() {
+    return rejected;
+  }
+
+  public PCollection<FileFingerprint> fingerprints() {
+    return fingerprints;
+  }
+
+  /** One element, the published output folder, emitted after every file is written and published. */
+  public PCollection<String> published() {
+    return published;
+  }
+
+  /** The schema of the examples, declared or inferred. */
+  public ExampleSchema schema() {
+    return schema;
+  }
+
+  /** The input files read, with their spans. */
+  public InputFiles inputs() {
+    return inputs;
+  }
+
+  /**
+   * Where the output is published: {@code examples/<split>/part-*.parquet}, {@code schema.avsc},
+   * {@code fingerprint.json} and {@code dead_letter/rejected-*.jsonl}.
+   */
+  public Path outputDir() {
+    return outputDir;
+  }
+
+  @Override
+  public Pipeline getPipeline() {
+    return pipeline;
+  }
+
+  @Override
+  public Map<TupleTag<?>, PValue> expand() {
+    Map<TupleTag<?>, PValue> out = new LinkedHashMap<>();
+    splits.forEach((name, pc) -> out.put(new TupleTag<GenericRecord>("split:" + name), pc));
+    out.put(new TupleTag<RejectedRow>("rejected"), rejected);
+    out.put(new TupleTag<FileFingerprint>("fingerprints"), fingerprints);
+    out.put(new TupleTag<String>("published"), published);
+    return out;
+  }
+
+  @Override
+  public void finishSpecifyingOutput(
+      String transformName, org.apache.beam.sdk.values.PInput input, PTransform<?, ?> transform) {}
+}

@@ -1,0 +1,46 @@
+package dev.beamline.runner;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import dev.beamline.ingest.IngestExamples;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * A whole Beamline pipeline, as a value: its name, the root folder of its runs, and the configuration of
+ * each stage. A YAML file ({@link PipelineYaml}) and this Java API build the same value, and so the same
+ * Beam graph ({@link PipelineGraph}).
+ *
+ * <pre>{@code
+ * PipelineSpec spec = PipelineSpec.named("penguins")
+ *     .withRoot(Paths.get("beamline-runs"))
+ *     .withIngest(IngestExamples.Config.of("examples/penguins/data/penguins.csv"));
+ * }</pre>
+ */
+public record PipelineSpec(String name, Path root, IngestExamples.Config ingest) implements Serializable {
+  /** Where runs go when neither the file nor the command line says: {@code beamline-runs} in the working folder. */
+  public static final Path DEFAULT_ROOT = Paths.get("beamline-runs");
+
+  public PipelineSpec {
+    checkArgument(
+        name != null && name.matches("[A-Za-z0-9][A-Za-z0-9._-]*"),
+        "pipeline name '%s' is not valid: use letters, digits, '.', '_' and '-', starting with a letter or digit",
+        name);
+    checkNotNull(root, "root");
+  }
+
+  /** A pipeline called {@code name}, with runs under {@link #DEFAULT_ROOT} and no stage yet. */
+  public static PipelineSpec named(String name) {
+    return new PipelineSpec(name, DEFAULT_ROOT, null);
+  }
+
+  public PipelineSpec withRoot(Path root) {
+    return new PipelineSpec(name, checkNotNull(root, "root"), ingest);
+  }
+
+  public PipelineSpec withIngest(IngestExamples.Config ingest) {
+    return new PipelineSpec(name, root, checkNotNull(ingest, "ingest"));
+  }
+}
