@@ -35,6 +35,8 @@ final class PublishIngestFn extends DoFn<String, String> {
   private static final Logger LOG = LoggerFactory.getLogger(PublishIngestFn.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final String DEAD_LETTER_DIR = "dead_letter";
+  /** The name of the one dead-letter shard (see {@code IngestExamples}: one shard, prefix and suffix). */
+  static final String EMPTY_DEAD_LETTER = "rejected-00000-of-00001.jsonl";
   private static final int QUOTED_REJECTS = 5;
 
   private final PCollectionView<List<FileFingerprint>> fingerprints;
@@ -79,6 +81,12 @@ final class PublishIngestFn extends DoFn<String, String> {
     long rows = files.stream().mapToLong(FileFingerprint::rows).sum();
     long rejected = files.stream().mapToLong(FileFingerprint::rejected).sum();
 
+    removeSinkTempDirs(staging);
+    Path deadLetterFile = staging.resolve(DEAD_LETTER_DIR).resolve(EMPTY_DEAD_LETTER);
+    if (rejected == 0 && !Files.exists(deadLetterFile)) {
+      // With no rejected row no shard is written; an empty file says "none" more clearly than no file.
+      Publisher.writeAtomically(deadLetterFile, new byte[0]);
+    }
     Publisher.writeAtomically(staging.resolve("schema.avsc"), schema.toAvro().toString(true));
     Publisher.writeAtomically(staging.resolve("fingerprint.json"), fingerprintJson(files, splits, rows, rejected));
 
@@ -110,10 +118,24 @@ final class PublishIngestFn extends DoFn<String, String> {
     c.output(outputDir);
   }
 
+  /** A written file, not a hidden one or a folder left by the file sinks. */
+  static boolean isShard(Path p) {
+    return Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".");
+  }
+
+  /** Removes the temporary folders that Beam's file sinks leave behind once their files are finalized. */
+  private static void removeSinkTempDirs(Path staging) throws IOException {
+    try (Stream<Path> paths = Files.walk(staging)) {
+      for (Path p : paths.filter(x -> Files.isDirectory(x) && x.getFileName().toString().startsWith(".temp-beam")).toList()) {
+        Publisher.deleteRecursively(p);
+      }
+    }
+  }
+
   private static List<String> firstRejects(Path deadLetterDir) throws IOException {
     List<String> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(deadLetterDir)) {
-      for (Path f : files.sorted().toList()) {
+      for (Path f : files.filter(PublishIngestFn::isShard).sorted().toList()) {
         try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
           for (String line = in.readLine(); line != null && out.size() < QUOTED_REJECTS; line = in.readLine()) {
             ObjectNode n = (ObjectNode) JSON.readTree(line);

@@ -1,0 +1,417 @@
+package dev.beamline.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.base.Throwables;
+import com.google.common.hash.Hashing;
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.DataCheckException;
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.FeatureSpec;
+import dev.beamline.core.FeatureType;
+import dev.beamline.core.RunLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ingestion of every format through a real Beam pipeline on the DirectRunner. */
+class IngestExamplesIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ExampleSchema PENGUIN =
+      ExampleSchema.of(
+          List.of(
+              FeatureSpec.of("species", FeatureType.STRING),
+              FeatureSpec.of("culmen_length_mm", FeatureType.FLOAT),
+              FeatureSpec.of("body_mass_g", FeatureType.INT),
+              FeatureSpec.of("sex", FeatureType.STRING)));
+  private static final Schema AVRO = PENGUIN.toAvro();
+
+  private static final String CSV =
+      "species,culmen_length_mm,body_mass_g,sex\n"
+          + "Adelie,39.1,3750,MALE\n"
+          + "\"Chinstrap, the second\",46.5,3500,FEMALE\n"
+          + "Gentoo,,,\n"
+          + "Gentoo,47.3,5200,\"\"\n"
+          + "Adelie,36.7,3450,FEMALE\n"
+          + "Chinstrap,50.0,3900,MALE\n";
+
+  @TempDir Path tmp;
+
+  private static GenericRecord row(String species, Double length, Long mass, String sex) {
+    GenericData.Record r = new GenericData.Record(AVRO);
+    r.put("species", species);
+    r.put("culmen_length_mm", length);
+    r.put("body_mass_g", mass);
+    r.put("sex", sex);
+    return r;
+  }
+
+  /** The rows of {@link #CSV}, as examples. */
+  private static List<GenericRecord> expectedRows() {
+    return List.of(
+        row("Adelie", 39.1, 3750L, "MALE"),
+        row("Chinstrap, the second", 46.5, 3500L, "FEMALE"),
+        row("Gentoo", null, null, null),
+        row("Gentoo", 47.3, 5200L, ""),
+        row("Adelie", 36.7, 3450L, "FEMALE"),
+        row("Chinstrap", 50.0, 3900L, "MALE"));
+  }
+
+  private static TestPipeline pipeline() {
+    return TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  }
+
+  private RunLayout layout(String runId) {
+    return RunLayout.of(tmp.resolve("runs"), "test", runId);
+  }
+
+  private Path write(String name, String content) throws IOException {
+    Path p = tmp.resolve(name);
+    Files.createDirectories(p.getParent());
+    Files.writeString(p, content);
+    return p;
+  }
+
+  private static IngestExamples.Config oneSplit(Path input) {
+    return IngestExamples.Config.of(input.toString()).withSplits(SplitConfig.of(Map.of("all", 1)));
+  }
+
+  private void assertIngests(IngestExamples.Config config, ExampleSchema expectedSchema) {
+    Pipeline p = pipeline();
+    IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
+    assertThat(result.schema()).isEqualTo(expectedSchema);
+    PAssert.that(result.split("all")).containsInAnyOrder(expectedRows());
+    PAssert.that(result.rejected()).empty();
+    p.run().waitUntilFinish();
+    IngestOutput out = IngestOutput.open(result.outputDir());
+    assertThat(out.readSplit("all")).containsExactlyInAnyOrderElementsOf(expectedRows());
+    assertThat(out.fingerprint().get("rows").asLong()).isEqualTo(6);
+    assertThat(out.fingerprint().get("rejected").asLong()).isZero();
+    assertThat(out.rejectedRows()).isEmpty();
+  }
+
+  @Test
+  void csvWithInferredTypes() throws IOException {
+    Path csv = write("in/penguins.csv", CSV);
+    assertIngests(oneSplit(csv), PENGUIN);
+  }
+
+  @Test
+  void csvWithDeclaredSchemaAndSemicolons() throws IOException {
+    Path csv = write("in/penguins.txt", CSV.replace(",", ";").replace("the second", "the second"));
+    IngestExamples.Config config =
+        oneSplit(csv)
+            .withFormat(InputFormat.CSV)
+            .withCsv(CsvFormat.defaults().withDelimiter(';'))
+            .withSchema(PENGUIN);
+    // The quoted field held a comma, which became ';' above: fix the expectation by reading it back.
+    Pipeline p = pipeline();
+    IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
+    PAssert.that(result.split("all")).satisfies(rows -> {
+      List<String> species = new ArrayList<>();
+      rows.forEach(r -> species.add(String.valueOf(r.get("species"))));
+      assertThat(species).contains("Chinstrap; the second");
+      return null;
+    });
+    p.run().waitUntilFinish();
+  }
+
+  @Test
+  void jsonLines() throws IOException {
+    Path jsonl =
+        write(
+            "in/penguins.jsonl",
+            "{\"species\":\"Adelie\",\"culmen_length_mm\":39.1,\"body_mass_g\":3750,\"sex\":\"MALE\"}\n"
+                + "{\"species\":\"Chinstrap, the second\",\"culmen_length_mm\":46.5,\"body_mass_g\":3500,\"sex\":\"FEMALE\"}\n"
+                + "\n"
+                + "{\"species\":\"Gentoo\",\"culmen_length_mm\":null,\"body_mass_g\":null,\"sex\":null}\n"
+                + "{\"species\":\"Gentoo\",\"culmen_length_mm\":47.3,\"body_mass_g\":5200,\"sex\":\"\"}\n"
+                + "{\"species\":\"Adelie\",\"culmen_length_mm\":36.7,\"body_mass_g\":3450,\"sex\":\"FEMALE\"}\n"
+                + "{\"species\":\"Chinstrap\",\"culmen_length_mm\":50.0,\"body_mass_g\":3900,\"sex\":\"MALE\"}\n");
+    assertIngests(oneSplit(jsonl), PENGUIN);
+  }
+
+  /** Avro input whose writer uses narrower types (int, float) than the examples (long, double). */
+  @Test
+  void avro() throws IOException {
+    Schema writer =
+        new Schema.Parser()
+            .parse(
+                "{\"type\":\"record\",\"name\":\"P\",\"fields\":["
+                    + "{\"name\":\"species\",\"type\":\"string\"},"
+                    + "{\"name\":\"culmen_length_mm\",\"type\":[\"null\",\"double\"]},"
+                    + "{\"name\":\"body_mass_g\",\"type\":[\"null\",\"int\"]},"
+                    + "{\"name\":\"sex\",\"type\":[\"null\",\"string\"]}]}");
+    Path file = tmp.resolve("in/penguins.avro");
+    Files.createDirectories(file.getParent());
+    try (DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(writer))) {
+      w.create(writer, file.toFile());
+      for (GenericRecord e : expectedRows()) {
+        GenericData.Record r = new GenericData.Record(writer);
+        r.put("species", e.get("species"));
+        r.put("culmen_length_mm", e.get("culmen_length_mm"));
+        r.put("body_mass_g", e.get("body_mass_g") == null ? null : ((Long) e.get("body_mass_g")).intValue());
+        r.put("sex", e.get("sex"));
+        w.append(r);
+      }
+    }
+    // Inferred from the writer schema: body_mass_g is an int feature either way.
+    assertIngests(oneSplit(file), PENGUIN);
+  }
+
+  @Test
+  void parquet() throws IOException {
+    Path file = tmp.resolve("in/penguins.parquet");
+    Files.createDirectories(file.getParent());
+    try (ParquetWriter<GenericRecord> w =
+        AvroParquetWriter.<GenericRecord>builder(
+                HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toString()), new Configuration()))
+            .withSchema(AVRO)
+            .build()) {
+      for (GenericRecord r : expectedRows()) {
+        w.write(r);
+      }
+    }
+    assertIngests(oneSplit(file), PENGUIN);
+  }
+
+  /**
+   * The default 2:1 split, checked against FarmHash fingerprints computed here: bucket = fingerprint of
+   * the values joined by U+001F (U+0000 for missing) mod 3; buckets 0 and 1 are train, 2 is eval.
+   */
+  @Test
+  void splitsByHashOfTheWholeExample() throws IOException {
+    Path csv = write("in/penguins.csv", CSV);
+    List<GenericRecord> train = new ArrayList<>();
+    List<GenericRecord> eval = new ArrayList<>();
+    for (GenericRecord r : expectedRows()) {
+      List<String> values = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        values.add(r.get(i) == null ? "\u0000" : r.get(i).toString());
+      }
+      long fp = Hashing.farmHashFingerprint64().hashString(String.join("\u001f", values), StandardCharsets.UTF_8).asLong();
+      (Long.remainderUnsigned(fp, 3) < 2 ? train : eval).add(r);
+    }
+    Pipeline p = pipeline();
+    IngestResult result = p.apply(IngestExamples.from(IngestExamples.Config.of(csv.toString())).to(layout("r1")));
+    PAssert.that(result.split("train")).containsInAnyOrder(train);
+    PAssert.that(result.split("eval")).containsInAnyOrder(eval);
+    p.run().waitUntilFinish();
+    JsonNode splits = IngestOutput.open(result.outputDir()).fingerprint().get("splits");
+    assertThat(splits.get("train").asLong()).isEqualTo(train.size());
+    assertThat(splits.get("eval").asLong()).isEqualTo(eval.size());
+  }
+
+  @Test
+  void fingerprintRecordsContentHashAndRowCountPerFile() throws IOException {
+    Path a = write("in/a.csv", CSV);
+    Path b = write("in/b.csv", "species,culmen_length_mm,body_mass_g,sex\nAdelie,40.0,4000,MALE\n");
+    Pipeline p = pipeline();
+    IngestResult result = p.apply(IngestExamples.from(IngestExamples.Config.of(tmp.resolve("in/*.csv").toString())).to(layout("r1")));
+    p.run().waitUntilFinish();
+    JsonNode f = IngestOutput.open(result.outputDir()).fingerprint();
+    assertThat(f.get("rows").asLong()).isEqualTo(7);
+    assertThat(f.get("files")).hasSize(2);
+    JsonNode first = f.get("files").get(0);
+    assertThat(first.get("path").asText()).isEqualTo(a.toString());
+    assertThat(first.get("sha256").asText()).isEqualTo(Hashing.sha256().hashBytes(Files.readAllBytes(a)).toString());
+    assertThat(first.get("bytes").asLong()).isEqualTo(Files.size(a));
+    assertThat(first.get("rows").asLong()).isEqualTo(6);
+    assertThat(f.get("files").get(1).get("rows").asLong()).isEqualTo(1);
+    String expectedDataset =
+        Hashing.sha256()
+            .hashString(
+                String.join(
+                    "\n",
+                    Stream.of(a, b)
+                        .map(x -> {
+                          try {
+                            return Hashing.sha256().hashBytes(Files.readAllBytes(x)).toString();
+                          } catch (IOException e) {
+                            throw new RuntimeException(e);
+                          }
+                        })
+                        .sorted()
+                        .toList()),
+                StandardCharsets.UTF_8)
+            .toString();
+    assertThat(f.get("fingerprint").asText()).isEqualTo(expectedDataset);
+    assertThat(Files.readString(result.outputDir().resolve("schema.avsc"))).contains("\"body_mass_g\"");
+  }
+
+  @Test
+  void newestSpanAndVersionAreRead() throws IOException {
+    write("in/span-1/v-1/data.csv", "x\n1\n");
+    write("in/span-2/v-1/data.csv", "x\n2\n");
+    write("in/span-2/v-3/data.csv", "x\n3\n");
+    write("in/span-2/v-2/data.csv", "x\n4\n");
+    Pipeline p = pipeline();
+    IngestResult result =
+        p.apply(
+            IngestExamples.from(
+                    IngestExamples.Config.of(tmp.resolve("in/span-{SPAN}/v-{VERSION}/*.csv").toString())
+                        .withSplits(SplitConfig.of(Map.of("all", 1))))
+                .to(layout("r1")));
+    Schema x = result.schema().toAvro();
+    GenericData.Record three = new GenericData.Record(x);
+    three.put("x", 3L);
+    PAssert.that(result.split("all")).containsInAnyOrder(three);
+    p.run().waitUntilFinish();
+    JsonNode spans = IngestOutput.open(result.outputDir()).fingerprint().get("spans");
+    assertThat(spans).hasSize(1);
+    assertThat(spans.get(0).get("span").asLong()).isEqualTo(2);
+    assertThat(spans.get(0).get("version").asLong()).isEqualTo(3);
+  }
+
+  @Test
+  void badRowsFailTheRunAfterWritingTheDeadLetterFile() throws IOException {
+    Path csv =
+        write(
+            "in/bad.csv",
+            "species,culmen_length_mm,body_mass_g,sex\n"
+                + "Adelie,39.1,3750,MALE\n"
+                + "Adelie,39.1,heavy,MALE\n"
+                + "Gentoo,47.3,5200\n"
+                + "Adelie,36.7,3450,FEMALE\n");
+    IngestExamples.Config config =
+        IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN);
+    Pipeline p = pipeline();
+    RunLayout layout = layout("r1");
+    p.apply(IngestExamples.from(config).to(layout));
+    assertThatThrownBy(() -> p.run().waitUntilFinish())
+        .satisfies(
+            e -> {
+              DataCheckException check = DataCheckException.findIn(e);
+              assertThat(check).as("a DataCheckException in %s", Throwables.getStackTraceAsString(e)).isNotNull();
+              assertThat(check.getMessage())
+                  .contains("2 of 4 rows (50.00%) were rejected, more than the allowed 0.00%")
+                  .contains(csv + " line 3, field body_mass_g: 'heavy' is not an integer (expected int)")
+                  .contains(csv + " line 4: expected 4 fields, found 3");
+            });
+    Path out = layout.outputDir(IngestExamples.STAGE);
+    List<JsonNode> dead = new ArrayList<>();
+    for (String line : IngestOutput.readDeadLetters(out)) {
+      dead.add(JSON.readTree(line));
+    }
+    dead.sort((x, y) -> Long.compare(x.get("line").asLong(), y.get("line").asLong()));
+    assertThat(dead).hasSize(2);
+    assertThat(dead.get(0).toString())
+        .isEqualTo(
+            "{\"file\":\"" + csv + "\",\"line\":3,\"field\":\"body_mass_g\","
+                + "\"reason\":\"'heavy' is not an integer (expected int)\",\"content\":\"Adelie,39.1,heavy,MALE\"}");
+    assertThat(dead.get(1).toString())
+        .isEqualTo(
+            "{\"file\":\"" + csv + "\",\"line\":4,\"field\":null,"
+                + "\"reason\":\"expected 4 fields, found 3\",\"content\":\"Gentoo,47.3,5200\"}");
+    // Nothing but the dead letters is published, and nothing is left in staging.
+    try (Stream<Path> files = Files.list(out)) {
+      assertThat(files.map(f -> f.getFileName().toString()).toList()).containsExactly("dead_letter");
+    }
+    assertThat(layout.stagingDir(IngestExamples.STAGE)).doesNotExist();
+  }
+
+  @Test
+  void rejectedRowsUnderTheThresholdArePublishedWithTheExamples() throws IOException {
+    Path csv =
+        write(
+            "in/bad.csv",
+            "species,culmen_length_mm,body_mass_g,sex\n"
+                + "Adelie,39.1,3750,MALE\n"
+                + "Adelie,39.1,heavy,MALE\n"
+                + "Adelie,36.7,3450,FEMALE\n"
+                + "Chinstrap,50.0,3900,MALE\n");
+    IngestExamples.Config config = oneSplit(csv).withSchema(PENGUIN).withMaxRejectedFraction(0.25);
+    Pipeline p = pipeline();
+    IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
+    PAssert.that(result.split("all"))
+        .containsInAnyOrder(
+            row("Adelie", 39.1, 3750L, "MALE"), row("Adelie", 36.7, 3450L, "FEMALE"), row("Chinstrap", 50.0, 3900L, "MALE"));
+    p.run().waitUntilFinish();
+    IngestOutput out = IngestOutput.open(result.outputDir());
+    assertThat(out.fingerprint().get("rejected").asLong()).isEqualTo(1);
+    assertThat(out.rejectedRows()).hasSize(1);
+    assertThat(JSON.readTree(out.rejectedRows().get(0)).get("line").asLong()).isEqualTo(3);
+  }
+
+  @Test
+  void emptyFileFailsBeforeThePipelineRuns() throws IOException {
+    Path empty = write("in/empty.csv", "");
+    assertThatThrownBy(() -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(empty.toString())).to(layout("r1"))))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessage(empty + ": the input file is empty");
+  }
+
+  @Test
+  void headerOnlyFileFailsWithNoRows() throws IOException {
+    Path csv = write("in/header.csv", "species,culmen_length_mm,body_mass_g,sex\n");
+    Pipeline p = pipeline();
+    p.apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1")));
+    assertThatThrownBy(() -> p.run().waitUntilFinish())
+        .satisfies(e -> assertThat(DataCheckException.findIn(e)).hasMessage("input '" + csv + "' holds no rows"));
+  }
+
+  @Test
+  void missingInputIsNamed() {
+    Path missing = tmp.resolve("in/nowhere.csv");
+    assertThatThrownBy(() -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(missing.toString())).to(layout("r1"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("input file not found: nothing matches '" + missing + "'");
+  }
+
+  @Test
+  void headerThatDoesNotMatchTheSchemaNamesTheColumns() throws IOException {
+    Path csv = write("in/other.csv", "species,flipper\nAdelie,181\n");
+    assertThatThrownBy(
+            () -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1"))))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessage(csv + ": columns do not match the schema; missing [culmen_length_mm, body_mass_g, sex]; not in the schema [flipper]");
+  }
+
+  @Test
+  void partitionFeatureKeepsAKeyInOneSplit() throws IOException {
+    StringBuilder csv = new StringBuilder("user,v\n");
+    for (int i = 0; i < 300; i++) {
+      csv.append("u").append(i % 10).append(',').append(i).append('\n');
+    }
+    Path file = write("in/users.csv", csv.toString());
+    Map<String, Integer> buckets = new LinkedHashMap<>();
+    buckets.put("train", 1);
+    buckets.put("eval", 1);
+    Pipeline p = pipeline();
+    IngestResult result =
+        p.apply(
+            IngestExamples.from(
+                    IngestExamples.Config.of(file.toString()).withSplits(SplitConfig.of(buckets).withPartitionFeature("user")))
+                .to(layout("r1")));
+    p.run().waitUntilFinish();
+    IngestOutput out = IngestOutput.open(result.outputDir());
+    List<String> trainUsers = out.readSplit("train").stream().map(r -> r.get("user").toString()).distinct().toList();
+    List<String> evalUsers = out.readSplit("eval").stream().map(r -> r.get("user").toString()).distinct().toList();
+    assertThat(trainUsers).doesNotContainAnyElementsOf(evalUsers);
+    assertThat(trainUsers.size() + evalUsers.size()).isEqualTo(10);
+    assertThat(out.readSplit("train").size() + out.readSplit("eval").size()).isEqualTo(300);
+  }
+}
