@@ -106,28 +106,32 @@ public final class PipelineYaml {
    */
   public static PipelineSpec parse(String text, String source, Path baseDir) {
     FileDoc doc;
+    Map<String, Integer> lines = lineIndex(text);
     try {
       doc = YAML.readValue(text, FileDoc.class);
     } catch (UnrecognizedPropertyException e) {
       List<String> known = new ArrayList<>();
       e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
       known.sort(Comparator.naturalOrder());
-      String key = e.getPropertyName();
-      String closest = closest(key, known);
+      String closest = closest(e.getPropertyName(), known);
       throw new ConfigException(
-          where(source, e.getLocation())
-              + "unknown key '" + dotted(e, true) + "'"
+          where(source, e, lines)
+              + "unknown key '" + dotted(e) + "'"
               + (closest == null ? "" : "; did you mean '" + closest + "'?")
-              + " Known keys here: " + String.join(", ", known));
+              + " (known keys here: " + String.join(", ", known) + ")");
     } catch (JsonMappingException e) {
-      throw new ConfigException(where(source, e.getLocation()) + "bad value for '" + dotted(e, false) + "': " + e.getOriginalMessage());
+      if (e.getCause() instanceof JsonProcessingException cause && !(cause instanceof JsonMappingException)) {
+        // A syntax error (such as a duplicate key) found while binding: the parser knows where.
+        throw new ConfigException(where(source, cause.getLocation()) + "not valid YAML: " + cause.getOriginalMessage());
+      }
+      throw new ConfigException(where(source, e, lines) + "bad value for '" + dotted(e) + "': " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
       throw new ConfigException(where(source, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
     }
     if (doc == null) {
       throw new ConfigException(source + ": the file is empty");
     }
-    return new Converter(source, baseDir, lineIndex(text)).convert(doc);
+    return new Converter(source, baseDir, lines).convert(doc);
   }
 
   /** Turns the parsed document into a spec, naming the line of any value that the stages refuse. */
@@ -289,7 +293,13 @@ public final class PipelineYaml {
     return location == null || location.getLineNr() < 1 ? source + ": " : source + " line " + location.getLineNr() + ": ";
   }
 
-  private static String dotted(JsonMappingException e, boolean withProperty) {
+  /** The line of the key that {@code e} is about, from the key index, else from the parser's location. */
+  private static String where(String source, JsonMappingException e, Map<String, Integer> lines) {
+    Integer line = lines.get("/" + dotted(e).replace('.', '/'));
+    return line != null ? source + " line " + line + ": " : where(source, e.getLocation());
+  }
+
+  private static String dotted(JsonMappingException e) {
     StringBuilder s = new StringBuilder();
     for (JsonMappingException.Reference r : e.getPath()) {
       if (r.getFieldName() != null) {

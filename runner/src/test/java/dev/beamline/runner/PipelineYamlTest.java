@@ -1,0 +1,172 @@
+package dev.beamline.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.FeatureSpec;
+import dev.beamline.core.FeatureType;
+import dev.beamline.ingest.CsvFormat;
+import dev.beamline.ingest.IngestExamples;
+import dev.beamline.ingest.InputFiles;
+import dev.beamline.ingest.InputFormat;
+import dev.beamline.ingest.SplitConfig;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PipelineYamlTest {
+  private static final Path BASE = Paths.get("/data/project");
+
+  private static PipelineSpec parse(String yaml) {
+    return PipelineYaml.parse(yaml, "p.yaml", BASE);
+  }
+
+  private static void assertRejected(String yaml, String message) {
+    assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class).hasMessage(message);
+  }
+
+  @Test
+  void everyKeyMapsToTheJavaApi() {
+    PipelineSpec spec =
+        parse(
+            String.join(
+                "\n",
+                "pipeline:",
+                "  name: flights",
+                "  root: runs",
+                "ingest:",
+                "  input: data/span-{SPAN}/*.tsv",
+                "  format: csv",
+                "  csv:",
+                "    delimiter: \"\\t\"",
+                "    quote: \"'\"",
+                "    header: false",
+                "    null_values: ['', NA]",
+                "    columns: [a, b]",
+                "  schema:",
+                "    a: int",
+                "    b: string",
+                "  infer_rows: 1000",
+                "  span: {from: 2, to: 5}",
+                "  splits: {train: 8, eval: 1, test: 1}",
+                "  partition_feature: a",
+                "  max_rejected_fraction: 0.01",
+                "  shards: 4",
+                ""));
+    Map<String, Integer> splits = new LinkedHashMap<>();
+    splits.put("train", 8);
+    splits.put("eval", 1);
+    splits.put("test", 1);
+    IngestExamples.Config expected =
+        IngestExamples.Config.of("/data/project/data/span-{SPAN}/*.tsv")
+            .withFormat(InputFormat.CSV)
+            .withCsv(
+                CsvFormat.defaults()
+                    .withDelimiter('\t')
+                    .withQuote('\'')
+                    .withHeader(false)
+                    .withNullValues(List.of("", "NA"))
+                    .withColumnNames(List.of("a", "b")))
+            .withSchema(
+                ExampleSchema.of(List.of(FeatureSpec.of("a", FeatureType.INT), FeatureSpec.of("b", FeatureType.STRING))))
+            .withInferRows(1000)
+            .withSpans(InputFiles.SpanSelection.range(2, 5))
+            .withSplits(SplitConfig.of(splits).withPartitionFeature("a"))
+            .withMaxRejectedFraction(0.01)
+            .withShards(4);
+    assertThat(spec)
+        .isEqualTo(PipelineSpec.named("flights").withRoot(Paths.get("/data/project/runs")).withIngest(expected));
+  }
+
+  @Test
+  void defaultsMatchTheJavaApiDefaults() {
+    PipelineSpec spec = parse("pipeline:\n  name: p\ningest:\n  input: in.csv\n");
+    assertThat(spec).isEqualTo(PipelineSpec.named("p").withIngest(IngestExamples.Config.of("/data/project/in.csv")));
+    assertThat(spec.root()).isEqualTo(Paths.get("beamline-runs"));
+  }
+
+  @Test
+  void bundledExampleLoads() {
+    PipelineSpec spec = PipelineYaml.load(Paths.get("../examples/penguins/pipeline.yaml"));
+    assertThat(spec.name()).isEqualTo("penguins");
+    assertThat(spec.ingest().input()).endsWith("examples/penguins/data/penguins.csv");
+    assertThat(spec.ingest().splits().asMap()).containsExactly(Map.entry("train", 2), Map.entry("eval", 1));
+  }
+
+  @Test
+  void misspelledKeyIsNamedWithItsLineAndTheLikelyKey() {
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    delimeter: ';'\n",
+        "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns,"
+            + " delimiter, header, null_values, quote)");
+  }
+
+  @Test
+  void unknownTopLevelKeyIsNamed() {
+    assertRejected(
+        "pipeline:\n  name: p\ntraining:\n  epochs: 3\n",
+        "p.yaml line 3: unknown key 'training' (known keys here: ingest, pipeline)");
+  }
+
+  @Test
+  void valueOfTheWrongTypeIsNamedWithItsLine() {
+    assertThatThrownBy(() -> parse("pipeline:\n  name: p\ningest:\n  input: in.csv\n  shards: many\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("p.yaml line 5: bad value for 'ingest.shards': Cannot deserialize value of type `java.lang.Integer` from String \"many\"");
+  }
+
+  @Test
+  void valueOutOfRangeIsNamedWithItsLine() {
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  max_rejected_fraction: 2\n",
+        "p.yaml line 5: bad value for 'ingest.max_rejected_fraction': max_rejected_fraction must be between 0 and 1, got 2.0");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  format: xml\n",
+        "p.yaml line 5: bad value for 'ingest.format': unknown input format 'xml'; expected one of csv, jsonl, avro, parquet");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  schema:\n    a: complex\n",
+        "p.yaml line 6: bad value for 'ingest.schema.a': unknown feature type 'complex'; expected one of int, float,"
+            + " string, boolean, timestamp");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  span: newest\n",
+        "p.yaml line 5: bad value for 'ingest.span': expected 'latest' or {from: <span>, to: <span>}, got newest");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    delimiter: ';;'\n",
+        "p.yaml line 6: 'ingest.csv.delimiter' must be one character, got ';;'");
+  }
+
+  @Test
+  void requiredKeysAreNamed() {
+    assertRejected("ingest:\n  input: in.csv\n", "p.yaml: 'pipeline.name' is required");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  format: csv\n",
+        "p.yaml line 3: 'ingest.input' is required: the file or pattern to read");
+  }
+
+  @Test
+  void duplicateKeysAreRejected() {
+    assertThatThrownBy(() -> parse("pipeline:\n  name: p\n  name: q\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("p.yaml line 3")
+        .hasMessageContaining("Duplicate field 'name'");
+  }
+
+  @Test
+  void missingFileIsNamed() {
+    assertThatThrownBy(() -> PipelineYaml.load(Paths.get("no/such/pipeline.yaml")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("pipeline file not found: no/such/pipeline.yaml");
+  }
+
+  @Test
+  void closestKeyOnlyForLikelyMisspellings() {
+    assertThat(PipelineYaml.closest("inptu", List.of("input", "format"))).isEqualTo("input");
+    assertThat(PipelineYaml.closest("learning_rate", List.of("input", "format"))).isNull();
+    assertThat(PipelineYaml.editDistance("kitten", "sitting")).isEqualTo(3);
+  }
+}
