@@ -72,7 +72,7 @@ public final class ExampleSchema implements Serializable {
   }
 
   /** The non-null branch of a nullable union, the type itself when it is not a union, else null. */
-  static Schema nonNullType(Schema type) {
+  public static Schema nonNullType(Schema type) {
     if (type.getType() != Schema.Type.UNION) {
       return type;
     }

@@ -74,7 +74,7 @@ final class AvroFormatReader extends FormatReader {
     for (int i = 0; i < n; i++) {
       Schema.Field field = writer.getField(schema.feature(i).name());
       fileIndex[i] = field.pos();
-      fileTypes[i] = nonNull(field.schema());
+      fileTypes[i] = ExampleSchema.nonNullType(field.schema());
       types[i] = schema.feature(i).type();
     }
     long recordNumber = 0;
@@ -100,17 +100,5 @@ final class AvroFormatReader extends FormatReader {
         sink.accept(example);
       }
     }
-  }
-
-  private static Schema nonNull(Schema s) {
-    if (s.getType() != Schema.Type.UNION) {
-      return s;
-    }
-    for (Schema branch : s.getTypes()) {
-      if (branch.getType() != Schema.Type.NULL) {
-        return branch;
-      }
-    }
-    return s;
   }
 }

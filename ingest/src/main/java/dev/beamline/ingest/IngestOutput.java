@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
 
 /**
@@ -98,11 +95,7 @@ public final class IngestOutput {
   public List<GenericRecord> readSplit(String split) {
     List<GenericRecord> out = new ArrayList<>();
     for (Path shard : shards(split)) {
-      try (ParquetReader<GenericRecord> reader =
-          AvroParquetReader.<GenericRecord>builder(new BeamInputFile(shard.toString()))
-              .withDataModel(GenericData.get())
-              .withConf(new Configuration(false))
-              .build()) {
+      try (ParquetReader<GenericRecord> reader = ParquetFormatReader.openReader(shard.toString())) {
         for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
           out.add(r);
         }

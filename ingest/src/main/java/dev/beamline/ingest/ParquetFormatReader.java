@@ -46,13 +46,17 @@ final class ParquetFormatReader extends FormatReader {
   @Override
   public void read(String path, ExampleSchema schema, Schema avroSchema, Sink sink) throws IOException {
     Schema writer = fileSchema(path);
-    try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(new BeamInputFile(path))
-            .withDataModel(GenericData.get())
-            .withConf(new Configuration(false))
-            .build()) {
+    try (ParquetReader<GenericRecord> reader = openReader(path)) {
       AvroFormatReader.convertAll(path, () -> iterate(reader), writer, schema, avroSchema, sink);
     }
+  }
+
+  /** A reader of the records of the Parquet file {@code path}, as generic Avro records. */
+  static ParquetReader<GenericRecord> openReader(String path) throws IOException {
+    return AvroParquetReader.<GenericRecord>builder(new BeamInputFile(path))
+        .withDataModel(GenericData.get())
+        .withConf(new Configuration(false))
+        .build();
   }
 
   private static Iterator<GenericRecord> iterate(ParquetReader<GenericRecord> reader) {

@@ -138,15 +138,7 @@ final class PublishIngestFn extends DoFn<String, String> {
       for (Path f : files.filter(PublishIngestFn::isShard).sorted().toList()) {
         try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
           for (String line = in.readLine(); line != null && out.size() < QUOTED_REJECTS; line = in.readLine()) {
-            ObjectNode n = (ObjectNode) JSON.readTree(line);
-            out.add(
-                new RejectedRow(
-                        n.get("file").asText(),
-                        n.get("line").asLong(),
-                        n.get("field").isNull() ? null : n.get("field").asText(),
-                        n.get("reason").asText(),
-                        n.get("content").asText())
-                    .describe());
+            out.add(RejectedRow.fromJson(line).describe());
           }
         }
       }

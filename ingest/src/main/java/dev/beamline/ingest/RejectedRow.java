@@ -32,6 +32,17 @@ public record RejectedRow(String file, long line, String field, String reason, S
     return n.toString();
   }
 
+  /** The row written as {@code json} by {@link #toJson()}. */
+  public static RejectedRow fromJson(String json) throws java.io.IOException {
+    com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(json);
+    return new RejectedRow(
+        n.get("file").asText(),
+        n.get("line").asLong(),
+        n.get("field").isNull() ? null : n.get("field").asText(),
+        n.get("reason").asText(),
+        n.get("content").asText());
+  }
+
   /** A one-line description for people: {@code data.csv line 12, field body_mass_g: 'abc' is not a number}. */
   public String describe() {
     return file + " line " + line + (field == null ? "" : ", field " + field) + ": " + reason;

@@ -357,6 +357,29 @@ class IngestExamplesIT {
   }
 
   @Test
+  void invalidUtf8IsRejectedWithItsLineAndField() throws IOException {
+    Path csv = tmp.resolve("in/latin1.csv");
+    Files.createDirectories(csv.getParent());
+    byte[] header = "species,culmen_length_mm,body_mass_g,sex\nAdelie,39.1,3750,MALE\n".getBytes(StandardCharsets.UTF_8);
+    byte[] bad = {'G', 'e', 'n', 't', 'o', 'o', (byte) 0xC3, '(', ',', '4', '7', ',', '5', '2', '0', '0', ',', 'M', '\n'};
+    byte[] data = new byte[header.length + bad.length];
+    System.arraycopy(header, 0, data, 0, header.length);
+    System.arraycopy(bad, 0, data, header.length, bad.length);
+    Files.write(csv, data);
+    IngestExamples.Config config = oneSplit(csv).withSchema(PENGUIN).withMaxRejectedFraction(0.5);
+    Pipeline p = pipeline();
+    IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
+    PAssert.that(result.split("all")).containsInAnyOrder(row("Adelie", 39.1, 3750L, "MALE"));
+    p.run().waitUntilFinish();
+    List<String> dead = IngestOutput.open(result.outputDir()).rejectedRows();
+    assertThat(dead).hasSize(1);
+    RejectedRow r = RejectedRow.fromJson(dead.get(0));
+    assertThat(r.line()).isEqualTo(3);
+    assertThat(r.field()).isEqualTo("species");
+    assertThat(r.reason()).isEqualTo("invalid UTF-8 byte sequence");
+  }
+
+  @Test
   void emptyFileFailsBeforeThePipelineRuns() throws IOException {
     Path empty = write("in/empty.csv", "");
     assertThatThrownBy(() -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(empty.toString())).to(layout("r1"))))
