@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 /**
  * Where a stage of a run writes: {@code <pipeline-root>/<pipeline>/<stage>/<run-id>/}.
  *
- * <p>A stage first writes into a hidden staging folder beside its output, {@code
- * <pipeline-root>/<pipeline>/<stage>/.staging-<run-id>/}, and publishes it with one atomic rename (see
- * {@link Publisher}), so that a reader never sees half an artifact.
+ * <p>When a metadata store records the run, the folder is named by the stage's execution id instead
+ * of the run id ({@link #output(String, long)}). A stage first writes into a hidden staging folder
+ * beside its output, {@code .staging-<id>/}, and publishes it with one atomic rename (see {@link
+ * Publisher}), so that a reader never sees half an artifact.
  *
  * <pre>{@code
  * RunLayout layout = RunLayout.of(Paths.get("beamline-runs"), "penguins", RunLayout.newRunId());
@@ -92,6 +93,19 @@ public final class RunLayout implements Serializable {
   /** {@code <pipeline-root>/<pipeline>/<stage>/.staging-<run-id>}: where the stage writes before publishing. */
   public Path stagingDir(String stage) {
     return stageDir(stage).resolve(".staging-" + runId);
+  }
+
+  /** The output of {@code stage} in this run, in {@code <stage>/<run-id>}. */
+  public StageOutput output(String stage) {
+    return new StageOutput(outputDir(stage).toString(), runId, null);
+  }
+
+  /**
+   * The output of {@code stage} in this run when a metadata store numbers executions: {@code
+   * <stage>/<execution-id>}.
+   */
+  public StageOutput output(String stage, long executionId) {
+    return new StageOutput(stageDir(stage).resolve(Long.toString(executionId)).toString(), runId, null);
   }
 
   @Override

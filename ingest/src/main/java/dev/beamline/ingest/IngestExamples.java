@@ -9,6 +9,7 @@ import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
+import dev.beamline.core.StageOutput;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -164,21 +165,26 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
   }
 
   private final Config config;
-  private final RunLayout layout;
+  private final StageOutput output;
 
-  private IngestExamples(Config config, RunLayout layout) {
+  private IngestExamples(Config config, StageOutput output) {
     this.config = config;
-    this.layout = layout;
+    this.output = output;
   }
 
-  /** Ingestion with {@code config}; say where it writes with {@link #to(RunLayout)}. */
+  /** Ingestion with {@code config}; say where it writes with {@link #to(StageOutput)}. */
   public static IngestExamples from(Config config) {
     return new IngestExamples(checkNotNull(config, "config"), null);
   }
 
-  /** Writes into the {@value #STAGE} stage of {@code layout}. */
+  /** Writes into the {@value #STAGE} stage of {@code layout}: {@code <root>/<pipeline>/ingest/<run-id>}. */
   public IngestExamples to(RunLayout layout) {
-    return new IngestExamples(config, checkNotNull(layout, "layout"));
+    return to(checkNotNull(layout, "layout").output(STAGE));
+  }
+
+  /** Writes into {@code output}. */
+  public IngestExamples to(StageOutput output) {
+    return new IngestExamples(config, checkNotNull(output, "output"));
   }
 
   public Config config() {
@@ -187,7 +193,7 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
 
   @Override
   public IngestResult expand(PBegin begin) {
-    checkState(layout != null, "IngestExamples needs an output: call to(RunLayout)");
+    checkState(output != null, "IngestExamples needs an output: call to(RunLayout) or to(StageOutput)");
     InputFiles inputs = InputFiles.resolve(config.input(), config.spans());
     for (InputFiles.InputFile f : inputs.files()) {
       if (f.bytes() == 0) {
@@ -205,10 +211,10 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
             "split partition feature '" + config.splits().partitionFeature() + "' is not in the schema " + schema.names());
       }
     }
-    Path staging = layout.stagingDir(STAGE);
-    Path output = layout.outputDir(STAGE);
-    if (Files.exists(output)) {
-      throw new ConfigException("output " + output + " exists already: run ids must not be reused");
+    Path staging = output.stagingPath();
+    Path outputDir = output.path();
+    if (Files.exists(outputDir)) {
+      throw new ConfigException("output " + outputDir + " exists already: run ids must not be reused");
     }
     Publisher.deleteRecursively(staging);
     try {
@@ -284,16 +290,15 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
             .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
             .apply("SplitCountsView", View.asMap());
     PCollection<String> published =
-        p.apply("OutputDir", Create.of(output.toString()).withCoder(StringUtf8Coder.of()))
+        p.apply("OutputDir", Create.of(outputDir.toString()).withCoder(StringUtf8Coder.of()))
             .apply("AwaitWrites", Wait.on(written))
             .apply(
                 "Publish",
                 ParDo.of(
-                        new PublishIngestFn(
-                            fingerprintView, countView, config, schema, inputs, staging, output, layout.runId()))
+                        new PublishIngestFn(fingerprintView, countView, config, schema, inputs, output))
                     .withSideInputs(fingerprintView, countView))
             .setCoder(StringUtf8Coder.of());
-    return new IngestResult(p, splits, rejected, fingerprints, published, schema, inputs, output);
+    return new IngestResult(p, splits, rejected, fingerprints, published, schema, inputs, outputDir);
   }
 
   private ExampleSchema schemaOf(InputFiles inputs, FormatReader reader) {

@@ -8,6 +8,7 @@ import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.Publisher;
+import dev.beamline.core.StageOutput;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,9 +45,7 @@ final class PublishIngestFn extends DoFn<String, String> {
   private final IngestExamples.Config config;
   private final ExampleSchema schema;
   private final InputFiles inputs;
-  private final String stagingDir;
-  private final String outputDir;
-  private final String runId;
+  private final StageOutput output;
 
   PublishIngestFn(
       PCollectionView<List<FileFingerprint>> fingerprints,
@@ -54,25 +53,21 @@ final class PublishIngestFn extends DoFn<String, String> {
       IngestExamples.Config config,
       ExampleSchema schema,
       InputFiles inputs,
-      Path stagingDir,
-      Path outputDir,
-      String runId) {
+      StageOutput output) {
     this.fingerprints = fingerprints;
     this.splitCounts = splitCounts;
     this.config = config;
     this.schema = schema;
     this.inputs = inputs;
-    this.stagingDir = stagingDir.toString();
-    this.outputDir = outputDir.toString();
-    this.runId = runId;
+    this.output = output;
   }
 
   @ProcessElement
   public void process(ProcessContext c) throws IOException {
-    Path staging = Paths.get(stagingDir);
-    Path output = Paths.get(outputDir);
-    if (!Files.exists(staging) && Files.exists(output)) {
-      c.output(outputDir); // A retry of a step that had already published.
+    Path staging = output.stagingPath();
+    Path outputDir = output.path();
+    if (!Files.exists(staging) && Files.exists(outputDir)) {
+      c.output(outputDir.toString()); // A retry of a step that had already published.
       return;
     }
     List<FileFingerprint> files = new ArrayList<>(c.sideInput(fingerprints));
@@ -88,6 +83,7 @@ final class PublishIngestFn extends DoFn<String, String> {
       Publisher.writeAtomically(deadLetterFile, new byte[0]);
     }
     Publisher.writeAtomically(staging.resolve("schema.avsc"), schema.toAvro().toString(true));
+    output.writeProvenance();
     Publisher.writeAtomically(staging.resolve("fingerprint.json"), fingerprintJson(files, splits, rows, rejected));
 
     if (rows + rejected == 0) {
@@ -96,8 +92,8 @@ final class PublishIngestFn extends DoFn<String, String> {
     }
     double fraction = (double) rejected / (rows + rejected);
     if (fraction > config.maxRejectedFraction()) {
-      Path deadLetter = output.resolve(DEAD_LETTER_DIR);
-      Files.createDirectories(output);
+      Path deadLetter = outputDir.resolve(DEAD_LETTER_DIR);
+      Files.createDirectories(outputDir);
       Publisher.publishDirectory(staging.resolve(DEAD_LETTER_DIR), deadLetter);
       List<String> quoted = firstRejects(deadLetter);
       Publisher.deleteRecursively(staging);
@@ -113,9 +109,9 @@ final class PublishIngestFn extends DoFn<String, String> {
               String.join(System.lineSeparator() + "  ", quoted),
               rejected > quoted.size() ? System.lineSeparator() + "  ..." : ""));
     }
-    Publisher.publishDirectory(staging, output);
-    LOG.info("ingest published {}: {} rows, {} rejected, splits {}", output, rows, rejected, splits);
-    c.output(outputDir);
+    Publisher.publishDirectory(staging, outputDir);
+    LOG.info("ingest published {}: {} rows, {} rejected, splits {}", outputDir, rows, rejected, splits);
+    c.output(outputDir.toString());
   }
 
   /** A written file, not a hidden one or a folder left by the file sinks. */
@@ -149,7 +145,7 @@ final class PublishIngestFn extends DoFn<String, String> {
   private String fingerprintJson(List<FileFingerprint> files, Map<String, Long> splits, long rows, long rejected)
       throws IOException {
     ObjectNode root = JSON.createObjectNode();
-    root.put("run_id", runId);
+    root.put("run_id", output.runId());
     root.put("input_pattern", inputs.pattern());
     root.put("format", config.format(inputs).name().toLowerCase());
     ArrayNode spans = root.putArray("spans");

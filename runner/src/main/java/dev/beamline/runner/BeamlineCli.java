@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = BeamlineCli.Version.class,
     description = "Production machine-learning pipelines on Apache Beam.",
-    subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {
+      RunCommand.class, RunsCommand.class, ArtifactsCommand.class, LineageCommand.class, CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -50,7 +52,12 @@ public final class BeamlineCli implements Callable<Integer> {
 
   /** Runs the command line with {@code args} and returns its exit code. */
   public static int execute(String... args) {
-    return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code = commandLine(out, err).execute(args);
+    out.flush();
+    err.flush();
+    return code;
   }
 
   /** The command line, writing to {@code out} and {@code err}; for embedding and tests. */

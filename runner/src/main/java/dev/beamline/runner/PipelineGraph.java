@@ -2,44 +2,46 @@ package dev.beamline.runner;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.RunLayout;
-import dev.beamline.ingest.IngestExamples;
-import dev.beamline.ingest.IngestResult;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 
 /**
- * Builds the Beam graph of a {@link PipelineSpec}: every configured stage, as one composite transform
- * each, wired in life-cycle order.
+ * The stages of a {@link PipelineSpec} in life-cycle order, and the Beam graph they make: one
+ * composite transform each.
  *
  * <pre>{@code
  * Pipeline p = Pipeline.create(options);
- * PipelineGraph graph = PipelineGraph.build(p, spec, RunLayout.newRunId());
+ * PipelineGraph.build(p, spec, RunLayout.newRunId());
  * p.run().waitUntilFinish();
  * }</pre>
+ *
+ * {@link PipelineRun} builds the same graph while recording it in the metadata store.
  */
 public final class PipelineGraph {
-  private final RunLayout layout;
-  private final IngestResult ingest;
+  private PipelineGraph() {}
 
-  private PipelineGraph(RunLayout layout, IngestResult ingest) {
-    this.layout = layout;
-    this.ingest = ingest;
-  }
-
-  /** Adds the stages of {@code spec} to {@code pipeline}, writing under run {@code runId}. */
-  public static PipelineGraph build(Pipeline pipeline, PipelineSpec spec, String runId) {
-    if (spec.ingest() == null) {
-      throw new ConfigException("pipeline '" + spec.name() + "' has no ingest stage: nothing to run");
+  /** The stages that {@code spec} configures, in the order they run. */
+  public static List<Stage> stages(PipelineSpec spec) {
+    List<Stage> stages = new ArrayList<>();
+    if (spec.ingest() != null) {
+      stages.add(new IngestStage(spec.ingest()));
     }
+    if (stages.isEmpty()) {
+      throw new ConfigException("pipeline '" + spec.name() + "' has no stage: nothing to run");
+    }
+    return stages;
+  }
+
+  /**
+   * Adds every stage of {@code spec} to {@code pipeline}, each writing to {@code
+   * <root>/<pipeline>/<stage>/<runId>}, without recording anything; returns the layout.
+   */
+  public static RunLayout build(Pipeline pipeline, PipelineSpec spec, String runId) {
     RunLayout layout = RunLayout.of(spec.root(), spec.name(), runId);
-    IngestResult ingest = pipeline.apply("IngestExamples", IngestExamples.from(spec.ingest()).to(layout));
-    return new PipelineGraph(layout, ingest);
-  }
-
-  public RunLayout layout() {
+    for (Stage stage : stages(spec)) {
+      stage.expand(pipeline, layout.output(stage.name()));
+    }
     return layout;
-  }
-
-  public IngestResult ingest() {
-    return ingest;
   }
 }

@@ -19,7 +19,8 @@ import java.nio.file.Paths;
  *     .withIngest(IngestExamples.Config.of("examples/penguins/data/penguins.csv"));
  * }</pre>
  */
-public record PipelineSpec(String name, Path root, IngestExamples.Config ingest) implements Serializable {
+public record PipelineSpec(String name, Path root, String metadataUrl, IngestExamples.Config ingest)
+    implements Serializable {
   /** Where runs go when neither the file nor the command line says: {@code beamline-runs} in the working folder. */
   public static final Path DEFAULT_ROOT = Paths.get("beamline-runs");
 
@@ -33,14 +34,32 @@ public record PipelineSpec(String name, Path root, IngestExamples.Config ingest)
 
   /** A pipeline called {@code name}, with runs under {@link #DEFAULT_ROOT} and no stage yet. */
   public static PipelineSpec named(String name) {
-    return new PipelineSpec(name, DEFAULT_ROOT, null);
+    return new PipelineSpec(name, DEFAULT_ROOT, null, null);
   }
 
   public PipelineSpec withRoot(Path root) {
-    return new PipelineSpec(name, checkNotNull(root, "root"), ingest);
+    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, ingest);
+  }
+
+  /**
+   * Records runs in the metadata store at {@code jdbcUrl} ({@code jdbc:sqlite:...} or {@code
+   * jdbc:postgresql://...}); null (the default) means the SQLite file {@code <root>/metadata.sqlite}.
+   */
+  public PipelineSpec withMetadataUrl(String jdbcUrl) {
+    return new PipelineSpec(name, root, jdbcUrl, ingest);
   }
 
   public PipelineSpec withIngest(IngestExamples.Config ingest) {
-    return new PipelineSpec(name, root, checkNotNull(ingest, "ingest"));
+    return new PipelineSpec(name, root, metadataUrl, checkNotNull(ingest, "ingest"));
+  }
+
+  /** The JDBC URL of the metadata store this pipeline records into. */
+  public String metadataJdbcUrl() {
+    return metadataUrl != null ? metadataUrl : defaultMetadataUrl(root);
+  }
+
+  /** The default store of runs under {@code root}: the SQLite file {@code <root>/metadata.sqlite}. */
+  public static String defaultMetadataUrl(Path root) {
+    return "jdbc:sqlite:" + root.toAbsolutePath().normalize().resolve("metadata.sqlite");
   }
 }

@@ -62,6 +62,7 @@ public final class PipelineYaml {
   public static final class PipelineDoc {
     public String name;
     public String root;
+    public String metadata;
   }
 
   /** {@code ingest:} */
@@ -153,6 +154,17 @@ public final class PipelineYaml {
       PipelineSpec spec = check("pipeline.name", () -> PipelineSpec.named(doc.pipeline.name));
       if (doc.pipeline.root != null) {
         spec = spec.withRoot(baseDir.resolve(doc.pipeline.root).normalize());
+      }
+      if (doc.pipeline.metadata != null) {
+        String url = doc.pipeline.metadata;
+        if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+          throw new ConfigException(
+              at("pipeline.metadata") + "'pipeline.metadata' must be a jdbc:sqlite: or jdbc:postgresql: URL, got '" + url + "'");
+        }
+        if (url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:sqlite:/")) {
+          url = "jdbc:sqlite:" + baseDir.resolve(url.substring("jdbc:sqlite:".length())).normalize();
+        }
+        spec = spec.withMetadataUrl(url);
       }
       if (doc.ingest != null) {
         spec = spec.withIngest(ingest(doc.ingest));

@@ -1,16 +1,17 @@
 package dev.beamline.runner;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.hash.Hashing;
+import dev.beamline.core.DataCheckException;
 import dev.beamline.core.RunLayout;
+import dev.beamline.metadata.MetadataStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -21,15 +22,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code beamline run <pipeline.yaml>}: builds the pipeline's Beam graph and runs it. */
+/**
+ * {@code beamline run <pipeline.yaml>}: builds the pipeline's Beam graph, records the run in the
+ * metadata store, takes unchanged stages from the cache, and runs the rest.
+ */
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a pipeline described by a YAML file.",
+      "Runs a pipeline described by a YAML file, recording it in the metadata store.",
+      "Stages whose code, parameters and inputs are unchanged since a complete run are taken from the cache.",
       "Any other --name=value option is passed to Beam (e.g. --flinkMaster=host:8081, --targetParallelism=4)."
     })
 final class RunCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "<pipeline.yaml>", description = "The pipeline configuration file.")
@@ -55,11 +62,24 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--run-id", description = "Id of this run (default: UTC time and a random suffix).")
   String runId;
 
+  @Option(
+      names = "--metadata-url",
+      description = "JDBC URL of the metadata store; overrides pipeline.metadata (default: <root>/metadata.sqlite).")
+  String metadataUrl;
+
+  @Option(names = "--no-cache", description = "Run every stage, even those the cache could serve.")
+  boolean noCache;
+
+  @Option(
+      names = "--code-version",
+      hidden = true,
+      description = "The code version recorded and used in cache keys (default: the Beamline version).")
+  String codeVersion;
+
   @CommandLine.Unmatched List<String> beamOptions = new ArrayList<>();
 
   @Override
   public Integer call() throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
     for (String o : beamOptions) {
       if (!o.startsWith("--")) {
         throw new CommandLine.ParameterException(spec.commandLine(), "unexpected argument '" + o + "'");
@@ -69,41 +89,87 @@ final class RunCommand implements Callable<Integer> {
     if (pipelineRoot != null) {
       pipelineSpec = pipelineSpec.withRoot(pipelineRoot);
     }
+    if (metadataUrl != null) {
+      pipelineSpec = pipelineSpec.withMetadataUrl(metadataUrl);
+    }
     PipelineOptions options = RunnerOptions.create(runner, parallelism, beamOptions);
     FileSystems.setDefaultPipelineOptions(options);
     String id = runId != null ? runId : RunLayout.newRunId();
-    long start = System.nanoTime();
-    Pipeline pipeline = Pipeline.create(options);
-    PipelineGraph graph = PipelineGraph.build(pipeline, pipelineSpec, id);
-    out.printf("beamline: running pipeline '%s', run %s, on %s%n", pipelineSpec.name(), id, options.getRunner().getSimpleName());
-    PipelineResult result = pipeline.run();
-    PipelineResult.State state = result.waitUntilFinish();
-    double seconds = (System.nanoTime() - start) / 1e9;
-    if (state != PipelineResult.State.DONE) {
-      spec.commandLine().getErr().printf("beamline: the run ended in state %s%n", state);
-      return BeamlineCli.INTERNAL_ERROR;
+    RunLayout layout = RunLayout.of(pipelineSpec.root(), pipelineSpec.name(), id);
+    Path logFile = layout.pipelineRoot().resolve(pipelineSpec.name()).resolve("logs").resolve(id + ".log");
+    try (RunLog log = new RunLog(logFile);
+        PrintWriter out = log.tee(spec.commandLine().getOut());
+        MetadataStore store = MetadataStore.open(pipelineSpec.metadataJdbcUrl())) {
+      try {
+        return run(pipelineSpec, options, id, store, out, log);
+      } catch (RuntimeException e) {
+        DataCheckException check = DataCheckException.findIn(e);
+        log.note("beamline: " + (check != null ? "check failed: " + check.getMessage() : e.toString()));
+        throw e;
+      }
     }
-    printSummary(out, graph.ingest().outputDir());
-    out.printf("beamline: run %s finished in %.1f s%n", id, seconds);
+  }
+
+  private int run(PipelineSpec pipelineSpec, PipelineOptions options, String id, MetadataStore store, PrintWriter out, RunLog log)
+      throws IOException {
+    long start = System.nanoTime();
+    String version = codeVersion != null ? codeVersion : BeamlineCli.version();
+    PipelineRun run = new PipelineRun(store, pipelineSpec, id, version, provenance(options), !noCache);
+    out.printf("beamline: running pipeline '%s', run %s, on %s%n", pipelineSpec.name(), id, options.getRunner().getSimpleName());
+    Pipeline pipeline = Pipeline.create(options);
+    boolean work;
+    try {
+      work = run.plan(pipeline);
+      if (work) {
+        PipelineResult.State state = pipeline.run().waitUntilFinish();
+        if (state != PipelineResult.State.DONE) {
+          throw new IllegalStateException("the Beam pipeline ended in state " + state);
+        }
+      }
+    } catch (RuntimeException e) {
+      DataCheckException check = DataCheckException.findIn(e);
+      run.failed(check != null ? check.getMessage() : e.toString());
+      out.printf("beamline: run %s FAILED; log: %s%n", id, log.file());
+      throw e;
+    }
+    run.succeeded();
+    for (PipelineRun.StageResult r : run.results()) {
+      String how = r.cached() ? "from cache (execution #" + r.cachedFrom() + ")" : "ran as execution #" + r.executionId();
+      out.printf("  %s: %s, artifact #%d%n", r.stage().name(), how, r.artifactId());
+      for (String line : r.stage().summary(r.outputDir())) {
+        out.printf("      %s%n", line);
+      }
+      out.printf("      output: %s%n", r.outputDir());
+    }
+    List<String> cached = run.results().stream().filter(PipelineRun.StageResult::cached).map(r -> r.stage().name()).toList();
+    out.printf(
+        "beamline: run %s finished in %.1f s%s; log: %s%n",
+        id,
+        (System.nanoTime() - start) / 1e9,
+        cached.isEmpty() ? "" : " (from cache: " + String.join(", ", cached) + ")",
+        log.file());
     return BeamlineCli.OK;
   }
 
-  private static void printSummary(PrintWriter out, Path ingestDir) throws IOException {
-    JsonNode f = new ObjectMapper().readTree(Files.readString(ingestDir.resolve("fingerprint.json")));
-    StringBuilder splits = new StringBuilder();
-    for (Iterator<Map.Entry<String, JsonNode>> it = f.get("splits").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      splits.append(splits.length() == 0 ? "" : ", ").append(e.getKey()).append('=').append(e.getValue().asLong());
-    }
-    out.printf(
-        "  ingest: %d rows (%d rejected) from %d file(s), dataset fingerprint %s%n"
-            + "          splits: %s%n"
-            + "          output: %s%n",
-        f.get("rows").asLong(),
-        f.get("rejected").asLong(),
-        f.get("files").size(),
-        f.get("fingerprint").asText().substring(0, 16),
-        splits,
-        ingestDir);
+  /** What every artifact of this run carries: versions, runner and options, and the configuration file. */
+  private ObjectNode provenance(PipelineOptions options) throws IOException {
+    ObjectNode p = JSON.createObjectNode();
+    p.put("beamline_version", BeamlineCli.version());
+    p.put("beam_version", org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion());
+    p.put("java_version", System.getProperty("java.version"));
+    p.put("java_vendor", System.getProperty("java.vendor"));
+    p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    p.put("runner", options.getRunner().getSimpleName());
+    ObjectNode opts = p.putObject("runner_options");
+    opts.put("runner", runner);
+    opts.put("parallelism", parallelism);
+    beamOptions.forEach(opts.putArray("pass_through")::add);
+    // Ingestion draws no random numbers: splits come from an unseeded, stable hash.
+    p.putObject("seeds").put("split_hash", "farmhash_fingerprint64 (deterministic, unseeded)");
+    Path file = pipelineFile.toAbsolutePath().normalize();
+    p.put("pipeline_file", file.toString());
+    p.put("pipeline_file_sha256", Hashing.sha256().hashBytes(Files.readAllBytes(file)).toString());
+    p.put("pipeline_config", Files.readString(file));
+    return p;
   }
 }

@@ -49,7 +49,7 @@ class BeamlineCliIT {
   private static Path onlyRun(Path root) throws IOException {
     Path stage = root.resolve("penguins/ingest");
     try (Stream<Path> runs = Files.list(stage)) {
-      List<Path> all = runs.toList();
+      List<Path> all = runs.filter(p -> !p.getFileName().toString().startsWith(".")).toList();
       assertThat(all).hasSize(1);
       return all.get(0);
     }
@@ -62,11 +62,12 @@ class BeamlineCliIT {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("running pipeline 'penguins', run first, on DirectRunner").contains("344 rows (0 rejected) from 1 file(s)");
 
-    Path run = root.resolve("penguins/ingest/first");
+    // Outputs are named by execution id: this is the store's first execution.
+    Path run = root.resolve("penguins/ingest/1");
     assertThat(onlyRun(root)).isEqualTo(run);
     try (Stream<Path> files = Files.list(run)) {
       assertThat(files.map(f -> f.getFileName().toString()).sorted().toList())
-          .containsExactly("dead_letter", "examples", "fingerprint.json", "schema.avsc");
+          .containsExactly("dead_letter", "examples", "fingerprint.json", "provenance.json", "schema.avsc");
     }
     IngestOutput out = IngestOutput.open(run);
     JsonNode f = out.fingerprint();
@@ -86,12 +87,14 @@ class BeamlineCliIT {
     assertThat(out.schema().feature("body_mass_g").orElseThrow().type().configName()).isEqualTo("int");
     assertThat(out.schema().feature("culmen_length_mm").orElseThrow().type().configName()).isEqualTo("float");
     assertThat(out.rejectedRows()).isEmpty();
-    assertThat(root.resolve("penguins/ingest/.staging-first")).doesNotExist();
+    assertThat(root.resolve("penguins/ingest/.staging-1")).doesNotExist();
+    assertThat(root.resolve("penguins/logs/first.log")).content().contains("344 rows (0 rejected)");
 
-    // The same data twice gives the same split and the same fingerprint.
-    Result again = cli("run", EXAMPLE_DIR.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString(), "--run-id", "second");
+    // The same data twice (the cache bypassed) gives the same split and the same fingerprint.
+    Result again =
+        cli("run", EXAMPLE_DIR.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString(), "--run-id", "second", "--no-cache");
     assertThat(again.code()).isZero();
-    IngestOutput second = IngestOutput.open(root.resolve("penguins/ingest/second"));
+    IngestOutput second = IngestOutput.open(root.resolve("penguins/ingest/2"));
     assertThat(second.fingerprint().get("fingerprint")).isEqualTo(f.get("fingerprint"));
     assertThat(second.fingerprint().get("splits")).isEqualTo(f.get("splits"));
     assertThat(strings(second.readSplit("eval"))).containsExactlyInAnyOrderElementsOf(strings(eval));

@@ -39,7 +39,7 @@ class PackagedCommandIT {
     String output = Files.readString(log, StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(output).isZero();
     assertThat(output).contains("344 rows (0 rejected)");
-    assertThat(tmp.resolve("runs/penguins/ingest/packaged/fingerprint.json")).exists();
-    assertThat(tmp.resolve("runs/penguins/ingest/packaged/examples/train")).isDirectory();
+    assertThat(tmp.resolve("runs/penguins/ingest/1/fingerprint.json")).exists();
+    assertThat(tmp.resolve("runs/penguins/ingest/1/examples/train")).isDirectory();
   }
 }

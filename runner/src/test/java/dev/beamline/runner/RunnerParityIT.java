@@ -2,7 +2,6 @@ package dev.beamline.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.ingest.IngestOutput;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,7 +20,7 @@ class RunnerParityIT {
             "run", Paths.get("../examples/penguins/pipeline.yaml").toString(),
             "--runner", runner, "--parallelism", "2", "--pipeline-root", root.toString(), "--run-id", "parity");
     assertThat(r.code()).as(r.err()).isZero();
-    return IngestOutput.open(root.resolve("penguins/ingest/parity"));
+    return IngestOutput.open(root.resolve("penguins/ingest/1"));
   }
 
   private static List<String> sorted(IngestOutput out, String split) {
@@ -36,9 +35,7 @@ class RunnerParityIT {
       assertThat(sorted(flink, split)).isEqualTo(sorted(direct, split)).isNotEmpty();
     }
     assertThat(flink.avroSchema()).isEqualTo(direct.avroSchema());
-    ObjectNode d = direct.fingerprint().deepCopy();
-    ObjectNode f = flink.fingerprint().deepCopy();
-    assertThat(f).isEqualTo(d);
+    assertThat(flink.fingerprint()).isEqualTo(direct.fingerprint());
     assertThat(flink.rejectedRows()).isEqualTo(direct.rejectedRows()).isEmpty();
   }
 }

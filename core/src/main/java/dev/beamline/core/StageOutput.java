@@ -1,0 +1,50 @@
+package dev.beamline.core;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Where one stage of one run publishes its output: a folder, the hidden staging folder beside it that
+ * is renamed onto it when the stage is done, the run it belongs to, and the provenance to write with
+ * it ({@code provenance.json}, null for none).
+ *
+ * <pre>{@code
+ * StageOutput out = RunLayout.of(root, "penguins", runId).output("ingest");
+ * pipeline.apply(IngestExamples.from(config).to(out.withProvenance(json)));
+ * }</pre>
+ */
+public record StageOutput(String dir, String runId, String provenanceJson) implements Serializable {
+  /** The file, inside every published output, that says what made it. */
+  public static final String PROVENANCE_FILE = "provenance.json";
+
+  public StageOutput {
+    checkNotNull(dir, "dir");
+    checkNotNull(runId, "runId");
+  }
+
+  /** The published folder. */
+  public Path path() {
+    return Paths.get(dir);
+  }
+
+  /** The staging folder: {@code .staging-<name>} beside {@link #path()}. */
+  public Path stagingPath() {
+    Path p = path();
+    return p.resolveSibling(".staging-" + p.getFileName());
+  }
+
+  /** The same output, with {@code provenanceJson} written beside the artifact when it is published. */
+  public StageOutput withProvenance(String provenanceJson) {
+    return new StageOutput(dir, runId, provenanceJson);
+  }
+
+  /** Writes the provenance, if any, into the staging folder; call before publishing it. */
+  public void writeProvenance() {
+    if (provenanceJson != null) {
+      Publisher.writeAtomically(stagingPath().resolve(PROVENANCE_FILE), provenanceJson);
+    }
+  }
+}

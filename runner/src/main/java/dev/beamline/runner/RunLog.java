@@ -1,0 +1,116 @@
+package dev.beamline.runner;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The log of one run: {@code <pipeline-root>/<pipeline>/logs/<run-id>.log} holds everything the run
+ * printed and logged (the terminal still shows it all). Closing it puts {@code System.out} and {@code
+ * System.err} back.
+ */
+final class RunLog implements AutoCloseable {
+  private final Path file;
+  private final OutputStream out;
+  private final PrintStream originalOut = System.out;
+  private final PrintStream originalErr = System.err;
+
+  RunLog(Path file) throws IOException {
+    this.file = file;
+    Files.createDirectories(file.getParent());
+    this.out = new FileOutputStream(file.toFile(), true);
+    System.setOut(new PrintStream(new Tee(originalOut, out), true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(new Tee(originalErr, out), true, StandardCharsets.UTF_8));
+  }
+
+  Path file() {
+    return file;
+  }
+
+  /** Writes {@code line} to the log file only (the terminal shows it some other way). */
+  void note(String line) {
+    try {
+      synchronized (out) {
+        out.write((line + System.lineSeparator()).getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    } catch (IOException e) {
+      // The log is a copy; the terminal still gets the message.
+    }
+  }
+
+  /** {@code console}, also written to the log. */
+  PrintWriter tee(PrintWriter console) {
+    OutputStream log = out;
+    return new PrintWriter(
+        new Writer() {
+          @Override
+          public void write(char[] buf, int off, int len) throws IOException {
+            console.write(buf, off, len);
+            synchronized (log) {
+              log.write(new String(buf, off, len).getBytes(StandardCharsets.UTF_8));
+            }
+          }
+
+          @Override
+          public void flush() throws IOException {
+            console.flush();
+            log.flush();
+          }
+
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        },
+        true);
+  }
+
+  @Override
+  public void close() throws IOException {
+    System.out.flush();
+    System.err.flush();
+    System.setOut(originalOut);
+    System.setErr(originalErr);
+    out.close();
+  }
+
+  /** Writes to two streams. */
+  private static final class Tee extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    Tee(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public void write(int c) throws IOException {
+      a.write(c);
+      synchronized (b) {
+        b.write(c);
+      }
+    }
+
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+      a.write(buf, off, len);
+      synchronized (b) {
+        b.write(buf, off, len);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      a.flush();
+      b.flush();
+    }
+  }
+}
