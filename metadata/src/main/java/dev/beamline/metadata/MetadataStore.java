@@ -271,13 +271,13 @@ public final class MetadataStore implements AutoCloseable {
 
   /**
    * Marks FAILED every RUNNING execution started on this host by a process that no longer lives (a run
-   * that was killed), abandoning its pending outputs. Returns how many there were.
+   * that was killed), abandoning its pending outputs. Returns them.
    */
-  public int failDeadExecutions() {
+  public List<Execution> failDeadExecutions() {
     String host = "@" + hostName();
     List<Execution> running =
         query("SELECT * FROM execution WHERE state = 'RUNNING'", ps -> {}, MetadataStore::executionOf);
-    int n = 0;
+    List<Execution> failed = new ArrayList<>();
     for (Execution e : running) {
       if (e.owner() == null || !e.owner().endsWith(host)) {
         continue;
@@ -288,9 +288,9 @@ public final class MetadataStore implements AutoCloseable {
         continue;
       }
       finishExecution(e.id(), ExecutionState.FAILED, "the process that ran it (" + e.owner() + ") ended before it finished");
-      n++;
+      failed.add(e);
     }
-    return n;
+    return failed;
   }
 
   // ---- events
@@ -391,7 +391,11 @@ public final class MetadataStore implements AutoCloseable {
           new RunSummary(
               list.get(0).pipeline(), list.get(0).runId(), failed ? "FAILED" : running ? "RUNNING" : "COMPLETE", start, end, list));
     }
-    runs.sort((a, b) -> Long.compare(b.startTime(), a.startTime()));
+    // Newest first; runs started in the same millisecond by the order they were recorded.
+    runs.sort(
+        java.util.Comparator.comparingLong(RunSummary::startTime)
+            .thenComparingLong(r -> r.executions().get(0).id())
+            .reversed());
     return runs.subList(0, Math.min(limit, runs.size()));
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hashing;
+import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.StageOutput;
 import dev.beamline.metadata.Artifact;
@@ -83,9 +84,15 @@ public final class PipelineRun {
    * the pipeline has anything to run.
    */
   public boolean plan(Pipeline pipeline) {
-    int dead = store.failDeadExecutions();
-    if (dead > 0) {
-      LOG.warn("{} execution(s) of runs that were killed are now marked FAILED", dead);
+    for (Execution dead : store.failDeadExecutions()) {
+      // The killed run left its staging folders behind; its outputs were never published.
+      for (Event e : store.eventsOfExecution(dead.id())) {
+        if (e.type() == Event.Type.OUTPUT) {
+          Path uri = Paths.get(store.artifact(e.artifactId()).orElseThrow().uri());
+          Publisher.deleteRecursively(new StageOutput(uri.toString(), dead.runId(), null).stagingPath());
+        }
+      }
+      LOG.warn("execution #{} ({} of run {}) was killed; it is now marked FAILED", dead.id(), dead.stage(), dead.runId());
     }
     RunLayout layout = RunLayout.of(spec.root(), spec.name(), runId);
     long pipelineContext = store.context("pipeline", spec.name());
