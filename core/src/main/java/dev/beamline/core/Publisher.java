@@ -7,6 +7,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
@@ -33,6 +34,12 @@ public final class Publisher {
   public static void publishDirectory(Path staging, Path target) {
     try {
       Files.createDirectories(target.getParent());
+      // An atomic rename(2) silently replaces an empty folder and reports a non-empty one only as a
+      // generic error, so an existing target is refused first. A run id is never reused, so the window
+      // between this check and the rename is not raced by another publisher of the same run.
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        throw new FileAlreadyExistsException(target.toString());
+      }
       Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
       throw new UncheckedIOException("cannot publish " + staging + ": " + target + " exists already", e);

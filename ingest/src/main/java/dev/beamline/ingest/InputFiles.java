@@ -3,15 +3,16 @@ package dev.beamline.ingest;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.google.common.collect.ImmutableList;
-import com.google.common.collect.ImmutableSortedMap;
 import dev.beamline.core.ConfigException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,12 +59,13 @@ public final class InputFiles implements Serializable {
 
   private final String pattern;
   private final ImmutableList<InputFile> files;
-  private final ImmutableSortedMap<Long, Long> spans;
+  // Not an ImmutableSortedMap: a span read from a pattern without {VERSION} has a null version.
+  private final SortedMap<Long, Long> spans;
 
   private InputFiles(String pattern, List<InputFile> files, Map<Long, Long> spans) {
     this.pattern = pattern;
     this.files = ImmutableList.copyOf(files);
-    this.spans = ImmutableSortedMap.copyOf(spans);
+    this.spans = Collections.unmodifiableSortedMap(new TreeMap<>(spans));
   }
 
   /** The pattern as given. */
@@ -80,7 +82,7 @@ public final class InputFiles implements Serializable {
    * The spans read, each with the version read (null when the pattern has no {@code {VERSION}}). Empty
    * when the pattern has no {@code {SPAN}}.
    */
-  public ImmutableSortedMap<Long, Long> spans() {
+  public SortedMap<Long, Long> spans() {
     return spans;
   }
 

@@ -1,6 +1,7 @@
 package dev.beamline.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamline.core.DataCheckException;
@@ -25,7 +26,10 @@ import org.apache.avro.generic.GenericData;
  */
 final class JsonLinesFormatReader extends FormatReader {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Without FAIL_ON_TRAILING_TOKENS, Jackson reads the first value of a line and ignores the rest, so
+  // a line holding two objects would be accepted as the first and the second silently dropped.
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   @Override
   public ExampleSchema inferSchema(List<InputFiles.InputFile> files, long maxRows) throws IOException {

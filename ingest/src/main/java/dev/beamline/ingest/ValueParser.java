@@ -7,7 +7,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -123,7 +122,14 @@ public final class ValueParser {
     } catch (DateTimeParseException | StringIndexOutOfBoundsException e) {
       throw new BadValueException("'" + t + "' is not an ISO-8601 timestamp or date");
     }
-    return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    // Not ChronoUnit.MICROS.between: on Java 17 it counts nanoseconds first, which overflow beyond
+    // 1677..2262 and would fail on common sentinels such as 9999-12-31.
+    try {
+      return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+    } catch (ArithmeticException e) {
+      throw new BadValueException(
+          "'" + t + "' is out of the range of timestamps (microseconds since 1970 must fit in 64 bits)");
+    }
   }
 
   static boolean isInt(String t) {
