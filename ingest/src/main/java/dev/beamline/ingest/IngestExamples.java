@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
+import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
@@ -20,34 +21,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Partition;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Wait;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
-import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /**
  * Ingests raw files as versioned, split examples: reads CSV, JSON lines, Avro or Parquet, types every
@@ -69,6 +58,8 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
   private static final long serialVersionUID = 1L;
   /** The stage name in the run layout. */
   public static final String STAGE = "ingest";
+  /** Examples per batch between the read and the writes: large enough that per-element costs vanish. */
+  static final int BATCH_SIZE = 2048;
 
   /**
    * The configuration of an ingestion. Built with {@link #of(String)} and {@code withX} methods, each of
@@ -225,36 +216,28 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
 
     Pipeline p = begin.getPipeline();
     Schema avroSchema = schema.toAvro();
+    SplitConfig splitConfig = config.splits();
+    ReadExamplesFn readFn =
+        new ReadExamplesFn(reader, schema, new SplitFn(splitConfig, partitionField), splitConfig.names(), BATCH_SIZE);
     List<String> paths = inputs.files().stream().map(InputFiles.InputFile::path).toList();
     PCollectionTuple read =
         p.apply("ListFiles", Create.of(paths).withCoder(StringUtf8Coder.of()))
             .apply("SpreadFiles", Reshuffle.viaRandomKey())
-            .apply(
-                "ReadFiles",
-                ParDo.of(new ReadExamplesFn(reader, schema))
-                    .withOutputTags(
-                        ReadExamplesFn.EXAMPLES,
-                        TupleTagList.of(ReadExamplesFn.REJECTED).and(ReadExamplesFn.FINGERPRINTS)));
-    PCollection<GenericRecord> examples = read.get(ReadExamplesFn.EXAMPLES).setCoder(AvroCoder.of(avroSchema));
+            .apply("ReadFiles", ParDo.of(readFn).withOutputTags(readFn.splitTag(0), readFn.additionalTags()));
     PCollection<RejectedRow> rejected =
         read.get(ReadExamplesFn.REJECTED).setCoder(SerializableCoder.of(RejectedRow.class));
     PCollection<FileFingerprint> fingerprints =
         read.get(ReadExamplesFn.FINGERPRINTS).setCoder(SerializableCoder.of(FileFingerprint.class));
 
-    SplitConfig splitConfig = config.splits();
-    PCollectionList<GenericRecord> parts =
-        examples.apply("Split", Partition.of(splitConfig.names().size(), new SplitFn(splitConfig, partitionField)));
-
-    Map<String, PCollection<GenericRecord>> splits = new LinkedHashMap<>();
+    Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
     List<PCollection<?>> written = new ArrayList<>();
-    List<PCollection<KV<String, Long>>> counts = new ArrayList<>();
     for (int i = 0; i < splitConfig.names().size(); i++) {
       String name = splitConfig.names().get(i);
-      PCollection<GenericRecord> split = parts.get(i);
+      PCollection<ExampleBatch> split = read.get(readFn.splitTag(i)).setCoder(ExampleBatch.coder(avroSchema));
       splits.put(name, split);
-      FileIO.Write<Void, GenericRecord> write =
-          FileIO.<GenericRecord>write()
-              .via(ParquetIO.sink(avroSchema).withCompressionCodec(CompressionCodecName.SNAPPY))
+      FileIO.Write<Void, ExampleBatch> write =
+          FileIO.<ExampleBatch>write()
+              .via(new ExampleBatchParquetSink(avroSchema))
               .to(staging.resolve("examples").resolve(name).toString())
               .withPrefix("part")
               .withSuffix(".parquet");
@@ -262,13 +245,6 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
         write = write.withNumShards(config.shards());
       }
       written.add(split.apply("Write-" + name, write).getPerDestinationOutputFilenames());
-      counts.add(
-          split
-              .apply("Count-" + name, Count.globally())
-              .apply(
-                  "Name-" + name,
-                  MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
-                      .via(n -> KV.of(name, n))));
     }
     written.add(
         rejected
@@ -284,21 +260,14 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
             .getPerDestinationOutputFilenames());
 
     var fingerprintView = fingerprints.apply("FingerprintsView", View.asList());
-    var countView =
-        PCollectionList.of(counts)
-            .apply("SplitCounts", Flatten.pCollections())
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
-            .apply("SplitCountsView", View.asMap());
     PCollection<String> published =
         p.apply("OutputDir", Create.of(outputDir.toString()).withCoder(StringUtf8Coder.of()))
             .apply("AwaitWrites", Wait.on(written))
             .apply(
                 "Publish",
-                ParDo.of(
-                        new PublishIngestFn(fingerprintView, countView, config, schema, inputs, output))
-                    .withSideInputs(fingerprintView, countView))
+                ParDo.of(new PublishIngestFn(fingerprintView, config, schema, inputs, output)).withSideInputs(fingerprintView))
             .setCoder(StringUtf8Coder.of());
-    return new IngestResult(p, splits, rejected, fingerprints, published, schema, inputs, outputDir);
+    return new IngestResult(p, splits, avroSchema, rejected, fingerprints, published, schema, inputs, outputDir);
   }
 
   private ExampleSchema schemaOf(InputFiles inputs, FormatReader reader) {

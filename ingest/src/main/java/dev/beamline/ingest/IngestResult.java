@@ -1,11 +1,17 @@
 package dev.beamline.ingest;
 
 import com.google.common.collect.ImmutableMap;
+import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.transforms.FlatMapElements;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.values.PCollection;
@@ -20,7 +26,9 @@ import org.apache.beam.sdk.values.TupleTag;
  */
 public final class IngestResult implements POutput {
   private final Pipeline pipeline;
-  private final ImmutableMap<String, PCollection<GenericRecord>> splits;
+  private final ImmutableMap<String, PCollection<ExampleBatch>> batches;
+  private final Schema avroSchema;
+  private final Map<String, PCollection<GenericRecord>> flattened = new LinkedHashMap<>();
   private final PCollection<RejectedRow> rejected;
   private final PCollection<FileFingerprint> fingerprints;
   private final PCollection<String> published;
@@ -30,7 +38,8 @@ public final class IngestResult implements POutput {
 
   IngestResult(
       Pipeline pipeline,
-      Map<String, PCollection<GenericRecord>> splits,
+      Map<String, PCollection<ExampleBatch>> batches,
+      Schema avroSchema,
       PCollection<RejectedRow> rejected,
       PCollection<FileFingerprint> fingerprints,
       PCollection<String> published,
@@ -38,7 +47,8 @@ public final class IngestResult implements POutput {
       InputFiles inputs,
       Path outputDir) {
     this.pipeline = pipeline;
-    this.splits = ImmutableMap.copyOf(splits);
+    this.batches = ImmutableMap.copyOf(batches);
+    this.avroSchema = avroSchema;
     this.rejected = rejected;
     this.fingerprints = fingerprints;
     this.published = published;
@@ -47,18 +57,31 @@ public final class IngestResult implements POutput {
     this.outputDir = outputDir;
   }
 
-  /** The examples of split {@code name}. */
-  public PCollection<GenericRecord> split(String name) {
-    PCollection<GenericRecord> s = splits.get(name);
+  /** The examples of split {@code name}, in batches: what fast downstream stages consume. */
+  public PCollection<ExampleBatch> batches(String name) {
+    PCollection<ExampleBatch> s = batches.get(name);
     if (s == null) {
-      throw new IllegalArgumentException("no split '" + name + "'; splits are " + splits.keySet());
+      throw new IllegalArgumentException("no split '" + name + "'; splits are " + batches.keySet());
     }
     return s;
   }
 
-  /** Every split by name, in configuration order. */
-  public ImmutableMap<String, PCollection<GenericRecord>> splits() {
-    return splits;
+  /**
+   * The examples of split {@code name}, one element each. Flattening costs a step per example, so it is
+   * added to the graph only when asked for.
+   */
+  public PCollection<GenericRecord> split(String name) {
+    PCollection<ExampleBatch> b = batches(name);
+    return flattened.computeIfAbsent(
+        name,
+        n ->
+            b.apply("Flatten-" + n, FlatMapElements.into(new TypeDescriptor<GenericRecord>() {}).via(ExampleBatch::examples))
+                .setCoder(AvroCoder.of(avroSchema)));
+  }
+
+  /** The split names, in configuration order. */
+  public List<String> splitNames() {
+    return List.copyOf(batches.keySet());
   }
 
   public PCollection<RejectedRow> rejected() {
@@ -100,7 +123,7 @@ public final class IngestResult implements POutput {
   @Override
   public Map<TupleTag<?>, PValue> expand() {
     Map<TupleTag<?>, PValue> out = new LinkedHashMap<>();
-    splits.forEach((name, pc) -> out.put(new TupleTag<GenericRecord>("split:" + name), pc));
+    batches.forEach((name, pc) -> out.put(new TupleTag<ExampleBatch>("split:" + name), pc));
     out.put(new TupleTag<RejectedRow>("rejected"), rejected);
     out.put(new TupleTag<FileFingerprint>("fingerprints"), fingerprints);
     out.put(new TupleTag<String>("published"), published);

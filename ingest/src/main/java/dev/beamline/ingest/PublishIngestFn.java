@@ -41,7 +41,6 @@ final class PublishIngestFn extends DoFn<String, String> {
   private static final int QUOTED_REJECTS = 5;
 
   private final PCollectionView<List<FileFingerprint>> fingerprints;
-  private final PCollectionView<Map<String, Long>> splitCounts;
   private final IngestExamples.Config config;
   private final ExampleSchema schema;
   private final InputFiles inputs;
@@ -49,13 +48,11 @@ final class PublishIngestFn extends DoFn<String, String> {
 
   PublishIngestFn(
       PCollectionView<List<FileFingerprint>> fingerprints,
-      PCollectionView<Map<String, Long>> splitCounts,
       IngestExamples.Config config,
       ExampleSchema schema,
       InputFiles inputs,
       StageOutput output) {
     this.fingerprints = fingerprints;
-    this.splitCounts = splitCounts;
     this.config = config;
     this.schema = schema;
     this.inputs = inputs;
@@ -72,7 +69,12 @@ final class PublishIngestFn extends DoFn<String, String> {
     }
     List<FileFingerprint> files = new ArrayList<>(c.sideInput(fingerprints));
     files.sort(Comparator.comparing(FileFingerprint::path));
-    Map<String, Long> splits = c.sideInput(splitCounts);
+    Map<String, Long> splits = new java.util.LinkedHashMap<>();
+    List<String> names = config.splits().names();
+    for (int i = 0; i < names.size(); i++) {
+      int split = i;
+      splits.put(names.get(i), files.stream().mapToLong(f -> f.splitRows().get(split)).sum());
+    }
     long rows = files.stream().mapToLong(FileFingerprint::rows).sum();
     long rejected = files.stream().mapToLong(FileFingerprint::rejected).sum();
 
