@@ -1,18 +1,10 @@
 package dev.beamline.runner;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.FeatureType;
+import dev.beamline.core.YamlFiles;
 import dev.beamline.ingest.CsvFormat;
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFiles;
@@ -23,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,12 +32,6 @@ import java.util.function.Supplier;
  * }</pre>
  */
 public final class PipelineYaml {
-  private static final ObjectMapper YAML =
-      new ObjectMapper(new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
-
   private PipelineYaml() {}
 
   // The file's shape. Field names are the YAML keys.
@@ -106,45 +90,20 @@ public final class PipelineYaml {
    * relative paths.
    */
   public static PipelineSpec parse(String text, String source, Path baseDir) {
-    FileDoc doc;
-    Map<String, Integer> lines = lineIndex(text);
-    try {
-      doc = YAML.readValue(text, FileDoc.class);
-    } catch (UnrecognizedPropertyException e) {
-      List<String> known = new ArrayList<>();
-      e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
-      known.sort(Comparator.naturalOrder());
-      String closest = closest(e.getPropertyName(), known);
-      throw new ConfigException(
-          where(source, e, lines)
-              + "unknown key '" + dotted(e) + "'"
-              + (closest == null ? "" : "; did you mean '" + closest + "'?")
-              + " (known keys here: " + String.join(", ", known) + ")");
-    } catch (JsonMappingException e) {
-      if (e.getCause() instanceof JsonProcessingException cause && !(cause instanceof JsonMappingException)) {
-        // A syntax error (such as a duplicate key) found while binding: the parser knows where.
-        throw new ConfigException(where(source, cause.getLocation()) + "not valid YAML: " + cause.getOriginalMessage());
-      }
-      throw new ConfigException(where(source, e, lines) + "bad value for '" + dotted(e) + "': " + e.getOriginalMessage());
-    } catch (JsonProcessingException e) {
-      throw new ConfigException(where(source, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
-    }
-    if (doc == null) {
-      throw new ConfigException(source + ": the file is empty");
-    }
-    return new Converter(source, baseDir, lines).convert(doc);
+    YamlFiles.Parsed<FileDoc> doc = YamlFiles.read(text, source, FileDoc.class);
+    return new Converter(doc, baseDir).convert(doc.value());
   }
 
   /** Turns the parsed document into a spec, naming the line of any value that the stages refuse. */
   private static final class Converter {
+    private final YamlFiles.Parsed<FileDoc> doc;
     private final String source;
     private final Path baseDir;
-    private final Map<String, Integer> lines;
 
-    Converter(String source, Path baseDir, Map<String, Integer> lines) {
-      this.source = source;
+    Converter(YamlFiles.Parsed<FileDoc> doc, Path baseDir) {
+      this.doc = doc;
+      this.source = doc.source();
       this.baseDir = baseDir;
-      this.lines = lines;
     }
 
     PipelineSpec convert(FileDoc doc) {
@@ -277,82 +236,8 @@ public final class PipelineYaml {
     }
 
     private String at(String key) {
-      String pointer = "/" + key.replace('.', '/');
-      Integer line = null;
-      for (String p = pointer; line == null && !p.isEmpty(); p = p.substring(0, Math.max(0, p.lastIndexOf('/')))) {
-        line = lines.get(p);
-      }
-      return source + (line == null ? ": " : " line " + line + ": ");
+      return doc.at(key);
     }
   }
 
-  /** The line of every key in {@code text}, by JSON pointer ({@code /ingest/csv/delimiter}). */
-  static Map<String, Integer> lineIndex(String text) {
-    Map<String, Integer> lines = new HashMap<>();
-    try (JsonParser p = YAML.getFactory().createParser(text)) {
-      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-        if (t == JsonToken.FIELD_NAME) {
-          lines.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
-        }
-      }
-    } catch (IOException e) {
-      // Already parsed once: cannot fail here. Messages fall back to naming the file alone.
-    }
-    return lines;
-  }
-
-  private static String where(String source, JsonLocation location) {
-    return location == null || location.getLineNr() < 1 ? source + ": " : source + " line " + location.getLineNr() + ": ";
-  }
-
-  /** The line of the key that {@code e} is about, from the key index, else from the parser's location. */
-  private static String where(String source, JsonMappingException e, Map<String, Integer> lines) {
-    Integer line = lines.get("/" + dotted(e).replace('.', '/'));
-    return line != null ? source + " line " + line + ": " : where(source, e.getLocation());
-  }
-
-  private static String dotted(JsonMappingException e) {
-    StringBuilder s = new StringBuilder();
-    for (JsonMappingException.Reference r : e.getPath()) {
-      if (r.getFieldName() != null) {
-        s.append(s.length() == 0 ? "" : ".").append(r.getFieldName());
-      } else if (r.getIndex() >= 0) {
-        s.append('[').append(r.getIndex()).append(']');
-      }
-    }
-    return s.toString();
-  }
-
-  /** The known key nearest to {@code key} by edit distance, if near enough to be a likely misspelling. */
-  static String closest(String key, List<String> known) {
-    String best = null;
-    int bestDistance = Integer.MAX_VALUE;
-    for (String k : known) {
-      int d = editDistance(key.toLowerCase(), k.toLowerCase());
-      if (d < bestDistance) {
-        best = k;
-        bestDistance = d;
-      }
-    }
-    return bestDistance <= Math.max(2, key.length() / 3) ? best : null;
-  }
-
-  static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.YamlFiles;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.FeatureType;
@@ -165,8 +166,8 @@ class PipelineYamlTest {
 
   @Test
   void closestKeyOnlyForLikelyMisspellings() {
-    assertThat(PipelineYaml.closest("inptu", List.of("input", "format"))).isEqualTo("input");
-    assertThat(PipelineYaml.closest("learning_rate", List.of("input", "format"))).isNull();
-    assertThat(PipelineYaml.editDistance("kitten", "sitting")).isEqualTo(3);
+    assertThat(YamlFiles.closest("inptu", List.of("input", "format"))).isEqualTo("input");
+    assertThat(YamlFiles.closest("learning_rate", List.of("input", "format"))).isNull();
+    assertThat(YamlFiles.editDistance("kitten", "sitting")).isEqualTo(3);
   }
 }

@@ -1,0 +1,159 @@
+package dev.beamline.core;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Strict reading of Beamline's YAML files (pipelines, schemas): an unknown or misspelled key, a
+ * duplicate key, or a value of the wrong type is a {@link ConfigException} that names the file, the
+ * line and the key, with the closest known key for a likely misspelling.
+ *
+ * <pre>{@code
+ * YamlFiles.Parsed<MyDoc> doc = YamlFiles.read(text, "pipeline.yaml", MyDoc.class);
+ * throw new ConfigException(doc.at("ingest.format") + "bad value ...");
+ * }</pre>
+ */
+public final class YamlFiles {
+  /** The mapper behind {@link #read}: strict about keys, duplicates, nulls for primitives and floats as ints. */
+  public static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+
+  private YamlFiles() {}
+
+  /** A parsed document with the line of each of its keys, to name in later messages. */
+  public record Parsed<T>(T value, String source, Map<String, Integer> lines) {
+    /**
+     * {@code "<source> line <n>: "} for the dotted {@code key} (or its nearest enclosing key that has a
+     * line), or {@code "<source>: "}.
+     */
+    public String at(String key) {
+      String pointer = "/" + key.replace('.', '/');
+      Integer line = null;
+      for (String p = pointer; line == null && !p.isEmpty(); p = p.substring(0, Math.max(0, p.lastIndexOf('/')))) {
+        line = lines.get(p);
+      }
+      return source + (line == null ? ": " : " line " + line + ": ");
+    }
+  }
+
+  /**
+   * Reads the YAML {@code text} into {@code type}; {@code source} names it in messages.
+   *
+   * @throws ConfigException for a syntax error, an unknown key, a value of the wrong type, or an empty file
+   */
+  public static <T> Parsed<T> read(String text, String source, Class<T> type) {
+    Map<String, Integer> lines = lineIndex(text);
+    T value;
+    try {
+      value = YAML.readValue(text, type);
+    } catch (UnrecognizedPropertyException e) {
+      List<String> known = new ArrayList<>();
+      e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
+      known.sort(Comparator.naturalOrder());
+      String closest = closest(e.getPropertyName(), known);
+      throw new ConfigException(
+          where(source, e, lines)
+              + "unknown key '" + dotted(e) + "'"
+              + (closest == null ? "" : "; did you mean '" + closest + "'?")
+              + " (known keys here: " + String.join(", ", known) + ")");
+    } catch (JsonMappingException e) {
+      if (e.getCause() instanceof JsonProcessingException cause && !(cause instanceof JsonMappingException)) {
+        // A syntax error (such as a duplicate key) found while binding: the parser knows where.
+        throw new ConfigException(where(source, cause.getLocation()) + "not valid YAML: " + cause.getOriginalMessage());
+      }
+      throw new ConfigException(where(source, e, lines) + "bad value for '" + dotted(e) + "': " + e.getOriginalMessage());
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(where(source, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
+    }
+    if (value == null) {
+      throw new ConfigException(source + ": the file is empty");
+    }
+    return new Parsed<>(value, source, lines);
+  }
+
+  /** The line of every key in {@code text}, by JSON pointer ({@code /ingest/csv/delimiter}). */
+  public static Map<String, Integer> lineIndex(String text) {
+    Map<String, Integer> lines = new HashMap<>();
+    try (JsonParser p = YAML.getFactory().createParser(text)) {
+      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+        if (t == JsonToken.FIELD_NAME) {
+          lines.putIfAbsent(p.getParsingContext().pathAsPointer().toString(), p.currentTokenLocation().getLineNr());
+        }
+      }
+    } catch (IOException e) {
+      // Already parsed once: cannot fail here. Messages fall back to naming the file alone.
+    }
+    return lines;
+  }
+
+  private static String where(String source, JsonLocation location) {
+    return location == null || location.getLineNr() < 1 ? source + ": " : source + " line " + location.getLineNr() + ": ";
+  }
+
+  /** The line of the key that {@code e} is about, from the key index, else from the parser's location. */
+  private static String where(String source, JsonMappingException e, Map<String, Integer> lines) {
+    Integer line = lines.get("/" + dotted(e).replace('.', '/'));
+    return line != null ? source + " line " + line + ": " : where(source, e.getLocation());
+  }
+
+  private static String dotted(JsonMappingException e) {
+    StringBuilder s = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        s.append(s.length() == 0 ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        s.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return s.toString();
+  }
+
+  /** The known key nearest to {@code key} by edit distance, if near enough to be a likely misspelling. */
+  public static String closest(String key, List<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = editDistance(key.toLowerCase(), k.toLowerCase());
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return bestDistance <= Math.max(2, key.length() / 3) ? best : null;
+  }
+
+  public static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}
