@@ -1,5 +1,13 @@
 /**
- * Home of the validation stage of the Beamline life cycle. The stage's composite transform and its algorithms
- * arrive with the issue that builds the stage; the module builds and is on the runner's class path today.
+ * The validation stage of the Beamline life cycle. Today: data statistics, TFDV-style, as mergeable Beam
+ * {@code CombineFn}s on Apache DataSketches.
+ *
+ * <ul>
+ *   <li>{@link dev.beamline.validation.ComputeStatistics}: the composite transform, one split's example
+ *       batches to its {@link dev.beamline.validation.DatasetStatistics};
+ *   <li>{@link dev.beamline.validation.FeatureStatisticsFn}: the algorithm, usable without a pipeline
+ *       ({@code computeInMemory});
+ *   <li>{@link dev.beamline.validation.StatisticsSet}: the statistics of all splits and their JSON form.
+ * </ul>
  */
 package dev.beamline.validation;
