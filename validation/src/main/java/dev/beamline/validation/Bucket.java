@@ -1,6 +1,7 @@
 package dev.beamline.validation;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.Serializable;
 
 /**
  * One bucket of a {@link Histogram}: the values from {@code low} (inclusive) to {@code high} (exclusive,
@@ -14,7 +15,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * }</pre>
  */
 public record Bucket(
-    @JsonProperty("low") double low, @JsonProperty("high") double high, @JsonProperty("count") double count) {
+    @JsonProperty("low") double low, @JsonProperty("high") double high, @JsonProperty("count") double count)
+    implements Serializable {
 
   public static Bucket of(double low, double high, double count) {
     return new Bucket(low, high, count);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Serializable;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.coders.CustomCoder;
@@ -25,7 +26,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 public record DatasetStatistics(
     @JsonProperty("split") String split,
     @JsonProperty("num_examples") long numExamples,
-    @JsonProperty("features") List<FeatureStatistics> features) {
+    @JsonProperty("features") List<FeatureStatistics> features) implements Serializable {
 
   public DatasetStatistics {
     checkNotNull(split, "split");

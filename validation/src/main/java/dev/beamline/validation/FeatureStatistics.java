@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.beamline.core.FeatureType;
+import java.io.Serializable;
 
 /**
  * The statistics of one feature in one split.
@@ -28,7 +29,7 @@ public record FeatureStatistics(
     @JsonProperty("missing") long missing,
     @JsonProperty("presence") double presence,
     @JsonProperty("numeric") NumericStatistics numeric,
-    @JsonProperty("strings") StringStatistics strings) {
+    @JsonProperty("strings") StringStatistics strings) implements Serializable {
 
   public FeatureStatistics {
     checkNotNull(name, "name");

@@ -1,6 +1,7 @@
 package dev.beamline.validation;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -12,7 +13,7 @@ import java.util.List;
  * double total = h.totalCount();
  * }</pre>
  */
-public record Histogram(@JsonProperty("buckets") List<Bucket> buckets) {
+public record Histogram(@JsonProperty("buckets") List<Bucket> buckets) implements Serializable {
   private static final Histogram EMPTY = new Histogram(List.of());
 
   public Histogram {

@@ -1,6 +1,7 @@
 package dev.beamline.validation;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -16,8 +17,11 @@ import java.util.List;
  * FOCS 2016) over the finite values: {@code median} and {@code quantiles} (the 11 deciles at ranks 0.0,
  * 0.1, ..., 1.0). Each one's rank is within {@code quantileRankError} (a fraction of the number of finite
  * values, at 99% confidence) of the requested rank; {@code quantileRankError} is 0 while the sketch
- * still holds every value (fewer than about 200 distinct-position values), and about 0.0133 after.
- * The first and last deciles are the exact {@code min} and {@code max}.
+ * still holds every value (up to about 200 values), and about 0.0133 after. A decile is a value of the
+ * data: the smallest one with at least that fraction of the values at or below it (so the median of an
+ * even number of values is the lower middle one). The first and last deciles are the exact {@code min}
+ * and {@code max}. KLL compaction is randomized (DataSketches draws from an unseeded generator), so two
+ * runs over the same data may differ slightly in the sketched fields, each time within the error.
  *
  * <p>{@code equalWidth}: 10 buckets of equal width from {@code min} to {@code max} (fewer when the
  * width is too small to tell the boundaries apart; one bucket {@code [min, min]} when all values are
@@ -46,7 +50,7 @@ public record NumericStatistics(
     @JsonProperty("quantiles") List<Double> quantiles,
     @JsonProperty("quantile_rank_error") double quantileRankError,
     @JsonProperty("equal_width") Histogram equalWidth,
-    @JsonProperty("quantile_histogram") Histogram quantileHistogram) {
+    @JsonProperty("quantile_histogram") Histogram quantileHistogram) implements Serializable {
 
   /** The ranks of {@link #quantiles()}: 0.0, 0.1, ..., 1.0. */
   public static final List<Double> DECILE_RANKS =

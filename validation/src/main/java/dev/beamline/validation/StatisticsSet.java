@@ -3,6 +3,7 @@ package dev.beamline.validation;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.Serializable;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -28,7 +29,8 @@ import java.util.Set;
  * numeric} (int, float, timestamp) or {@code strings} (string, boolean). Names are snake_case. NaN and
  * infinities, which plain JSON cannot hold, are written as the strings {@code "NaN"}, {@code
  * "Infinity"} and {@code "-Infinity"}. How each field is computed, and its error, is told in {@link
- * FeatureStatistics}, {@link NumericStatistics} and {@link StringStatistics}. Abridged:
+ * FeatureStatistics}, {@link NumericStatistics} and {@link StringStatistics}. The statistics of five
+ * penguins (four body masses and a null; three Adelie and two Gentoo), abridged:
  *
  * <pre>{@code
  * {
@@ -42,9 +44,9 @@ import java.util.Set;
  *       "missing" : 1,
  *       "presence" : 0.8,
  *       "numeric" : {
- *         "mean" : 3625.0, "std_dev" : 108.2531754730548, "min" : 3500.0, "max" : 3800.0,
+ *         "mean" : 3625.0, "std_dev" : 108.97247358851688, "min" : 3500.0, "max" : 3800.0,
  *         "median" : 3600.0, "zeros" : 0, "nan" : 0, "infinity" : 0,
- *         "quantiles" : [ 3500.0, 3500.0, 3500.0, 3600.0, 3600.0, 3600.0, 3600.0, 3800.0, ... ],
+ *         "quantiles" : [ 3500.0, 3500.0, 3500.0, 3600.0, 3600.0, 3600.0, 3600.0, 3600.0, 3800.0, 3800.0, 3800.0 ],
  *         "quantile_rank_error" : 0.0,
  *         "equal_width" : { "buckets" : [ { "low" : 3500.0, "high" : 3530.0, "count" : 1.0 }, ... ] },
  *         "quantile_histogram" : { "buckets" : [ { "low" : 3500.0, "high" : 3500.0, "count" : 0.4 }, ... ] }
@@ -66,7 +68,7 @@ import java.util.Set;
  * }
  * }</pre>
  */
-public record StatisticsSet(@JsonProperty("splits") List<DatasetStatistics> splits) {
+public record StatisticsSet(@JsonProperty("splits") List<DatasetStatistics> splits) implements Serializable {
 
   public StatisticsSet {
     splits = List.copyOf(splits);

@@ -98,7 +98,11 @@ public final class StatsAccumulator {
         String name = schema.feature(i).name();
         Schema.Field field = recordSchema.getField(name);
         checkArgument(
-            field != null, "example has no field '%s' of the schema %s (its fields: %s)", name, schema, recordSchema.getFields());
+            field != null,
+            "example has no field '%s' of the schema %s (its fields: %s)",
+            name,
+            schema,
+            recordSchema.getFields());
         pos[i] = field.pos();
       }
       positions = pos;
@@ -124,7 +128,10 @@ public final class StatsAccumulator {
   /** Adds {@code other}, an accumulator of the same schema, into this one; {@code other} is left unchanged. */
   void merge(StatsAccumulator other) {
     checkArgument(
-        other.schema.equals(schema), "cannot merge statistics of schema %s into statistics of schema %s", other.schema, schema);
+        other.schema.equals(schema),
+        "cannot merge statistics of schema %s into statistics of schema %s",
+        other.schema,
+        schema);
     numExamples += other.numExamples;
     for (int i = 0; i < numeric.length; i++) {
       if (numeric[i] != null) {

@@ -1,6 +1,7 @@
 package dev.beamline.validation;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -41,7 +42,7 @@ public record StringStatistics(
     @JsonProperty("category_counts") List<ValueCount> categoryCounts,
     @JsonProperty("avg_length") double avgLength,
     @JsonProperty("min_length") long minLength,
-    @JsonProperty("max_length") long maxLength) {
+    @JsonProperty("max_length") long maxLength) implements Serializable {
 
   public StringStatistics {
     topValues = List.copyOf(topValues);

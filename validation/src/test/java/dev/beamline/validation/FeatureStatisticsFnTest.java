@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.apache.avro.generic.GenericRecord;
@@ -60,7 +61,7 @@ class FeatureStatisticsFnTest {
     for (int j = 0; j < 4000; j++) {
       s.add("tail-" + j);
     }
-    java.util.Collections.shuffle(s, new Random(5));
+    Collections.shuffle(s, new Random(5));
     Random random = new Random(6);
     List<GenericRecord> out = new ArrayList<>();
     for (String v : s) {

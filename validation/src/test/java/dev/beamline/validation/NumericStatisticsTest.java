@@ -187,7 +187,10 @@ class NumericStatisticsTest {
     ExampleSchema schema = TestData.schema("x", FLOAT);
     List<Double> values = List.of(1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16);
     NumericStatistics x =
-        FeatureStatisticsFn.computeInMemory(schema, "s", TestData.records(schema, values)).feature("x").orElseThrow().numeric();
+        FeatureStatisticsFn.computeInMemory(schema, "s", TestData.records(schema, values))
+            .feature("x")
+            .orElseThrow()
+            .numeric();
     assertThat(x.mean()).isEqualTo(1e9 + 10);
     assertThat(x.stdDev()).isCloseTo(Math.sqrt(22.5), within(1e-9));
   }

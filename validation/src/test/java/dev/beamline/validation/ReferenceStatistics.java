@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
+import java.io.Serializable;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.datasketches.frequencies.ItemsSketch;
 import org.apache.datasketches.kll.KllSketch;
@@ -24,24 +24,27 @@ import org.hamcrest.TypeSafeDiagnosingMatcher;
  * sums), and a check of computed statistics against them: exact fields exactly (means and standard
  * deviations to 1e-9 relative, for rounding), sketch fields within their documented error.
  */
-final class ReferenceStatistics {
+final class ReferenceStatistics implements Serializable {
+  private static final long serialVersionUID = 1L;
   /** Relative error allowed for HLL distinct counts. */
   static final double DISTINCT_ERROR = 0.03;
 
   private final long numExamples;
-  private final List<Feature> features = new ArrayList<>();
+  private final ArrayList<Feature> features = new ArrayList<>();
 
   /** The plain statistics of one feature. */
-  static final class Feature {
+  static final class Feature implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     final FeatureSpec spec;
     long count;
     long missing;
     long zeros;
     long nan;
     long infinity;
-    final List<Double> finiteList = new ArrayList<>();
+    final ArrayList<Double> finiteList = new ArrayList<>();
     double[] sorted;
-    final Map<String, Long> valueCounts = new HashMap<>();
+    final HashMap<String, Long> valueCounts = new HashMap<>();
     long totalLength;
     long minLength = Long.MAX_VALUE;
     long maxLength;
@@ -262,7 +265,9 @@ final class ReferenceStatistics {
           .as("%s.quantile_histogram[%d]", name, i)
           .isEqualTo(Bucket.of(a.quantiles().get(i), a.quantiles().get(i + 1), n / 10.0));
     }
-    assertThat(a.quantileHistogram().totalCount()).as(name + ".quantile_histogram total").isCloseTo(n, within(1e-9 * n));
+    assertThat(a.quantileHistogram().totalCount())
+        .as(name + ".quantile_histogram total")
+        .isCloseTo(n, within(1e-9 * n));
   }
 
   private static void checkStrings(String name, Feature f, StringStatistics a) {

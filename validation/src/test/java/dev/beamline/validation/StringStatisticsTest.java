@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
 import org.apache.datasketches.frequencies.ItemsSketch;
@@ -42,7 +44,10 @@ class StringStatisticsTest {
     assertThat(s.distinctExact()).isTrue();
     List<ValueCount> expected =
         List.of(
-            ValueCount.of("Adelie", 2), ValueCount.of("", 1), ValueCount.of("Gentoo", 1), ValueCount.of("\uD83D\uDC27", 1));
+            ValueCount.of("Adelie", 2),
+            ValueCount.of("", 1),
+            ValueCount.of("Gentoo", 1),
+            ValueCount.of("\uD83D\uDC27", 1));
     assertThat(s.topValues()).isEqualTo(expected);
     assertThat(s.categoryCounts()).isEqualTo(expected);
     // Lengths in code points: 6, 6, 6, 0, 1.
@@ -55,7 +60,8 @@ class StringStatisticsTest {
   void booleans() {
     ExampleSchema schema = TestData.schema("b", BOOLEAN);
     FeatureStatistics f =
-        FeatureStatisticsFn.computeInMemory(schema, "s", TestData.records(schema, Arrays.asList(true, true, false, null)))
+        FeatureStatisticsFn.computeInMemory(
+                schema, "s", TestData.records(schema, Arrays.asList(true, true, false, null)))
             .feature("b")
             .orElseThrow();
     assertThat(f.type()).isEqualTo("boolean");
@@ -196,13 +202,10 @@ class StringStatisticsTest {
 
   @Test
   void enumSymbolsAreStrings() {
-    org.apache.avro.Schema enumSchema = org.apache.avro.Schema.createEnum("Sex", null, null, List.of("MALE", "FEMALE"));
+    Schema sex = Schema.createEnum("Sex", null, null, List.of("MALE", "FEMALE"));
     List<GenericRecord> records =
         TestData.records(
-            SCHEMA,
-            List.of(
-                new org.apache.avro.generic.GenericData.EnumSymbol(enumSchema, "MALE"),
-                new org.apache.avro.generic.GenericData.EnumSymbol(enumSchema, "MALE")));
+            SCHEMA, List.of(new GenericData.EnumSymbol(sex, "MALE"), new GenericData.EnumSymbol(sex, "MALE")));
     StringStatistics s = FeatureStatisticsFn.computeInMemory(SCHEMA, "s", records).feature("s").orElseThrow().strings();
     assertThat(s.topValues()).containsExactly(ValueCount.of("MALE", 2));
   }
