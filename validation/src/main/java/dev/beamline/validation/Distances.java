@@ -77,34 +77,31 @@ public final class Distances {
    * over bins aligned on the baseline's quantiles (see the class comment).
    */
   public static double quantileJensenShannon(List<Double> baselineQuantiles, List<Double> currentQuantiles) {
-    int n = baselineQuantiles.size();
-    checkArgument(n >= 2 && currentQuantiles.size() >= 2, "need at least the minimum and maximum of both");
-    // Bins: below the baseline minimum, the n - 1 inter-quantile bins, above the baseline maximum.
-    double[] p = new double[n + 1];
-    double[] q = new double[n + 1];
-    for (int i = 1; i < n; i++) {
-      p[i] = 1.0 / (n - 1);
-    }
-    double previous = cdf(currentQuantiles, baselineQuantiles.get(0), false);
-    q[0] = previous;
-    for (int i = 1; i < n; i++) {
-      boolean last = i == n - 1;
-      double c = cdf(currentQuantiles, baselineQuantiles.get(i), last);
-      q[i] = Math.max(0, c - previous);
+    checkArgument(baselineQuantiles.size() >= 2 && currentQuantiles.size() >= 2, "need at least the minimum and maximum of both");
+    // Bin edges: the baseline's distinct quantiles e_0 < ... < e_k. Bins: below e_0, the point e_0, each
+    // (e_{j-1}, e_j], and above e_k. Both masses come from the same cumulative function, so point masses
+    // of discrete data (repeated quantiles) fall in the same bins on both sides.
+    List<Double> edges = baselineQuantiles.stream().distinct().sorted().toList();
+    int k = edges.size();
+    double[] p = new double[k + 2];
+    double[] q = new double[k + 2];
+    fill(p, baselineQuantiles, edges);
+    fill(q, currentQuantiles, edges);
+    return jensenShannon(p, q);
+  }
+
+  private static void fill(double[] mass, List<Double> quantiles, List<Double> edges) {
+    int k = edges.size();
+    double below = cdf(quantiles, edges.get(0), false);
+    mass[0] = below;
+    double previous = cdf(quantiles, edges.get(0), true);
+    mass[1] = previous - below;
+    for (int j = 1; j < k; j++) {
+      double c = cdf(quantiles, edges.get(j), true);
+      mass[j + 1] = Math.max(0, c - previous);
       previous = c;
     }
-    q[n] = Math.max(0, 1 - previous);
-    // A baseline with all its quantiles equal (a constant) puts all its mass in one bin.
-    if (baselineQuantiles.get(0).equals(baselineQuantiles.get(n - 1))) {
-      java.util.Arrays.fill(p, 0);
-      p[1] = 1;
-      double at = cdf(currentQuantiles, baselineQuantiles.get(0), true) - cdf(currentQuantiles, baselineQuantiles.get(0), false);
-      java.util.Arrays.fill(q, 0);
-      q[0] = cdf(currentQuantiles, baselineQuantiles.get(0), false);
-      q[1] = at;
-      q[n] = Math.max(0, 1 - q[0] - q[1]);
-    }
-    return jensenShannon(p, q);
+    mass[k + 1] = Math.max(0, 1 - previous);
   }
 
   /**
