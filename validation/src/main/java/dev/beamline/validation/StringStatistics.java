@@ -12,7 +12,8 @@ import java.util.List;
  * FeatureStatisticsFn#EXACT_DISTINCT_LIMIT} distinct values, counted with a set of them; beyond, the
  * estimate of an HLL sketch with lgK = {@value FeatureStatisticsFn#HLL_LG_K} (Flajolet et al.,
  * "HyperLogLog", AofA 2007), whose relative standard error is about 1.3% (1.6% after merges), so within
- * about 3.3% at 95% confidence.
+ * about 3.3% at 95% confidence; the estimate is kept between {@code EXACT_DISTINCT_LIMIT + 1} and the
+ * number of values, which are certain bounds.
  *
  * <p><b>Value counts.</b> {@code categoryCounts} lists up to {@value
  * FeatureStatisticsFn#MAX_CATEGORY_COUNTS} values by decreasing count (ties by value), and {@code
