@@ -83,6 +83,11 @@ public final class IngestOutput {
 
   /** The Parquet shards of {@code split}, sorted by name. */
   public List<Path> shards(String split) {
+    return shardsOf(dir, split);
+  }
+
+  /** The Parquet shards of {@code split} in the published output {@code dir}, sorted by name. */
+  public static List<Path> shardsOf(Path dir, String split) {
     Path splitDir = dir.resolve("examples").resolve(split);
     try (Stream<Path> files = Files.list(splitDir)) {
       return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();

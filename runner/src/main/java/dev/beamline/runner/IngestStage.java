@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hashing;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.StageOutput;
+import dev.beamline.metadata.MetadataStore;
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.IngestOutput;
+import dev.beamline.ingest.IngestResult;
 import dev.beamline.ingest.InputFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +76,7 @@ final class IngestStage implements Stage {
    * however large the data; the content SHA-256 is taken while ingesting and lands in fingerprint.json.
    */
   @Override
-  public List<Input> inputs() {
+  public List<Input> inputs(Map<String, Upstream> upstream, MetadataStore store) {
     InputFiles files = InputFiles.resolve(config.input(), config.spans());
     List<Input> inputs = new ArrayList<>();
     for (InputFiles.InputFile f : files.files()) {
@@ -87,7 +89,7 @@ final class IngestStage implements Stage {
       String fingerprint =
           Hashing.sha256().hashString(f.path() + "\n" + f.bytes() + "\n" + modified, StandardCharsets.UTF_8).toString();
       ObjectNode props = JSON.createObjectNode().put("bytes", f.bytes()).put("modified_ms", modified);
-      inputs.add(new Input("raw_data", RAW_DATA, f.path(), fingerprint, props));
+      inputs.add(new Input("raw_data", RAW_DATA, f.path(), fingerprint, props, null));
     }
     return inputs;
   }
@@ -103,8 +105,9 @@ final class IngestStage implements Stage {
   }
 
   @Override
-  public void expand(Pipeline pipeline, StageOutput output) {
-    pipeline.apply("IngestExamples", IngestExamples.from(config).to(output));
+  public Expanded expand(Pipeline pipeline, StageOutput output, Map<String, Upstream> upstream) {
+    IngestResult result = pipeline.apply("IngestExamples", IngestExamples.from(config).to(output));
+    return new Expanded(result.published(), result);
   }
 
   @Override

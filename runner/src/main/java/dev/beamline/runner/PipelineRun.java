@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.sdk.Pipeline;
@@ -99,9 +101,11 @@ public final class PipelineRun {
     long runContext = store.context("run", spec.name() + "/" + runId);
     store.setParentContext(runContext, pipelineContext);
     boolean work = false;
+    Map<String, Stage.Upstream> done = new HashMap<>();
     for (Stage stage : PipelineGraph.stages(spec)) {
+      Map<String, Stage.Upstream> upstream = PipelineGraph.upstreamOf(stage, done);
       ObjectNode parameters = stage.parameters();
-      List<Stage.Input> inputs = stage.inputs();
+      List<Stage.Input> inputs = stage.inputs(upstream, store);
       String cacheKey = cacheKey(stage.name(), codeVersion, parameters, inputs);
       Optional<Execution> hit = useCache ? store.findCached(spec.name(), stage.name(), cacheKey) : Optional.empty();
       long executionId;
@@ -115,6 +119,7 @@ public final class PipelineRun {
         store.associate(pipelineContext, executionId);
         Artifact artifact = store.artifact(output.artifactId()).orElseThrow();
         results.add(new StageResult(stage, executionId, true, hit.get().id(), artifact.id(), Paths.get(artifact.uri())));
+        done.put(stage.name(), new Stage.Upstream(stage.name(), artifact.id(), Paths.get(artifact.uri()), null, null));
         LOG.info("{}: taken from the cache (execution #{}, artifact #{})", stage.name(), hit.get().id(), artifact.id());
         continue;
       }
@@ -136,8 +141,9 @@ public final class PipelineRun {
       store.addEvent(executionId, artifactId, Event.Type.OUTPUT, stage.outputRole());
       store.attribute(runContext, artifactId);
       store.attribute(pipelineContext, artifactId);
-      stage.expand(pipeline, output.withProvenance(pretty(stageProvenance)));
+      Stage.Expanded expanded = stage.expand(pipeline, output.withProvenance(pretty(stageProvenance)), upstream);
       results.add(new StageResult(stage, executionId, false, null, artifactId, output.path()));
+      done.put(stage.name(), new Stage.Upstream(stage.name(), artifactId, output.path(), expanded.published(), expanded.result()));
       work = true;
     }
     return work;
@@ -145,6 +151,10 @@ public final class PipelineRun {
 
   private void recordInputs(long executionId, List<Stage.Input> inputs, long runContext) {
     for (Stage.Input in : inputs) {
+      if (in.artifactId() != null) {
+        store.addEvent(executionId, in.artifactId(), Event.Type.INPUT, in.role());
+        continue;
+      }
       long id =
           store.artifactsByUri(in.uri()).stream()
               .filter(a -> a.type().equals(in.type()) && in.fingerprint().equals(a.fingerprint()))

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.ingest.IngestExamples;
+import dev.beamline.validation.ValidationConfig;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,7 +20,8 @@ import java.nio.file.Paths;
  *     .withIngest(IngestExamples.Config.of("examples/penguins/data/penguins.csv"));
  * }</pre>
  */
-public record PipelineSpec(String name, Path root, String metadataUrl, IngestExamples.Config ingest)
+public record PipelineSpec(
+    String name, Path root, String metadataUrl, IngestExamples.Config ingest, ValidationConfig validation)
     implements Serializable {
   /** Where runs go when neither the file nor the command line says: {@code beamline-runs} in the working folder. */
   public static final Path DEFAULT_ROOT = Paths.get("beamline-runs");
@@ -34,11 +36,11 @@ public record PipelineSpec(String name, Path root, String metadataUrl, IngestExa
 
   /** A pipeline called {@code name}, with runs under {@link #DEFAULT_ROOT} and no stage yet. */
   public static PipelineSpec named(String name) {
-    return new PipelineSpec(name, DEFAULT_ROOT, null, null);
+    return new PipelineSpec(name, DEFAULT_ROOT, null, null, null);
   }
 
   public PipelineSpec withRoot(Path root) {
-    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, ingest);
+    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, ingest, validation);
   }
 
   /**
@@ -46,11 +48,16 @@ public record PipelineSpec(String name, Path root, String metadataUrl, IngestExa
    * jdbc:postgresql://...}); null (the default) means the SQLite file {@code <root>/metadata.sqlite}.
    */
   public PipelineSpec withMetadataUrl(String jdbcUrl) {
-    return new PipelineSpec(name, root, jdbcUrl, ingest);
+    return new PipelineSpec(name, root, jdbcUrl, ingest, validation);
   }
 
   public PipelineSpec withIngest(IngestExamples.Config ingest) {
-    return new PipelineSpec(name, root, metadataUrl, checkNotNull(ingest, "ingest"));
+    return new PipelineSpec(name, root, metadataUrl, checkNotNull(ingest, "ingest"), validation);
+  }
+
+  /** Validates the ingested data: statistics, schema (inferred or imported) and anomalies. */
+  public PipelineSpec withValidation(ValidationConfig validation) {
+    return new PipelineSpec(name, root, metadataUrl, ingest, checkNotNull(validation, "validation"));
   }
 
   /** The JDBC URL of the metadata store this pipeline records into. */

@@ -10,6 +10,9 @@ import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFiles;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.ingest.SplitConfig;
+import dev.beamline.validation.DataSchema;
+import dev.beamline.validation.DriftThresholds;
+import dev.beamline.validation.ValidationConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -40,6 +43,23 @@ public final class PipelineYaml {
   public static final class FileDoc {
     public PipelineDoc pipeline;
     public IngestDoc ingest;
+    public ValidationDoc validation;
+  }
+
+  /** {@code validation:} */
+  public static final class ValidationDoc {
+    public String schema;
+    public String infer_from;
+    public Integer max_domain_size;
+    public Boolean drift;
+    public String skew_statistics;
+    public ThresholdsDoc thresholds;
+  }
+
+  /** {@code validation.thresholds:} */
+  public static final class ThresholdsDoc {
+    public Double categorical;
+    public Double numeric;
   }
 
   /** {@code pipeline:} */
@@ -128,6 +148,9 @@ public final class PipelineYaml {
       if (doc.ingest != null) {
         spec = spec.withIngest(ingest(doc.ingest));
       }
+      if (doc.validation != null) {
+        spec = spec.withValidation(validation(doc.validation));
+      }
       return spec;
     }
 
@@ -179,6 +202,40 @@ public final class PipelineYaml {
         c = check("ingest.shards", () -> before.withShards(d.shards));
       }
       return c;
+    }
+
+    private ValidationConfig validation(ValidationDoc d) {
+      ValidationConfig v = ValidationConfig.defaults();
+      if (d.schema != null) {
+        Path file = baseDir.resolve(d.schema).normalize();
+        try {
+          DataSchema.load(file);
+        } catch (ConfigException e) {
+          throw new ConfigException(at("validation.schema") + "'validation.schema': " + e.getMessage(), e);
+        }
+        v = v.withSchemaFile(file.toString());
+      }
+      if (d.infer_from != null) {
+        v = v.withInferFrom(d.infer_from);
+      }
+      if (d.max_domain_size != null) {
+        ValidationConfig before = v;
+        v = check("validation.max_domain_size", () -> before.withMaxDomainSize(d.max_domain_size));
+      }
+      if (d.drift != null) {
+        v = v.withDrift(d.drift);
+      }
+      if (d.skew_statistics != null) {
+        v = v.withSkewStatistics(baseDir.resolve(d.skew_statistics).normalize().toString());
+      }
+      if (d.thresholds != null) {
+        DriftThresholds t = v.thresholds();
+        double categorical = d.thresholds.categorical != null ? d.thresholds.categorical : t.categorical();
+        double numeric = d.thresholds.numeric != null ? d.thresholds.numeric : t.numeric();
+        ValidationConfig before = v;
+        v = check("validation.thresholds", () -> before.withThresholds(new DriftThresholds(categorical, numeric)));
+      }
+      return v;
     }
 
     private CsvFormat csv(CsvFormat base, CsvDoc d) {

@@ -3,9 +3,12 @@ package dev.beamline.runner;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.StageOutput;
+import dev.beamline.metadata.MetadataStore;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.values.PCollection;
 
 /**
  * One stage of a pipeline as the orchestrator sees it: what it reads and writes, with which
@@ -13,17 +16,42 @@ import org.apache.beam.sdk.Pipeline;
  * provenance come from {@link PipelineRun} for every stage alike; a stage only describes itself.
  */
 public interface Stage {
-  /** An artifact the stage reads: a raw input file, or an earlier stage's output. */
-  record Input(String role, String type, String uri, String fingerprint, ObjectNode properties) {}
+  /**
+   * An artifact the stage reads: a raw input file (no {@code artifactId}; recorded on first sight), or
+   * the output of an earlier stage ({@code artifactId} set, fingerprinted by that id).
+   */
+  record Input(String role, String type, String uri, String fingerprint, ObjectNode properties, Long artifactId) {}
+
+  /**
+   * The output of an earlier stage of the same run: its artifact, its folder, and, when it runs in
+   * this graph rather than coming from the cache, the signal that it is published and its in-graph
+   * result (e.g. an {@code IngestResult}); both null when it came from the cache.
+   */
+  record Upstream(String stage, long artifactId, Path dir, PCollection<String> published, Object result) {
+    public boolean inGraph() {
+      return published != null;
+    }
+  }
+
+  /** What a stage added to the graph: the signal that its output is published, and its in-graph result. */
+  record Expanded(PCollection<String> published, Object result) {}
 
   /** The stage's name, which is also its folder in the run layout, e.g. {@code ingest}. */
   String name();
 
+  /** The names of the earlier stages whose outputs this stage reads. */
+  default List<String> upstreamStages() {
+    return List.of();
+  }
+
   /** The stage's configuration as JSON: part of its cache key and of its recorded execution. */
   ObjectNode parameters();
 
-  /** What the stage will read, resolved now (files listed, fingerprints taken) for the cache key. */
-  List<Input> inputs();
+  /**
+   * What the stage will read, resolved now (files listed, fingerprints taken) for the cache key; {@code
+   * store} (null without one) lets a stage find earlier artifacts, such as the previous statistics.
+   */
+  List<Input> inputs(Map<String, Upstream> upstream, MetadataStore store);
 
   /** The kind of the artifact the stage publishes in its output folder. */
   ArtifactKind outputKind();
@@ -31,8 +59,8 @@ public interface Stage {
   /** The role name of that artifact in the lineage graph, e.g. {@code examples}. */
   String outputRole();
 
-  /** Adds the stage's composite transform to {@code pipeline}, writing into {@code output}. */
-  void expand(Pipeline pipeline, StageOutput output);
+  /** Adds the stage's composite transform to {@code pipeline}, reading {@code upstream}, writing into {@code output}. */
+  Expanded expand(Pipeline pipeline, StageOutput output, Map<String, Upstream> upstream);
 
   /** The published artifact's content fingerprint, read from its folder after a successful run. */
   String outputFingerprint(Path outputDir);
@@ -42,4 +70,9 @@ public interface Stage {
 
   /** Lines for the run's summary on the terminal. */
   List<String> summary(Path outputDir);
+
+  /** An input that is the output of the earlier stage {@code up}. */
+  static Input upstreamInput(String role, Upstream up, String type) {
+    return new Input(role, type, up.dir().toString(), "artifact:" + up.artifactId(), null, up.artifactId());
+  }
 }

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * Infers a {@link DataSchema} from statistics, as TFDV's {@code infer_schema}: each feature's type;
- * required when it was always present, else a minimum presence just below the one seen; a domain for
- * string features with at most {@value #DEFAULT_MAX_DOMAIN} distinct values; NaN allowed for float
+ * required when it was always present; a domain for
+ * string features with at most {@value #DEFAULT_MAX_DOMAIN} distinct values; for a feature not always
+ * present, a minimum presence {@value #PRESENCE_MARGIN} below the one seen; NaN allowed for float
  * features only when the data had some. Numeric ranges are not inferred (a range fitted to one span
  * would flag every new extreme); set them by hand where they matter.
  *
@@ -19,6 +20,8 @@ import java.util.List;
 public final class InferSchema {
   /** String features with at most this many distinct values get a domain, as in TFDV. */
   public static final int DEFAULT_MAX_DOMAIN = 100;
+  /** How far below the presence seen the inferred minimum presence lies. */
+  public static final double PRESENCE_MARGIN = 0.05;
 
   private InferSchema() {}
 
@@ -32,8 +35,9 @@ public final class InferSchema {
       FeatureType type = f.featureType();
       SchemaFeature s = SchemaFeature.of(f.name(), type);
       if (f.presence() < 1.0) {
-        // Two decimals, rounded down: the presence seen passes, a clear drop does not.
-        s = s.withMinPresence(Math.floor(f.presence() * 100) / 100);
+        // The presence seen less a margin of PRESENCE_MARGIN, rounded down to two decimals: other splits
+        // and spans of the same data pass, a clear drop does not.
+        s = s.withMinPresence(Math.max(0, Math.floor((f.presence() - PRESENCE_MARGIN) * 100) / 100));
       }
       StringStatistics strings = f.strings();
       if (type == FeatureType.STRING && strings != null && strings.distinctExact() && strings.distinct() > 0
