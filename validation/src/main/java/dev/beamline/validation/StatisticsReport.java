@@ -202,7 +202,15 @@ public final class StatisticsReport {
           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %s</title></rect>",
           i * w + 1, height - barH, Math.max(1, w - 2), barH, color, e(labels.get(i)), num(values.get(i))));
     }
-    if (n > 0) {
+    if (n > 0 && f.numeric() == null) {
+      // Categories: each bar has its own label.
+      for (int i = 0; i < n; i++) {
+        double w = (double) width / n;
+        String text = labels.get(i).length() > 12 ? labels.get(i).substring(0, 11) + "…" : labels.get(i);
+        svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>",
+            i * w + w / 2, height + 14, e(text)));
+      }
+    } else if (n > 0) {
       svg.append("<text x=\"0\" y=\"").append(height + 14).append("\" font-size=\"10\">").append(e(labels.get(0))).append("</text>");
       svg.append("<text x=\"").append(width).append("\" y=\"").append(height + 14).append("\" font-size=\"10\" text-anchor=\"end\">")
           .append(e(labels.get(n - 1))).append("</text>");
