@@ -23,7 +23,14 @@ import picocli.CommandLine.Command;
     versionProvider = BeamlineCli.Version.class,
     description = "Production machine-learning pipelines on Apache Beam.",
     subcommands = {
-      RunCommand.class, RunsCommand.class, ArtifactsCommand.class, LineageCommand.class, CommandLine.HelpCommand.class
+      RunCommand.class,
+      DataCommands.Stats.class,
+      DataCommands.Infer.class,
+      DataCommands.Validate.class,
+      RunsCommand.class,
+      ArtifactsCommand.class,
+      LineageCommand.class,
+      CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

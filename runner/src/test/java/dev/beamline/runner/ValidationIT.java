@@ -104,6 +104,40 @@ class ValidationIT {
     assertRendered(validate.resolve("report.html"), List.of("6 anomalies, 6 of them errors", "MISSING_FEATURE", "OUT_OF_DOMAIN", "DRIFT", "Emperor"));
   }
 
+  @Test
+  void standaloneCommandsComputeInferAndValidate() throws Exception {
+    Path csv = EXAMPLE_DIR.resolve("data/penguins.csv");
+    Path stats = tmp.resolve("stats");
+    BeamlineCliIT.Result s = BeamlineCliIT.cli("stats", csv.toString(), "--out", stats.toString());
+    assertThat(s.code()).as(s.err()).isZero();
+    assertThat(s.out()).contains("data: 344 examples, 7 features");
+    assertThat(stats.resolve("report.html")).exists();
+
+    Path schema = tmp.resolve("schema.yaml");
+    BeamlineCliIT.Result i = BeamlineCliIT.cli("infer-schema", stats.toString(), "--out", schema.toString());
+    assertThat(i.code()).as(i.err()).isZero();
+    assertThat(Files.readString(schema)).contains("species:").contains("- Chinstrap");
+
+    BeamlineCliIT.Result ok = BeamlineCliIT.cli("validate", csv.toString(), "--schema", schema.toString(), "--baseline",
+        stats.toString(), "--out", tmp.resolve("v1").toString());
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("0 anomalies (0 errors)");
+
+    // A schema that expects another feature: exit code 1, the anomaly named.
+    Files.writeString(schema, Files.readString(schema) + "  wingspan_mm:\n    type: float\n");
+    BeamlineCliIT.Result bad = BeamlineCliIT.cli("validate", stats.resolve("statistics.json").toString(), "--schema", schema.toString(),
+        "--out", tmp.resolve("v2").toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("ERROR MISSING_FEATURE wingspan_mm (data)");
+    assertThat(Files.readString(tmp.resolve("v2/anomalies.json"))).contains("\"MISSING_FEATURE\"");
+
+    // A broken schema file names its line.
+    Files.writeString(schema, "features:\n  a:\n    typ: int\n");
+    BeamlineCliIT.Result broken = BeamlineCliIT.cli("validate", csv.toString(), "--schema", schema.toString());
+    assertThat(broken.code()).isEqualTo(2);
+    assertThat(broken.err()).contains(schema + " line 3: unknown key 'features.a.typ'; did you mean 'type'?");
+  }
+
   /** Renders {@code html} in headless Chromium to PDF and checks the text a reader sees there. */
   static void assertRendered(Path html, List<String> texts) throws IOException, InterruptedException {
     String chromium = which("chromium");

@@ -31,24 +31,26 @@ public final class AnomalyDetector {
   /**
    * The anomalies of {@code current} (every split) against the schema; against {@code previous} (the
    * previous span, may be null) for drift and {@code skewBaseline} (may be null) for skew, split by split
-   * where both have the split.
+   * where both have the split, or against a baseline's only split.
    */
   public List<Anomaly> detect(StatisticsSet current, StatisticsSet previous, StatisticsSet skewBaseline) {
     List<Anomaly> out = new ArrayList<>();
     for (DatasetStatistics split : current.splits()) {
       out.addAll(checkSplit(split));
       if (previous != null) {
-        previous.split(split.split()).ifPresent(p -> out.addAll(compare(split, p, Anomaly.Type.DRIFT)));
+        counterpart(previous, split).ifPresent(p -> out.addAll(compare(split, p, Anomaly.Type.DRIFT)));
       }
       if (skewBaseline != null) {
-        Optional<DatasetStatistics> base = skewBaseline.split(split.split());
-        if (base.isEmpty() && skewBaseline.splits().size() == 1) {
-          base = Optional.of(skewBaseline.splits().get(0));
-        }
-        base.ifPresent(b -> out.addAll(compare(split, b, Anomaly.Type.SKEW)));
+        counterpart(skewBaseline, split).ifPresent(b -> out.addAll(compare(split, b, Anomaly.Type.SKEW)));
       }
     }
     return out;
+  }
+
+  /** The split of {@code baseline} to compare {@code split} with: the same name, or the only one there is. */
+  private static Optional<DatasetStatistics> counterpart(StatisticsSet baseline, DatasetStatistics split) {
+    Optional<DatasetStatistics> same = baseline.split(split.split());
+    return same.isPresent() || baseline.splits().size() != 1 ? same : Optional.of(baseline.splits().get(0));
   }
 
   /** The anomalies of one split against the schema alone. */
