@@ -5,13 +5,11 @@ import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.PublishArtifact;
 import dev.beamline.core.Publisher;
-import dev.beamline.core.RunLayout;
 import dev.beamline.core.StageOutput;
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.IngestOutput;
-import dev.beamline.ingest.IngestResult;
+import dev.beamline.ingest.ReadExamples;
 import dev.beamline.ingest.ReadPublishedExamples;
-import dev.beamline.ingest.SplitConfig;
 import dev.beamline.validation.ComputeStatistics;
 import dev.beamline.validation.DataSchema;
 import dev.beamline.validation.DatasetStatistics;
@@ -59,7 +57,6 @@ final class DataCommands {
     FileSystems.setDefaultPipelineOptions(options);
     Pipeline p = Pipeline.create(options);
     Path dataDir = Path.of(data);
-    Path scratch = null;
     ExampleSchema schema;
     List<String> splits;
     Map<String, PCollection<ExampleBatch>> batches = new LinkedHashMap<>();
@@ -72,15 +69,10 @@ final class DataCommands {
         batches.put(s, dir.apply("Read-" + s, ReadPublishedExamples.split(s, o.avroSchema())));
       }
     } else {
-      scratch = Files.createTempDirectory("beamline-stats");
-      IngestResult r =
-          p.apply(
-              "IngestExamples",
-              IngestExamples.from(IngestExamples.Config.of(data).withSplits(SplitConfig.of(Map.of("data", 1))))
-                  .to(RunLayout.of(scratch, "stats", "scratch")));
-      schema = r.schema();
-      splits = r.splitNames();
-      splits.forEach(s -> batches.put(s, r.batches(s)));
+      ReadExamples read = ReadExamples.of(IngestExamples.Config.of(data));
+      schema = read.schema();
+      splits = List.of("data");
+      batches.put("data", p.apply("ReadExamples", read));
     }
     List<PCollection<DatasetStatistics>> perSplit = new ArrayList<>();
     for (String s : splits) {
@@ -102,9 +94,6 @@ final class DataCommands {
       return stats;
     } finally {
       Publisher.deleteRecursively(staged);
-      if (scratch != null) {
-        Publisher.deleteRecursively(scratch);
-      }
     }
   }
 
