@@ -5,7 +5,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import dev.beamline.core.ConfigException;
-import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.Publisher;
@@ -185,15 +184,10 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
   @Override
   public IngestResult expand(PBegin begin) {
     checkState(output != null, "IngestExamples needs an output: call to(RunLayout) or to(StageOutput)");
-    InputFiles inputs = InputFiles.resolve(config.input(), config.spans());
-    for (InputFiles.InputFile f : inputs.files()) {
-      if (f.bytes() == 0) {
-        throw new DataCheckException(f.path() + ": the input file is empty");
-      }
-    }
-    InputFormat format = config.format(inputs);
-    FormatReader reader = FormatReader.of(format, config.csv());
-    ExampleSchema schema = schemaOf(inputs, reader);
+    ResolvedInput resolved = ResolvedInput.of(config);
+    InputFiles inputs = resolved.files();
+    FormatReader reader = resolved.reader();
+    ExampleSchema schema = resolved.schema();
     int partitionField = -1;
     if (config.splits().partitionFeature() != null) {
       partitionField = schema.indexOf(config.splits().partitionFeature());
@@ -268,19 +262,5 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
                 ParDo.of(new PublishIngestFn(fingerprintView, config, schema, inputs, output)).withSideInputs(fingerprintView))
             .setCoder(StringUtf8Coder.of());
     return new IngestResult(p, splits, avroSchema, rejected, fingerprints, published, schema, inputs, outputDir);
-  }
-
-  private ExampleSchema schemaOf(InputFiles inputs, FormatReader reader) {
-    try {
-      if (config.schema() != null) {
-        for (InputFiles.InputFile f : inputs.files()) {
-          reader.checkFile(f, config.schema());
-        }
-        return config.schema();
-      }
-      return reader.inferSchema(inputs.files(), config.inferRows());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read input: " + e.getMessage(), e);
-    }
   }
 }

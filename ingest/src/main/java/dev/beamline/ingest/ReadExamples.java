@@ -3,8 +3,6 @@ package dev.beamline.ingest;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -32,32 +30,15 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 public final class ReadExamples extends PTransform<PBegin, PCollection<ExampleBatch>> {
   private static final long serialVersionUID = 1L;
 
-  private final IngestExamples.Config config;
   private final InputFiles inputs;
   private final FormatReader reader;
   private final ExampleSchema schema;
 
   private ReadExamples(IngestExamples.Config config) {
-    this.config = config;
-    this.inputs = InputFiles.resolve(config.input(), config.spans());
-    for (InputFiles.InputFile f : inputs.files()) {
-      if (f.bytes() == 0) {
-        throw new DataCheckException(f.path() + ": the input file is empty");
-      }
-    }
-    this.reader = FormatReader.of(config.format(inputs), config.csv());
-    try {
-      if (config.schema() != null) {
-        for (InputFiles.InputFile f : inputs.files()) {
-          reader.checkFile(f, config.schema());
-        }
-        this.schema = config.schema();
-      } else {
-        this.schema = reader.inferSchema(inputs.files(), config.inferRows());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read input: " + e.getMessage(), e);
-    }
+    ResolvedInput in = ResolvedInput.of(config);
+    this.inputs = in.files();
+    this.reader = in.reader();
+    this.schema = in.schema();
   }
 
   /** Reads the files of {@code config} (input, format, CSV layout, schema); its splits are ignored. */

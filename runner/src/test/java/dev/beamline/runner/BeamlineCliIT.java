@@ -42,7 +42,10 @@ class BeamlineCliIT {
       Files.writeString(dir.resolve("data/penguins.csv"), csvContent);
     }
     Path yaml = dir.resolve("pipeline.yaml");
-    Files.writeString(yaml, Files.readString(EXAMPLE_DIR.resolve("pipeline.yaml")) + extra);
+    // Extra ingest keys go at the end of the ingest section, before validation.
+    String example = Files.readString(EXAMPLE_DIR.resolve("pipeline.yaml"));
+    int validation = example.indexOf("\nvalidation:");
+    Files.writeString(yaml, example.substring(0, validation) + "\n" + extra + example.substring(validation));
     return yaml;
   }
 
@@ -94,7 +97,8 @@ class BeamlineCliIT {
     Result again =
         cli("run", EXAMPLE_DIR.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString(), "--run-id", "second", "--no-cache");
     assertThat(again.code()).isZero();
-    IngestOutput second = IngestOutput.open(root.resolve("penguins/ingest/2"));
+    // The first run's four stages were executions 1 to 4.
+    IngestOutput second = IngestOutput.open(root.resolve("penguins/ingest/5"));
     assertThat(second.fingerprint().get("fingerprint")).isEqualTo(f.get("fingerprint"));
     assertThat(second.fingerprint().get("splits")).isEqualTo(f.get("splits"));
     assertThat(strings(second.readSplit("eval"))).containsExactlyInAnyOrderElementsOf(strings(eval));
@@ -138,17 +142,23 @@ class BeamlineCliIT {
     assertThat(run.resolve("examples")).doesNotExist();
   }
 
-  /** Inferred types follow the data: an unparsable number makes its column a string, nothing is rejected. */
+  /**
+   * Inferred types follow the data: an unparsable number makes its column a string and nothing is
+   * rejected at ingestion; validation then stops the run, since most of that column's values fall
+   * outside the domain inferred from the training split.
+   */
   @Test
-  void inferenceWidensAColumnInsteadOfRejecting() throws IOException {
+  void inferenceWidensAColumnAndValidationCatchesIt() throws IOException {
     List<String> lines = new ArrayList<>(Files.readAllLines(EXAMPLE_DIR.resolve("data/penguins.csv")));
     lines.add(3, "Adelie,Torgersen,40.3,18,195,heavy,FEMALE");
     Path yaml = pipeline(String.join("\n", lines) + "\n", "");
     Path root = tmp.resolve("runs");
     Result r = cli("run", yaml.toString(), "--pipeline-root", root.toString());
-    assertThat(r.code()).as(r.err()).isZero();
-    assertThat(IngestOutput.open(onlyRun(root)).schema().feature("body_mass_g").orElseThrow().type().configName())
-        .isEqualTo("string");
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("ERROR OUT_OF_DOMAIN body_mass_g (eval)");
+    IngestOutput out = IngestOutput.open(onlyRun(root));
+    assertThat(out.schema().feature("body_mass_g").orElseThrow().type().configName()).isEqualTo("string");
+    assertThat(out.rejectedRows()).isEmpty();
   }
 
   @Test
@@ -198,7 +208,7 @@ class BeamlineCliIT {
     Path yaml = pipeline("a\n1\n", "  max_rejected_fractoin: 0.1\n");
     Result r = cli("run", yaml.toString());
     assertThat(r.code()).isEqualTo(2);
-    int line = Files.readAllLines(yaml).size();
+    int line = Files.readAllLines(yaml).indexOf("  max_rejected_fractoin: 0.1") + 1;
     assertThat(r.err()).contains(yaml + " line " + line + ": unknown key 'ingest.max_rejected_fractoin'; did you mean 'max_rejected_fraction'?");
   }
 

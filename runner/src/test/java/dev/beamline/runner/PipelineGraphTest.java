@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFormat;
+import dev.beamline.validation.ValidationConfig;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -54,7 +55,8 @@ class PipelineGraphTest {
             .withRoot(tmp.resolve("java"))
             .withIngest(
                 IngestExamples.Config.of(example.getParent().resolve("data/penguins.csv").toString())
-                    .withFormat(InputFormat.CSV));
+                    .withFormat(InputFormat.CSV))
+            .withValidation(ValidationConfig.defaults());
 
     assertThat(fromYaml.withRoot(tmp)).isEqualTo(fromJava.withRoot(tmp));
     List<String> yamlGraph = graphOf(fromYaml);
@@ -62,6 +64,7 @@ class PipelineGraphTest {
     assertThat(yamlGraph)
         .contains(
             "composite IngestExamples dev.beamline.ingest.IngestExamples",
+            "composite Statistics-train dev.beamline.validation.ComputeStatistics",
             "primitive IngestExamples/ReadFiles org.apache.beam.sdk.transforms.ParDo$MultiOutput");
   }
 }

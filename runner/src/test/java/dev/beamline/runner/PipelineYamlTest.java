@@ -111,7 +111,7 @@ class PipelineYamlTest {
   void unknownTopLevelKeyIsNamed() {
     assertRejected(
         "pipeline:\n  name: p\ntraining:\n  epochs: 3\n",
-        "p.yaml line 3: unknown key 'training' (known keys here: ingest, pipeline)");
+        "p.yaml line 3: unknown key 'training' (known keys here: ingest, pipeline, validation)");
   }
 
   @Test
