@@ -188,8 +188,11 @@ final class ValidateStage implements Stage {
   public ObjectNode outputProperties(Path outputDir) {
     try {
       JsonNode a = JSON.readTree(Files.readString(outputDir.resolve("anomalies.json")));
-      return JSON.createObjectNode().put("anomalies", a.get("anomalies_count").asLong()).put("errors", a.get("errors").asLong())
-          .put("drift_baseline", previousStatistics);
+      ObjectNode p = JSON.createObjectNode().put("anomalies", a.get("anomalies_count").asLong()).put("errors", a.get("errors").asLong());
+      if (previousStatistics != null) {
+        p.put("drift_baseline", previousStatistics);
+      }
+      return p;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
