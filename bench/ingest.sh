@@ -184,7 +184,9 @@ others="$(awk -F'|' '$7 ~ /^[0-9]+$/ {o += $7; n++} END {
   if (n) printf "other processes took %d CPU s while the cases ran (per run in the last column)", o
   else print "not measured (needs GNU time)" }' "$rows_file")"
 
-# The table: per case, the median of its runs (wall time, in-process time) and the largest peak RSS.
+# The table: per case, the medians (wall time, in-process time) of its undisturbed runs, those during
+# which other processes took under 2 CPU s (of all its runs when none was undisturbed), and the
+# largest peak RSS.
 # Ratios compare with the plain loop on the same file: the wall-clock ratio includes both JVM starts;
 # the in-process ratio compares `beamline run`'s own "finished in" time (graph construction, schema
 # scan and pipeline) with the loop's time from opening to closing the file.
@@ -195,19 +197,23 @@ table="$(awk -F'|' '
     return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
   }
   !($1 in file) { order[++cases] = $1; file[$1] = $2; rows[$1] = $3; rss[$1] = "n/a" }
-  { walls[$1] = walls[$1] " " $4; inproc[$1] = inproc[$1] " " $5; runs[$1] = runs[$1] " " $4 " (" $7 ")" }
+  { walls[$1] = walls[$1] " " $4; inproc[$1] = inproc[$1] " " $5; runs[$1] = runs[$1] " " $4 " (" $7 ")"; all[$1]++ }
+  $7 ~ /^[0-9]+$/ && $7 + 0 < 2 { cwalls[$1] = cwalls[$1] " " $4; cinproc[$1] = cinproc[$1] " " $5; clean[$1]++ }
   $6 ~ /^[0-9]+$/ && (rss[$1] == "n/a" || $6 + 0 > rss[$1] + 0) { rss[$1] = $6 }
   END {
     for (i = 1; i <= cases; i++) {
-      c = order[i]; w[c] = median(walls[c]); p[c] = median(inproc[c])
+      c = order[i]
+      if (clean[c]) { w[c] = median(cwalls[c]); p[c] = median(cinproc[c]); used[c] = clean[c] }
+      else { w[c] = median(walls[c]); p[c] = median(inproc[c]); used[c] = 0 }
       if (c ~ /^plain loop/) { pw[file[c]] = w[c]; pp[file[c]] = p[c] }
     }
-    print "| case | rows | wall s | rows/s (wall) | in-process s | rows/s (in-process) | wall ÷ plain loop | in-process ÷ plain loop | peak RSS MiB | wall s of each run (CPU s used by other processes meanwhile) |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    print "| case | rows | wall s | rows/s (wall) | in-process s | rows/s (in-process) | wall ÷ plain loop | in-process ÷ plain loop | peak RSS MiB | runs in the medians | wall s of each run (CPU s used by other processes meanwhile) |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for (i = 1; i <= cases; i++) {
       c = order[i]
-      printf "| %s | %d | %.2f | %.0f | %.2f | %.0f | %.1f× | %.1f× | %s |%s |\n",
-        c, rows[c], w[c], rows[c] / w[c], p[c], rows[c] / p[c], w[c] / pw[file[c]], p[c] / pp[file[c]], rss[c], runs[c]
+      printf "| %s | %d | %.2f | %.0f | %.2f | %.0f | %.1f× | %.1f× | %s | %s |%s |\n",
+        c, rows[c], w[c], rows[c] / w[c], p[c], rows[c] / p[c], w[c] / pw[file[c]], p[c] / pp[file[c]], rss[c],
+        (used[c] ? used[c] " of " all[c] : "all " all[c] ", none undisturbed"), runs[c]
     }
   }' "$rows_file")"
 
@@ -229,7 +235,8 @@ block="$work/results-block.md"
   echo "- Command: \`bench/ingest.sh\` (from the repository root)"
   echo "- Machine: $(nproc) cores${cpu:+ ($cpu)}, ${mem:-unknown memory}; $(uname -sr)"
   echo "- Java: $java_version; every JVM with \`$heap\`"
-  echo "- Runs per case: $repeat, round-robin, each once the machine is quiet; the table shows medians (peak RSS: the largest)"
+  echo "- Runs per case: $repeat, round-robin, each started once the machine is quiet; the table shows the medians of the runs"
+  echo "  that other processes did not disturb (under 2 CPU s of theirs during the run; all runs if none), and the largest peak RSS"
   echo "- Machine shared with other jobs: $others"
   echo "- \`beamline run\`: \`--runner $runner\`, default parallelism (one worker per core), splits train:eval = 2:1, Parquet out"
   echo "- Data: \`flights-3m.parquet\` from npm \`vega-datasets@3.2.1\` ($(wc -c <"$parquet") bytes) and its CSV copy ($(wc -c <"$csv") bytes)"

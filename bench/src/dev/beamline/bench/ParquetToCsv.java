@@ -24,7 +24,7 @@ import org.apache.parquet.hadoop.ParquetReader;
  * rather than quoted, so that the plain CSV loop can split lines on commas.
  *
  * <pre>{@code
- * java -cp bench/target/classes:runner/target/lib/* dev.beamline.bench.ParquetToCsv in.parquet out.csv
+ * java -cp bench/work/classes:runner/target/lib/* dev.beamline.bench.ParquetToCsv in.parquet out.csv
  * }</pre>
  */
 public final class ParquetToCsv {

@@ -17,7 +17,7 @@ import org.apache.parquet.hadoop.ParquetReader;
  * closing it, not the JVM start.
  *
  * <pre>{@code
- * java -cp bench/target/classes:runner/target/lib/* dev.beamline.bench.PlainParquetRead flights-3m.parquet
+ * java -cp bench/work/classes:runner/target/lib/* dev.beamline.bench.PlainParquetRead flights-3m.parquet
  * }</pre>
  */
 public final class PlainParquetRead {
