@@ -84,25 +84,26 @@ public final class ExampleBatch implements Iterable<GenericRecord> {
     private static final VarIntCoder SIZE = VarIntCoder.of();
 
     private final String schemaJson;
-    private transient Schema schema;
-    private transient GenericDatumWriter<GenericRecord> writer;
-    private transient GenericDatumReader<GenericRecord> reader;
+    // Coders are shared between threads: the schema is parsed once and published in one volatile write;
+    // datum writers and readers, which are not documented as thread-safe, are made per call (per batch).
+    private transient volatile Schema schema;
 
     Coder(String schemaJson) {
       this.schemaJson = schemaJson;
     }
 
-    private void init() {
-      if (schema == null) {
-        schema = new Schema.Parser().parse(schemaJson);
-        writer = new GenericDatumWriter<>(schema);
-        reader = new GenericDatumReader<>(schema);
+    private Schema schema() {
+      Schema s = schema;
+      if (s == null) {
+        s = new Schema.Parser().parse(schemaJson);
+        schema = s;
       }
+      return s;
     }
 
     @Override
     public void encode(ExampleBatch batch, OutputStream out) throws IOException {
-      init();
+      GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(schema());
       SIZE.encode(batch.size(), out);
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
       for (GenericRecord r : batch.examples) {
@@ -113,7 +114,7 @@ public final class ExampleBatch implements Iterable<GenericRecord> {
 
     @Override
     public ExampleBatch decode(InputStream in) throws IOException {
-      init();
+      GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(schema());
       int n = SIZE.decode(in);
       if (n < 0) {
         throw new CoderException("negative batch size " + n);
