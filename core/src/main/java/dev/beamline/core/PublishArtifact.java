@@ -1,6 +1,5 @@
 package dev.beamline.core;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.SerializableFunction;
@@ -27,15 +26,7 @@ public final class PublishArtifact<T> extends DoFn<T, String> {
 
   @ProcessElement
   public void process(@Element T element, OutputReceiver<String> out) {
-    if (!java.nio.file.Files.exists(output.stagingPath()) && java.nio.file.Files.exists(output.path())) {
-      out.output(output.dir()); // A retry of a step that had already published.
-      return;
-    }
-    for (Map.Entry<String, String> f : files.apply(element).entrySet()) {
-      Publisher.writeAtomically(output.stagingPath().resolve(f.getKey()), f.getValue().getBytes(StandardCharsets.UTF_8));
-    }
-    output.writeProvenance();
-    Publisher.publishDirectory(output.stagingPath(), output.path());
+    output.publish(files.apply(element));
     out.output(output.dir());
   }
 }

@@ -92,7 +92,7 @@ public final class RunLayout implements Serializable {
 
   /** {@code <pipeline-root>/<pipeline>/<stage>/.staging-<run-id>}: where the stage writes before publishing. */
   public Path stagingDir(String stage) {
-    return stageDir(stage).resolve(".staging-" + runId);
+    return output(stage).stagingPath();
   }
 
   /** The output of {@code stage} in this run, in {@code <stage>/<run-id>}. */

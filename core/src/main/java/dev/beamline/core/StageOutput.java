@@ -3,8 +3,10 @@ package dev.beamline.core;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.io.Serializable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Map;
 
 /**
  * Where one stage of one run publishes its output: a folder, the hidden staging folder beside it that
@@ -39,6 +41,20 @@ public record StageOutput(String dir, String runId, String provenanceJson) imple
   /** The same output, with {@code provenanceJson} written beside the artifact when it is published. */
   public StageOutput withProvenance(String provenanceJson) {
     return new StageOutput(dir, runId, provenanceJson);
+  }
+
+  /**
+   * Publishes an artifact made of small text files: writes each of {@code files} (name to content) and
+   * the provenance into the staging folder, then renames it onto the output. Does nothing when the
+   * output is already published (a retried step), so it may be called again safely.
+   */
+  public void publish(Map<String, String> files) {
+    if (!Files.exists(stagingPath()) && Files.exists(path())) {
+      return;
+    }
+    files.forEach((name, text) -> Publisher.writeAtomically(stagingPath().resolve(name), text));
+    writeProvenance();
+    Publisher.publishDirectory(stagingPath(), path());
   }
 
   /** Writes the provenance, if any, into the staging folder; call before publishing it. */

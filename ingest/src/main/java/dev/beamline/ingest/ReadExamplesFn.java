@@ -86,7 +86,7 @@ final class ReadExamplesFn extends DoFn<String, ExampleBatch> {
           @Override
           public void accept(GenericRecord example) {
             // With one split there is nothing to decide: skip hashing every value of every row.
-            int split = splits == 1 ? 0 : splitFn.splitOf(splitFn.canonicalKey(example));
+            int split = splits == 1 ? 0 : splitFn.partitionFor(example, splits);
             splitRows[split]++;
             List<GenericRecord> buffer = buffers.get(split);
             buffer.add(example);

@@ -296,7 +296,7 @@ public final class MetadataStore implements AutoCloseable {
   // ---- events
 
   public void addEvent(long executionId, long artifactId, Event.Type type, String role) {
-    insertNoKey(
+    update(
         "INSERT INTO event (execution_id, artifact_id, type, role, time) VALUES (?, ?, ?, ?, ?)",
         ps -> {
           ps.setLong(1, executionId);
@@ -341,7 +341,7 @@ public final class MetadataStore implements AutoCloseable {
 
   /** Puts execution {@code executionId} in context {@code contextId}. */
   public void associate(long contextId, long executionId) {
-    insertNoKey(
+    update(
         "INSERT INTO association (context_id, execution_id) VALUES (?, ?)",
         ps -> {
           ps.setLong(1, contextId);
@@ -351,7 +351,7 @@ public final class MetadataStore implements AutoCloseable {
 
   /** Puts artifact {@code artifactId} in context {@code contextId}. */
   public void attribute(long contextId, long artifactId) {
-    insertNoKey(
+    update(
         "INSERT INTO attribution (context_id, artifact_id) VALUES (?, ?)",
         ps -> {
           ps.setLong(1, contextId);
@@ -361,7 +361,7 @@ public final class MetadataStore implements AutoCloseable {
 
   /** Makes {@code childId} (a run) a part of {@code parentId} (its pipeline). */
   public void setParentContext(long childId, long parentId) {
-    insertNoKey(
+    update(
         "INSERT INTO parent_context (context_id, parent_context_id) VALUES (?, ?)",
         ps -> {
           ps.setLong(1, childId);
@@ -440,10 +440,6 @@ public final class MetadataStore implements AutoCloseable {
     } catch (SQLException e) {
       throw new MetadataException(sql + ": " + e.getMessage(), e);
     }
-  }
-
-  private void insertNoKey(String sql, Binder binder) {
-    update(sql, binder);
   }
 
   private void update(String sql, Binder binder) {

@@ -7,7 +7,6 @@ import com.google.common.hash.Hashing;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
-import dev.beamline.core.Publisher;
 import dev.beamline.core.StageOutput;
 import dev.beamline.metadata.Artifact;
 import dev.beamline.metadata.ArtifactState;
@@ -17,7 +16,6 @@ import dev.beamline.validation.ValidationConfig;
 import dev.beamline.validation.ValidationRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -162,11 +160,8 @@ final class ValidateStage implements Stage {
       StatisticsSet skew = config.skewStatistics() == null ? null : ValidationRun.readStatistics(Paths.get(config.skewStatistics()));
       ValidationRun.Result r =
           ValidationRun.validate(title, current, ValidationRun.readSchema(Paths.get(schemaDir)), previous, skew, config.thresholds());
-      if (!Files.exists(output.path())) {
-        r.files().forEach((name, text) -> Publisher.writeAtomically(output.stagingPath().resolve(name), text.getBytes(StandardCharsets.UTF_8)));
-        output.writeProvenance();
-        Publisher.publishDirectory(output.stagingPath(), output.path());
-      }
+      // Published even when the data fails: the report is what explains the failure.
+      output.publish(r.files());
       if (r.errors() > 0) {
         throw new DataCheckException(
             "data validation found " + r.summary() + System.lineSeparator() + "  report: " + output.path().resolve("report.html"));
