@@ -11,6 +11,11 @@ import java.util.Locale;
 public final class FeatureNames {
   private FeatureNames() {}
 
+  /** True when {@code name} is a valid feature (Avro field) name: {@code [A-Za-z_][A-Za-z0-9_]*}. */
+  public static boolean isValid(String name) {
+    return name != null && FeatureSpec.VALID_NAME.matcher(name).matches();
+  }
+
   /**
    * Lower-cases {@code column}, replaces every run of characters other than letters and digits by one
    * {@code '_'}, trims {@code '_'} at both ends, and prefixes {@code '_'} when the result starts with a

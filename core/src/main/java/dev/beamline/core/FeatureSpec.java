@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public record FeatureSpec(String name, FeatureType type) implements Serializable {
-  private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  static final Pattern VALID_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   public FeatureSpec {
     checkNotNull(name, "name");
