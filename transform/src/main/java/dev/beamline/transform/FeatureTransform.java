@@ -36,8 +36,10 @@ import java.util.List;
  *       {@code binarize}: id 1 when {@code x > threshold}, else 0.
  * </ol>
  *
- * The analyzers (mean, std, min, max, quantiles) see the values after steps 1–3. Arithmetic is in
- * double; the final float is the double result cast to float. Output: {@link OutputKind#FLOAT}, or
+ * The imputed value lives in raw space: {@code MEAN} is the mean of the non-missing raw training values,
+ * {@code MOST_FREQUENT} their most frequent value (the smallest one on a tie). The analyzers of step 4
+ * (mean, std, min, max, quantiles) see the non-missing training values after steps 2–3, so the whole
+ * analysis is one pass. Arithmetic is in double; the final float is the double result cast to float. Output: {@link OutputKind#FLOAT}, or
  * {@link OutputKind#ID} after bucketize (cardinality = boundaries + 1) or binarize (cardinality 2).
  *
  * <p>Timestamp steps: {@code timePart} is required: {@link TimePart#HOUR_OF_DAY} is {@code
@@ -49,7 +51,8 @@ import java.util.List;
  * <p>String steps:
  *
  * <ol>
- *   <li>impute: missing stays missing by default; or the most frequent training value, or a constant;
+ *   <li>impute: missing stays missing by default; or the most frequent non-missing training value (the
+ *       smallest by {@link String#compareTo} on a tie), or a constant;
  *   <li>{@code lowercase}: {@code toLowerCase(Locale.ROOT)} (TensorFlow: {@code StringLower}, utf-8);
  *   <li>tokens, when the feature is multi-valued: {@code text} splits into maximal runs of letters and
  *       digits ({@code [\p{L}\p{N}]+}) and forms all n-grams for n = {@code ngramMin..ngramMax}, joined by
