@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.ingest.IngestExamples;
+import dev.beamline.training.TrainConfig;
 import dev.beamline.validation.ValidationConfig;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -21,7 +22,13 @@ import java.nio.file.Paths;
  * }</pre>
  */
 public record PipelineSpec(
-    String name, Path root, String metadataUrl, IngestExamples.Config ingest, ValidationConfig validation)
+    String name,
+    Path root,
+    String metadataUrl,
+    IngestExamples.Config ingest,
+    ValidationConfig validation,
+    TransformConfig transform,
+    TrainConfig train)
     implements Serializable {
   /** Where runs go when neither the file nor the command line says: {@code beamline-runs} in the working folder. */
   public static final Path DEFAULT_ROOT = Paths.get("beamline-runs");
@@ -36,11 +43,11 @@ public record PipelineSpec(
 
   /** A pipeline called {@code name}, with runs under {@link #DEFAULT_ROOT} and no stage yet. */
   public static PipelineSpec named(String name) {
-    return new PipelineSpec(name, DEFAULT_ROOT, null, null, null);
+    return new PipelineSpec(name, DEFAULT_ROOT, null, null, null, null, null);
   }
 
   public PipelineSpec withRoot(Path root) {
-    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, ingest, validation);
+    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, ingest, validation, transform, train);
   }
 
   /**
@@ -48,16 +55,26 @@ public record PipelineSpec(
    * jdbc:postgresql://...}); null (the default) means the SQLite file {@code <root>/metadata.sqlite}.
    */
   public PipelineSpec withMetadataUrl(String jdbcUrl) {
-    return new PipelineSpec(name, root, jdbcUrl, ingest, validation);
+    return new PipelineSpec(name, root, jdbcUrl, ingest, validation, transform, train);
   }
 
   public PipelineSpec withIngest(IngestExamples.Config ingest) {
-    return new PipelineSpec(name, root, metadataUrl, checkNotNull(ingest, "ingest"), validation);
+    return new PipelineSpec(name, root, metadataUrl, checkNotNull(ingest, "ingest"), validation, transform, train);
   }
 
   /** Validates the ingested data: statistics, schema (inferred or imported) and anomalies. */
   public PipelineSpec withValidation(ValidationConfig validation) {
-    return new PipelineSpec(name, root, metadataUrl, ingest, checkNotNull(validation, "validation"));
+    return new PipelineSpec(name, root, metadataUrl, ingest, checkNotNull(validation, "validation"), transform, train);
+  }
+
+  /** Transforms the ingested (and validated) data: analyzers on one split, features for every split. */
+  public PipelineSpec withTransform(TransformConfig transform) {
+    return new PipelineSpec(name, root, metadataUrl, ingest, validation, checkNotNull(transform, "transform"), train);
+  }
+
+  /** Trains a model on the transformed features and exports it as a SavedModel. */
+  public PipelineSpec withTrain(TrainConfig train) {
+    return new PipelineSpec(name, root, metadataUrl, ingest, validation, transform, checkNotNull(train, "train"));
   }
 
   /** The JDBC URL of the metadata store this pipeline records into. */

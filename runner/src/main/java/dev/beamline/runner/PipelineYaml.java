@@ -10,6 +10,9 @@ import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFiles;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.ingest.SplitConfig;
+import dev.beamline.training.TrainConfig;
+import dev.beamline.transform.FeatureTransform;
+import dev.beamline.transform.TransformSpec;
 import dev.beamline.validation.DataSchema;
 import dev.beamline.validation.DriftThresholds;
 import dev.beamline.validation.ValidationConfig;
@@ -44,6 +47,83 @@ public final class PipelineYaml {
     public PipelineDoc pipeline;
     public IngestDoc ingest;
     public ValidationDoc validation;
+    public TransformDoc transform;
+    public TrainDoc train;
+  }
+
+  /** {@code transform:} */
+  public static final class TransformDoc {
+    public String analyze_split;
+    public LinkedHashMap<String, FeatureDoc> features;
+  }
+
+  /** {@code transform.features.<output>:} one transformed feature. */
+  public static final class FeatureDoc {
+    public String input;
+    public String impute;
+    public String impute_value;
+    public ClipDoc clip;
+    public Boolean log;
+    public Double log_offset;
+    public String scale;
+    public Integer bucketize;
+    public Double binarize;
+    public String time_part;
+    public Boolean lowercase;
+    public TextDoc text;
+    public String separator;
+    public VocabularyDoc vocabulary;
+    public Integer hash_buckets;
+    public String encode;
+    public Integer max_tokens;
+  }
+
+  /** {@code transform.features.<output>.clip:} */
+  public static final class ClipDoc {
+    public Double min;
+    public Double max;
+  }
+
+  /** {@code transform.features.<output>.text:} */
+  public static final class TextDoc {
+    public List<Integer> ngrams;
+  }
+
+  /** {@code transform.features.<output>.vocabulary:} */
+  public static final class VocabularyDoc {
+    public Integer top_k;
+    public Long frequency_threshold;
+    public Integer oov_buckets;
+  }
+
+  /** {@code train:} */
+  public static final class TrainDoc {
+    public String label;
+    public List<String> features;
+    public String task;
+    public String model;
+    public List<Integer> hidden_units;
+    public String activation;
+    public Double dropout;
+    public Integer embedding_dim;
+    public LinkedHashMap<String, Integer> embedding_dims;
+    public Integer batch_size;
+    public Integer epochs;
+    public Long steps;
+    public String optimizer;
+    public Double learning_rate;
+    public Double l2;
+    public EarlyStoppingDoc early_stopping;
+    public Integer shuffle_buffer;
+    public Long seed;
+    public String train_split;
+    public String eval_split;
+  }
+
+  /** {@code train.early_stopping:} */
+  public static final class EarlyStoppingDoc {
+    public Integer patience;
+    public Double min_delta;
   }
 
   /** {@code validation:} */
@@ -151,6 +231,12 @@ public final class PipelineYaml {
       if (doc.validation != null) {
         spec = spec.withValidation(validation(doc.validation));
       }
+      if (doc.transform != null) {
+        spec = spec.withTransform(transform(doc.transform));
+      }
+      if (doc.train != null) {
+        spec = spec.withTrain(train(doc.train));
+      }
       return spec;
     }
 
@@ -236,6 +322,153 @@ public final class PipelineYaml {
         v = check("validation.thresholds", () -> before.withThresholds(new DriftThresholds(categorical, numeric)));
       }
       return v;
+    }
+
+    private TransformConfig transform(TransformDoc d) {
+      if (d.features == null || d.features.isEmpty()) {
+        throw new ConfigException(at("transform") + "'transform.features' is required: one entry per transformed feature");
+      }
+      List<FeatureTransform> features = new ArrayList<>();
+      d.features.forEach((name, f) -> features.add(feature(name, f == null ? new FeatureDoc() : f)));
+      TransformSpec spec = check("transform.features", () -> TransformSpec.of(features));
+      TransformConfig c = TransformConfig.of(spec);
+      return d.analyze_split == null ? c : c.withAnalyzeSplit(d.analyze_split);
+    }
+
+    private FeatureTransform feature(String name, FeatureDoc d) {
+      String key = "transform.features." + name;
+      FeatureTransform f = FeatureTransform.numeric(d.input != null ? d.input : name).withOutput(name);
+      if (d.impute != null) {
+        FeatureTransform.Impute.Strategy s = choice(key + ".impute", d.impute, FeatureTransform.Impute.Strategy.class);
+        if (s == FeatureTransform.Impute.Strategy.CONSTANT && d.impute_value == null) {
+          throw new ConfigException(at(key + ".impute") + "'" + key + ".impute: constant' needs 'impute_value'");
+        }
+        f = f.withImpute(new FeatureTransform.Impute(s, d.impute_value));
+      } else if (d.impute_value != null) {
+        f = f.withImpute(new FeatureTransform.Impute(FeatureTransform.Impute.Strategy.CONSTANT, d.impute_value));
+      }
+      if (d.clip != null) {
+        f = f.withClip(d.clip.min, d.clip.max);
+      }
+      if (Boolean.TRUE.equals(d.log) || d.log_offset != null) {
+        f = f.withLog(d.log_offset != null ? d.log_offset : 1.0);
+      }
+      if (d.scale != null) {
+        f = f.withScale(choice(key + ".scale", d.scale, FeatureTransform.Scale.class));
+      }
+      f = f.withBucketize(d.bucketize).withBinarize(d.binarize).withSeparator(d.separator).withHashBuckets(d.hash_buckets).withMaxTokens(d.max_tokens);
+      if (d.time_part != null) {
+        f = f.withTimePart(choice(key + ".time_part", d.time_part, FeatureTransform.TimePart.class));
+      }
+      if (d.text != null) {
+        List<Integer> n = d.text.ngrams == null ? List.of(1, 1) : d.text.ngrams;
+        if (n.size() == 1) {
+          n = List.of(n.get(0), n.get(0));
+        }
+        if (n.size() != 2 || n.contains(null)) {
+          throw new ConfigException(at(key + ".text.ngrams") + "'" + key + ".text.ngrams' must be [min, max], got " + d.text.ngrams);
+        }
+        f = f.withText(new FeatureTransform.Text(n.get(0), n.get(1)));
+      }
+      // Text is lower-cased unless the file says otherwise.
+      f = f.withLowercase(d.lowercase != null ? d.lowercase : d.text != null);
+      if (d.vocabulary != null) {
+        FeatureTransform.Vocabulary v = FeatureTransform.Vocabulary.defaults();
+        f = f.withVocabulary(
+            new FeatureTransform.Vocabulary(
+                d.vocabulary.top_k,
+                d.vocabulary.frequency_threshold != null ? d.vocabulary.frequency_threshold : v.frequencyThreshold(),
+                d.vocabulary.oov_buckets != null ? d.vocabulary.oov_buckets : v.oovBuckets()));
+      }
+      if (d.encode != null) {
+        f = f.withEncode(choice(key + ".encode", d.encode, FeatureTransform.Encoding.class));
+      }
+      return f;
+    }
+
+    private TrainConfig train(TrainDoc d) {
+      if (d.label == null) {
+        throw new ConfigException(at("train") + "'train.label' is required: the transformed feature to predict");
+      }
+      TrainConfig c = TrainConfig.defaults(d.label);
+      if (d.features != null) {
+        c = c.withFeatures(d.features);
+      }
+      if (d.task != null) {
+        c = c.withTask(choice("train.task", d.task, TrainConfig.Task.class));
+      }
+      if (d.model != null) {
+        c = c.withModel(choice("train.model", d.model, TrainConfig.ModelType.class));
+      }
+      if (d.activation != null) {
+        c = c.withActivation(choice("train.activation", d.activation, TrainConfig.Activation.class));
+      }
+      TrainConfig t = c;
+      if (d.hidden_units != null) {
+        t = checked("train.hidden_units", t, x -> x.withHiddenUnits(d.hidden_units));
+      }
+      if (d.dropout != null) {
+        t = checked("train.dropout", t, x -> x.withDropout(d.dropout));
+      }
+      if (d.embedding_dim != null) {
+        t = checked("train.embedding_dim", t, x -> x.withEmbeddingDim(d.embedding_dim));
+      }
+      if (d.embedding_dims != null) {
+        t = checked("train.embedding_dims", t, x -> x.withEmbeddingDims(d.embedding_dims));
+      }
+      if (d.batch_size != null) {
+        t = checked("train.batch_size", t, x -> x.withBatchSize(d.batch_size));
+      }
+      if (d.epochs != null) {
+        t = checked("train.epochs", t, x -> x.withEpochs(d.epochs));
+      }
+      if (d.steps != null) {
+        t = checked("train.steps", t, x -> x.withSteps(d.steps));
+      }
+      if (d.optimizer != null || d.learning_rate != null) {
+        TrainConfig.Optimizer o = d.optimizer != null ? choice("train.optimizer", d.optimizer, TrainConfig.Optimizer.class) : t.optimizer();
+        double lr = d.learning_rate != null ? d.learning_rate : (o == TrainConfig.Optimizer.SGD ? 0.01 : 0.001);
+        t = checked(d.learning_rate != null ? "train.learning_rate" : "train.optimizer", t, x -> x.withOptimizer(o, lr));
+      }
+      if (d.l2 != null) {
+        t = checked("train.l2", t, x -> x.withL2(d.l2));
+      }
+      if (d.early_stopping != null) {
+        int patience = d.early_stopping.patience != null ? d.early_stopping.patience : 3;
+        double minDelta = d.early_stopping.min_delta != null ? d.early_stopping.min_delta : 0.0;
+        t = checked("train.early_stopping", t, x -> x.withEarlyStopping(patience, minDelta));
+      }
+      if (d.shuffle_buffer != null) {
+        t = checked("train.shuffle_buffer", t, x -> x.withShuffleBuffer(d.shuffle_buffer));
+      }
+      if (d.seed != null) {
+        t = t.withSeed(d.seed);
+      }
+      if (d.train_split != null || d.eval_split != null) {
+        t = t.withSplits(d.train_split != null ? d.train_split : t.trainSplit(), d.eval_split != null ? d.eval_split : t.evalSplit());
+      }
+      return t;
+    }
+
+    private TrainConfig checked(String key, TrainConfig c, java.util.function.UnaryOperator<TrainConfig> with) {
+      return check(key, () -> with.apply(c));
+    }
+
+    /** The constant of {@code type} written as {@code value} (case-insensitive, {@code z_score} for Z_SCORE). */
+    private <E extends Enum<E>> E choice(String key, String value, Class<E> type) {
+      List<String> names = new ArrayList<>();
+      for (E e : type.getEnumConstants()) {
+        String name = e.name().toLowerCase(java.util.Locale.ROOT);
+        if (name.equals(value.trim().toLowerCase(java.util.Locale.ROOT).replace('-', '_'))) {
+          return e;
+        }
+        names.add(name);
+      }
+      String closest = YamlFiles.closest(value, names);
+      throw new ConfigException(
+          at(key) + "unknown value '" + value + "' for '" + key + "'"
+              + (closest == null ? "" : "; did you mean '" + closest + "'?")
+              + " (one of: " + String.join(", ", names) + ")");
     }
 
     private CsvFormat csv(CsvFormat base, CsvDoc d) {

@@ -13,6 +13,9 @@ import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFiles;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.ingest.SplitConfig;
+import dev.beamline.training.TrainConfig;
+import dev.beamline.transform.FeatureTransform;
+import dev.beamline.transform.TransformSpec;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
@@ -111,7 +114,7 @@ class PipelineYamlTest {
   void unknownTopLevelKeyIsNamed() {
     assertRejected(
         "pipeline:\n  name: p\ntraining:\n  epochs: 3\n",
-        "p.yaml line 3: unknown key 'training' (known keys here: ingest, pipeline, validation)");
+        "p.yaml line 3: unknown key 'training' (known keys here: ingest, pipeline, train, transform, validation)");
   }
 
   @Test
@@ -169,5 +172,108 @@ class PipelineYamlTest {
     assertThat(YamlFiles.closest("inptu", List.of("input", "format"))).isEqualTo("input");
     assertThat(YamlFiles.closest("learning_rate", List.of("input", "format"))).isNull();
     assertThat(YamlFiles.editDistance("kitten", "sitting")).isEqualTo(3);
+  }
+
+  private static final String INGEST = "pipeline:\n  name: p\ningest:\n  input: d.csv\n";
+
+  @Test
+  void transformAndTrainKeysMapToTheJavaApi() {
+    PipelineSpec spec =
+        parse(
+            INGEST
+                + String.join(
+                    "\n",
+                    "transform:",
+                    "  analyze_split: train",
+                    "  features:",
+                    "    mass: {input: body_mass_g, impute: mean, clip: {min: 0, max: 9000}, log: true, scale: z_score}",
+                    "    mass_bucket: {input: body_mass_g, bucketize: 4}",
+                    "    heavy: {input: body_mass_g, binarize: 4000, encode: one_hot}",
+                    "    hour: {input: date, time_part: hour_of_day, impute: constant, impute_value: '0'}",
+                    "    island: {vocabulary: {top_k: 10, frequency_threshold: 2, oov_buckets: 3}, encode: one_hot}",
+                    "    notes: {text: {ngrams: [1, 2]}, vocabulary: {}, encode: tfidf}",
+                    "    tags: {separator: '|', hash_buckets: 16, encode: ids, max_tokens: 4}",
+                    "train:",
+                    "  label: island",
+                    "  features: [mass, hour]",
+                    "  task: classification",
+                    "  model: linear",
+                    "  hidden_units: [8]",
+                    "  activation: tanh",
+                    "  dropout: 0.25",
+                    "  embedding_dim: 4",
+                    "  embedding_dims: {tags: 2}",
+                    "  batch_size: 16",
+                    "  epochs: 3",
+                    "  steps: 100",
+                    "  optimizer: sgd",
+                    "  learning_rate: 0.5",
+                    "  l2: 0.01",
+                    "  early_stopping: {patience: 2, min_delta: 0.001}",
+                    "  shuffle_buffer: 50",
+                    "  seed: 7",
+                    "  train_split: a",
+                    "  eval_split: b"));
+    List<FeatureTransform> f =
+        List.of(
+            FeatureTransform.numeric("body_mass_g").withOutput("mass").withImpute(new FeatureTransform.Impute(FeatureTransform.Impute.Strategy.MEAN, null))
+                .withClip(0.0, 9000.0).withLog(1.0).withScale(FeatureTransform.Scale.Z_SCORE),
+            FeatureTransform.numeric("body_mass_g").withOutput("mass_bucket").withBucketize(4),
+            FeatureTransform.numeric("body_mass_g").withOutput("heavy").withBinarize(4000.0).withEncode(FeatureTransform.Encoding.ONE_HOT),
+            FeatureTransform.numeric("date").withOutput("hour").withTimePart(FeatureTransform.TimePart.HOUR_OF_DAY)
+                .withImpute(new FeatureTransform.Impute(FeatureTransform.Impute.Strategy.CONSTANT, "0")),
+            FeatureTransform.string("island").withVocabulary(new FeatureTransform.Vocabulary(10, 2, 3)).withEncode(FeatureTransform.Encoding.ONE_HOT),
+            FeatureTransform.string("notes").withText(new FeatureTransform.Text(1, 2)).withLowercase(true)
+                .withVocabulary(FeatureTransform.Vocabulary.defaults()).withEncode(FeatureTransform.Encoding.TFIDF),
+            FeatureTransform.string("tags").withSeparator("|").withHashBuckets(16).withEncode(FeatureTransform.Encoding.IDS).withMaxTokens(4));
+    assertThat(spec.transform()).isEqualTo(TransformConfig.of(TransformSpec.of(f)));
+    assertThat(spec.train())
+        .isEqualTo(
+            TrainConfig.defaults("island")
+                .withFeatures(List.of("mass", "hour"))
+                .withTask(TrainConfig.Task.CLASSIFICATION)
+                .withModel(TrainConfig.ModelType.LINEAR)
+                .withHiddenUnits(List.of(8))
+                .withActivation(TrainConfig.Activation.TANH)
+                .withDropout(0.25)
+                .withEmbeddingDim(4)
+                .withEmbeddingDims(Map.of("tags", 2))
+                .withBatchSize(16)
+                .withEpochs(3)
+                .withSteps(100L)
+                .withOptimizer(TrainConfig.Optimizer.SGD, 0.5)
+                .withL2(0.01)
+                .withEarlyStopping(2, 0.001)
+                .withShuffleBuffer(50)
+                .withSeed(7)
+                .withSplits("a", "b"));
+  }
+
+  @Test
+  void unknownModelTypeIsNamedWithItsLineAndTheChoices() {
+    assertRejected(
+        INGEST + "train:\n  label: y\n  model: dnm\n",
+        "p.yaml line 7: unknown value 'dnm' for 'train.model'; did you mean 'dnn'? (one of: linear, dnn)");
+  }
+
+  @Test
+  void misspelledTransformKeyIsNamed() {
+    assertThatThrownBy(() -> parse(INGEST + "transform:\n  features:\n    x: {scael: z_score}\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("p.yaml line 7: unknown key 'transform.features.x.scael'; did you mean 'scale'?");
+  }
+
+  @Test
+  void badTransformAndTrainValuesAreNamed() {
+    assertRejected(
+        INGEST + "transform:\n  features:\n    x: {scale: zscore}\n",
+        "p.yaml line 7: unknown value 'zscore' for 'transform.features.x.scale'; did you mean 'z_score'? (one of: none, z_score, min_max)");
+    assertRejected(
+        INGEST + "transform:\n  features:\n    x: {impute: constant}\n",
+        "p.yaml line 7: 'transform.features.x.impute: constant' needs 'impute_value'");
+    assertRejected(
+        INGEST + "train:\n  label: y\n  dropout: 1.5\n",
+        "p.yaml line 7: bad value for 'train.dropout': dropout must be in [0, 1), got 1.5");
+    assertRejected(INGEST + "train:\n  epochs: 3\n", "p.yaml line 5: 'train.label' is required: the transformed feature to predict");
   }
 }
