@@ -112,9 +112,10 @@ public final class PipelineRun {
       if (hit.isPresent()) {
         executionId = store.recordCached(spec.name(), runId, stage.name(), parameters, codeVersion, cacheKey, hit.get().id());
         recordInputs(executionId, inputs, runContext);
-        Event output =
-            store.eventsOfExecution(hit.get().id()).stream().filter(e -> e.type() == Event.Type.OUTPUT).findFirst().orElseThrow();
-        store.addEvent(executionId, output.artifactId(), Event.Type.OUTPUT, output.role());
+        List<Event> outputs = store.eventsOfExecution(hit.get().id()).stream().filter(e -> e.type() == Event.Type.OUTPUT).toList();
+        // The main artifact is recorded first, then the stage's extra outputs.
+        Event output = outputs.get(0);
+        outputs.forEach(o -> store.addEvent(executionId, o.artifactId(), Event.Type.OUTPUT, o.role()));
         store.associate(runContext, executionId);
         store.associate(pipelineContext, executionId);
         Artifact artifact = store.artifact(output.artifactId()).orElseThrow();
@@ -141,6 +142,14 @@ public final class PipelineRun {
       store.addEvent(executionId, artifactId, Event.Type.OUTPUT, stage.outputRole());
       store.attribute(runContext, artifactId);
       store.attribute(pipelineContext, artifactId);
+      for (Stage.ExtraOutput extra : stage.extraOutputs()) {
+        long extraId =
+            store.putArtifact(
+                extra.kind().name(), extraUri(output.dir(), extra), null, ArtifactState.PENDING, propertiesWith(null, stageProvenance));
+        store.addEvent(executionId, extraId, Event.Type.OUTPUT, extra.role());
+        store.attribute(runContext, extraId);
+        store.attribute(pipelineContext, extraId);
+      }
       Stage.Expanded expanded = stage.expand(pipeline, output.withProvenance(pretty(stageProvenance)), upstream);
       results.add(new StageResult(stage, executionId, false, null, artifactId, output.path()));
       done.put(stage.name(), new Stage.Upstream(stage.name(), artifactId, output.path(), expanded.published(), expanded.result()));
@@ -173,8 +182,19 @@ public final class PipelineRun {
       }
       Artifact pending = store.artifact(r.artifactId()).orElseThrow();
       ObjectNode properties = propertiesWith(r.stage().outputProperties(r.outputDir()), (ObjectNode) pending.properties().get("provenance"));
+      String fingerprint = r.stage().outputFingerprint(r.outputDir());
       store.inTransaction(() -> {
-        store.updateArtifact(r.artifactId(), ArtifactState.LIVE, r.stage().outputFingerprint(r.outputDir()), properties);
+        store.updateArtifact(r.artifactId(), ArtifactState.LIVE, fingerprint, properties);
+        for (Event e : store.eventsOfExecution(r.executionId())) {
+          if (e.type() != Event.Type.OUTPUT || e.artifactId() == r.artifactId()) {
+            continue;
+          }
+          Stage.ExtraOutput extra = r.stage().extraOutputs().stream().filter(x -> x.role().equals(e.role())).findFirst().orElseThrow();
+          Artifact a = store.artifact(e.artifactId()).orElseThrow();
+          ObjectNode facts = propertiesWith(r.stage().extraOutputProperties(extra, r.outputDir()), (ObjectNode) a.properties().get("provenance"));
+          // An extra output is part of the stage's one published folder: it shares that folder's fingerprint.
+          store.updateArtifact(a.id(), ArtifactState.LIVE, fingerprint + (extra.path().isEmpty() ? "" : "/" + extra.path()), facts);
+        }
         store.finishExecution(r.executionId(), ExecutionState.COMPLETE, null);
       });
     }
@@ -187,6 +207,10 @@ public final class PipelineRun {
         store.finishExecution(r.executionId(), ExecutionState.FAILED, error);
       }
     }
+  }
+
+  private static String extraUri(String dir, Stage.ExtraOutput extra) {
+    return extra.path().isEmpty() ? dir : Paths.get(dir).resolve(extra.path()).toString();
   }
 
   private static ObjectNode propertiesWith(ObjectNode facts, ObjectNode provenance) {

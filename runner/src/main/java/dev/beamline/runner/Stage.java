@@ -33,6 +33,14 @@ public interface Stage {
     }
   }
 
+  /**
+   * A further artifact that a stage publishes inside its output folder, recorded with its own type and
+   * role so that lineage can name it (e.g. the transformed examples beside the transform graph).
+   *
+   * @param path the artifact's path relative to the stage's output folder; empty for the folder itself
+   */
+  record ExtraOutput(String role, ArtifactKind kind, String path) {}
+
   /** What a stage added to the graph: the signal that its output is published, and its in-graph result. */
   record Expanded(PCollection<String> published, Object result) {}
 
@@ -61,6 +69,16 @@ public interface Stage {
 
   /** Adds the stage's composite transform to {@code pipeline}, reading {@code upstream}, writing into {@code output}. */
   Expanded expand(Pipeline pipeline, StageOutput output, Map<String, Upstream> upstream);
+
+  /** Further artifacts in the output folder, recorded beside the main one; none by default. */
+  default List<ExtraOutput> extraOutputs() {
+    return List.of();
+  }
+
+  /** Facts about an extra output for the store; none by default. */
+  default ObjectNode extraOutputProperties(ExtraOutput extra, Path outputDir) {
+    return null;
+  }
 
   /** The published artifact's content fingerprint, read from its folder after a successful run. */
   String outputFingerprint(Path outputDir);
