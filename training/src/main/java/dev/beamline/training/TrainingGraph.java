@@ -14,8 +14,8 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
-import org.tensorflow.framework.optimizers.Adam;
 import org.tensorflow.framework.optimizers.GradientDescent;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -70,9 +70,9 @@ final class TrainingGraph implements AutoCloseable {
       evalOutputs = c.dropout() > 0 ? model.forward(tf.withSubScope("eval"), features, 0, 0) : train;
       evalLoss = model.perExampleLoss(tf.withSubScope("eval_loss"), evalOutputs, label);
       org.tensorflow.framework.optimizers.Optimizer optimizer = c.optimizer() == Optimizer.ADAM
-          ? new Adam(graph, (float) c.learningRate())
+          ? new OrderedAdam(graph, (float) c.learningRate())
           : new GradientDescent(graph, (float) c.learningRate());
-      trainOp = optimizer.minimize(total);
+      trainOp = optimizer.applyGradients(afterAllGradients(tf, optimizer.computeGradients(total)), "train");
       session = new Session(graph);
       // Runs the optimizer's slot initializers; the model's own variables are assigned by load().
       session.initialize();
@@ -80,6 +80,29 @@ final class TrainingGraph implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /**
+   * The same gradients, each made to wait until all of them are computed. The variables are updated in
+   * place, and backpropagation reads them (the input gradient of a dense layer multiplies by its
+   * kernel): without this barrier an update may run before a read of the same variable, and training
+   * is no longer deterministic.
+   */
+  private static List<GradAndVar<? extends TType>> afterAllGradients(Ops tf, List<GradAndVar<?>> gradients) {
+    List<Op> computed = new ArrayList<>();
+    for (GradAndVar<?> g : gradients) {
+      computed.add(tf.identity(g.getGradient()));
+    }
+    Ops after = tf.withSubScope("all_gradients").withControlDependencies(computed);
+    List<GradAndVar<? extends TType>> out = new ArrayList<>();
+    for (GradAndVar<?> g : gradients) {
+      out.add(barrier(after, g));
+    }
+    return out;
+  }
+
+  private static <T extends TType> GradAndVar<T> barrier(Ops after, GradAndVar<T> g) {
+    return new GradAndVar<>(after.identity(g.getGradient()).output(), g.getVariable());
   }
 
   static TrainingGraph build(ModelSpec spec) {
