@@ -52,11 +52,18 @@ final class TransformedData {
 
   /** Writes transformed rows (feature name to Float, Long, float[] or long[]) as one shard. */
   static void write(Path dir, String split, String shard, List<FittedFeature> features, List<Map<String, Object>> rows) throws IOException {
+    write(dir, split, shard, features, rows, new Configuration(false), ParquetWriter.DEFAULT_BLOCK_SIZE);
+  }
+
+  /** As {@link #write}, with a Hadoop configuration (e.g. the list structure) and a row group size in bytes. */
+  static void write(Path dir, String split, String shard, List<FittedFeature> features, List<Map<String, Object>> rows,
+      Configuration conf, long rowGroupSize) throws IOException {
     Schema schema = schema(features);
     Path file = dir.resolve(split).resolve(shard);
     Files.createDirectories(file.getParent());
     try (ParquetWriter<GenericRecord> w = AvroParquetWriter.<GenericRecord>builder(new org.apache.hadoop.fs.Path(file.toUri()))
-        .withSchema(schema).withConf(new Configuration(false)).withDataModel(GenericData.get()).build()) {
+        .withSchema(schema).withConf(conf).withDataModel(GenericData.get())
+        .withRowGroupSize(rowGroupSize).withPageSize(1024).withDictionaryEncoding(true).build()) {
       for (Map<String, Object> row : rows) {
         GenericRecord r = new GenericData.Record(schema);
         for (FittedFeature f : features) {
