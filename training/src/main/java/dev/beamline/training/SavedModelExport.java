@@ -1,6 +1,7 @@
 package dev.beamline.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,8 +54,8 @@ import org.tensorflow.types.TString;
  * <p>Vocabulary tables are filled by the graph's {@code Init} op, registered as the SavedModel's main
  * op ({@code saved_model_main_op}), which TensorFlow's loaders run after restoring the variables.
  *
- * <p>Beside the model, {@code assets.extra/} holds {@code provenance.json}, {@code
- * training_history.json} and {@code model.json} (task, label, classes, inputs and outputs).
+ * <p>Beside the model, {@code assets.extra/} holds {@code provenance.json} (see {@link #provenance}),
+ * {@code training_history.json} and {@code model.json} (task, label, classes, inputs and outputs).
  *
  * <pre>{@code
  * try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
@@ -74,6 +75,9 @@ public final class SavedModelExport {
   private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   private static final String INIT_OP = "Init";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper SNAKE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+  /** The TensorFlow Java release this module is built with. */
+  static final String TENSORFLOW_JAVA = "1.1.0";
 
   private SavedModelExport() {}
 
@@ -168,6 +172,46 @@ public final class SavedModelExport {
     b.getMetaGraphsBuilder(0).putCollectionDef(MAIN_OP_COLLECTION,
         CollectionDef.newBuilder().setNodeList(CollectionDef.NodeList.newBuilder().addValue(INIT_OP)).build());
     Files.write(savedModel, b.build().toByteArray());
+  }
+
+  /**
+   * The provenance of a trained model: {@code base} (the run's facts, a JSON object; may be null) with
+   * a {@code training} section added: the data folder, the full training configuration, the
+   * TensorFlow versions, the resolved task, label, classes and inputs, and the outcome (epochs, best
+   * epoch, its losses).
+   */
+  public static String provenance(String base, String dataDir, ModelSpec spec, TrainingHistory history) {
+    try {
+      ObjectNode root = base == null ? JSON.createObjectNode() : (ObjectNode) JSON.readTree(base);
+      ObjectNode t = root.putObject("training");
+      t.put("data", dataDir);
+      t.set("config", SNAKE.valueToTree(spec.config()));
+      t.put("tensorflow_java", TENSORFLOW_JAVA);
+      t.put("tensorflow", org.tensorflow.TensorFlow.version());
+      t.put("task", spec.task().name().toLowerCase());
+      t.put("label", spec.label().name());
+      if (spec.classification()) {
+        ArrayNode classes = t.putArray("classes");
+        spec.classNames().forEach(classes::add);
+      }
+      ArrayNode inputs = t.putArray("features");
+      spec.inputs().forEach(in -> inputs.add(in.name()));
+      ArrayNode raw = t.putArray("raw_inputs");
+      spec.rawInputs().forEach(r -> raw.add(r.name()));
+      if (history != null) {
+        t.put("epochs", history.epochs().size());
+        t.put("steps", history.steps());
+        t.put("best_epoch", history.bestEpoch());
+        t.put("stopped_early", history.stoppedEarly());
+        t.put("train_loss", history.best().trainLoss());
+        if (history.best().evalLoss() != null) {
+          t.put("eval_loss", history.best().evalLoss());
+        }
+      }
+      return JSON.writeValueAsString(root);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalArgumentException("the base provenance is not a JSON object: " + e.getMessage(), e);
+    }
   }
 
   private static String describe(ModelSpec spec) throws IOException {

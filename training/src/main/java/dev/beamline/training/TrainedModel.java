@@ -20,11 +20,13 @@ public final class TrainedModel implements AutoCloseable {
   private final ModelSpec spec;
   private final TrainingGraph graph;
   private final TrainingHistory history;
+  private final String dataDir;
 
-  TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history) {
+  TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history, String dataDir) {
     this.spec = spec;
     this.graph = graph;
     this.history = history;
+    this.dataDir = dataDir;
   }
 
   public ModelSpec spec() {
@@ -59,10 +61,26 @@ public final class TrainedModel implements AutoCloseable {
    * Exports the model as a SavedModel into {@code target}, which must not exist: written into a
    * staging folder beside it and renamed onto it in one step. See {@link SavedModelExport}.
    *
-   * @param provenanceJson what made the model, written to {@code assets.extra/provenance.json}; null for none
+   * @param provenanceJson the run's provenance (a JSON object, or null), written to {@code
+   *     assets.extra/provenance.json} with the training's own facts added
    */
   public void export(Path target, String provenanceJson) {
-    SavedModelExport.publish(spec, graph.read(), history, provenanceJson, target);
+    SavedModelExport.publish(spec, graph.read(), history, provenance(provenanceJson), target);
+  }
+
+  /** Writes the SavedModel into {@code dir} without publishing it (the caller renames the folder). */
+  public void exportInto(Path dir, String provenanceJson) {
+    SavedModelExport.write(spec, graph.read(), history, provenance(provenanceJson), dir);
+  }
+
+  /** {@code base} with this model's {@code training} section (see {@link SavedModelExport#provenance}). */
+  public String provenance(String base) {
+    return SavedModelExport.provenance(base, dataDir, spec, history);
+  }
+
+  /** The transformed-data folder the model was trained on. */
+  public String dataDir() {
+    return dataDir;
   }
 
   @Override

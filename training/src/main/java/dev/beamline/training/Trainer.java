@@ -101,7 +101,7 @@ public final class Trainer {
       LOG.info("Trained '{}': {} epochs, {} steps, kept epoch {} (loss {}, eval loss {}), {} s",
           spec.label().name(), history.epochs().size(), history.steps(), history.bestEpoch(), best.trainLoss(), best.evalLoss(),
           String.format(Locale.ROOT, "%.1f", history.seconds()));
-      return new TrainedModel(spec, graph, history);
+      return new TrainedModel(spec, graph, history, dataDir);
     } catch (RuntimeException | Error e) {
       graph.close();
       throw e;

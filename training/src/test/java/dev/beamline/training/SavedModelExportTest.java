@@ -185,7 +185,14 @@ class SavedModelExportTest {
           .containsExactlyInAnyOrderElementsOf(features.subList(0, features.size() - 1).stream().map(FittedFeature::name).toList());
     }
     Path extra = model.resolve(SavedModelExport.EXTRA);
-    assertThat(Files.readString(extra.resolve("provenance.json"))).isEqualTo("{\"run\": \"test\"}");
+    JsonNode provenance = new ObjectMapper().readTree(Files.readString(extra.resolve("provenance.json")));
+    assertThat(provenance.get("run").asText()).isEqualTo("test");
+    assertThat(provenance.at("/training/data").asText()).isEqualTo(data.toString());
+    assertThat(provenance.at("/training/config/seed").asLong()).isEqualTo(11);
+    assertThat(provenance.at("/training/config/hidden_units").toString()).isEqualTo("[16,8]");
+    assertThat(provenance.at("/training/tensorflow_java").asText()).isEqualTo("1.1.0");
+    assertThat(provenance.at("/training/classes").toString()).isEqualTo("[\"adelie\",\"chinstrap\",\"gentoo\"]");
+    assertThat(provenance.at("/training/best_epoch").asInt()).isEqualTo(5);
     assertThat(TrainingHistory.fromJson(Files.readString(extra.resolve("training_history.json")))).isEqualTo(history);
     JsonNode described = new ObjectMapper().readTree(Files.readString(extra.resolve("model.json")));
     assertThat(described.get("classes").toString()).isEqualTo("[\"adelie\",\"chinstrap\",\"gentoo\"]");
