@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +39,8 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
 
   private final List<String> files;
   private final List<Column> columns;
+  private final int[] widths;
+  private final boolean[] floats;
   private final int batchSize;
   private final int shuffleBuffer;
   private final Long seed;
@@ -53,6 +56,11 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
     this.files = new ArrayList<>(files);
     Collections.sort(this.files);
     this.columns = List.copyOf(columns);
+    this.widths = columns.stream().mapToInt(Column::width).toArray();
+    this.floats = new boolean[widths.length];
+    for (int c = 0; c < widths.length; c++) {
+      floats[c] = columns.get(c).floats();
+    }
     this.batchSize = batchSize;
     this.shuffleBuffer = shuffleBuffer;
     this.seed = seed;
@@ -128,10 +136,10 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
 
   private void produce() {
     try {
-      Random random = seed == null ? null : new Random(seed);
+      SplittableRandom random = seed == null ? null : new SplittableRandom(seed);
       List<String> order = new ArrayList<>(files);
       if (random != null) {
-        Collections.shuffle(order, random);
+        Collections.shuffle(order, new Random(random.nextLong()));
       }
       Object[] slice = newColumns(SLICE_ROWS);
       Object[] buffer = random == null ? null : newColumns(shuffleBuffer);
@@ -208,9 +216,16 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
   }
 
   private void copyRow(Object[] from, int fromRow, Object[] to, int toRow) {
-    for (int c = 0; c < columns.size(); c++) {
-      int w = columns.get(c).width();
-      System.arraycopy(from[c], fromRow * w, to[c], toRow * w, w);
+    for (int c = 0; c < widths.length; c++) {
+      int w = widths[c];
+      if (w != 1) {
+        System.arraycopy(from[c], fromRow * w, to[c], toRow * w, w);
+      } else if (floats[c]) {
+        // Scalars are most columns: a plain store is cheaper than an array copy of one element.
+        ((float[]) to[c])[toRow] = ((float[]) from[c])[fromRow];
+      } else {
+        ((long[]) to[c])[toRow] = ((long[]) from[c])[fromRow];
+      }
     }
   }
 

@@ -148,11 +148,13 @@ public final class TransformOps {
     Operand<TInt64> ids = null;
     if (s.bucketize() != null) {
       double[] b = required(f, f.boundaries(), "boundaries");
-      // The id is the number of boundaries <= x; the comparison is in float64 like the analyzer's.
-      Operand<TBool> ge = tf.math.greaterEqual(tf.expandDims(x, tf.constant(1)), tf.constant(b));
-      ids = b.length == 0
-          ? tf.zerosLike(tf.dtypes.cast(x, TInt64.class))
-          : tf.sum(tf.dtypes.cast(ge, TInt64.class), tf.constant(1));
+      if (b.length == 0) {
+        ids = tf.zerosLike(tf.dtypes.cast(x, TInt64.class));
+      } else {
+        // The id is the number of boundaries <= x; the comparison is in float64 like the analyzer's.
+        Operand<TBool> ge = tf.math.greaterEqual(tf.expandDims(x, tf.constant(1)), tf.constant(b));
+        ids = tf.sum(tf.dtypes.cast(ge, TInt64.class), tf.constant(1));
+      }
     } else if (s.binarize() != null) {
       ids = tf.dtypes.cast(tf.math.greater(x, tf.constant(s.binarize())), TInt64.class);
     } else if (s.scale() == Scale.Z_SCORE) {

@@ -159,6 +159,12 @@ class TransformOpsTest {
   }
 
   @Test
+  void bucketizeWithoutBoundariesIsOneBucket() {
+    FittedFeature f = Fitted.numeric(FeatureTransform.numeric("x").withBucketize(2), "float", OutputKind.ID, 1, 0.0, null, null, null, null, new double[0]);
+    assertBoth(f, new double[] {-1, 5}, new long[] {0, 0});
+  }
+
+  @Test
   void bucketizeOneHot() {
     FeatureTransform spec = FeatureTransform.numeric("x").withBucketize(3).withEncode(Encoding.ONE_HOT);
     FittedFeature f = Fitted.numeric(spec, "float", OutputKind.VECTOR, 3, 0.0, null, null, null, null, new double[] {0.0, 1.0});
