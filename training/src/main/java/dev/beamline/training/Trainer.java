@@ -92,8 +92,9 @@ public final class Trainer {
     for (String f : trainFiles) {
       trainRows += rowCount(f);
     }
-    LOG.info("Training a {} {} model on {} ({} rows in {} shards of '{}'), label '{}', {} features",
-        config.model(), spec.task(), dataDir, trainRows, trainFiles.size(), config.trainSplit(), spec.label().name(), spec.inputs().size());
+    LOG.info("Training a {} {} model on {} ({} rows in {} shards of '{}', {} eval shards of '{}'), label '{}', {} features",
+        config.model(), spec.task(), dataDir, trainRows, trainFiles.size(), config.trainSplit(), evalFiles.size(), config.evalSplit(),
+        spec.label().name(), spec.inputs().size());
     TrainingGraph graph = TrainingGraph.build(spec);
     try {
       TrainingHistory history = loop(spec, graph, trainFiles, evalFiles, trainRows);

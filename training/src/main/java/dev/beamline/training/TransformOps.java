@@ -220,7 +220,7 @@ public final class TransformOps {
     }
     Encoding encoding = s.effectiveEncoding();
     if (!s.multiValued()) {
-      Operand<TInt64> ids = tokenIds(tf, f, x);
+      Operand<TInt64> ids = tokenIds(tf, f, x, true);
       if (encoding == Encoding.ONE_HOT) {
         checkKind(f, OutputKind.VECTOR);
         return oneHot(tf, ids, f.cardinality());
@@ -230,7 +230,7 @@ public final class TransformOps {
     }
     Operand<TInt64> batch = tf.squeeze(tf.shape(x, TInt64.class));
     Tokens tokens = s.text() != null ? textTokens(tf, s, x, batch) : splitTokens(tf, s.separator(), x, batch);
-    Operand<TInt64> ids = tokenIds(tf, f, tokens.values);
+    Operand<TInt64> ids = tokenIds(tf, f, tokens.values, false);
     switch (encoding) {
       case MULTI_HOT:
         checkKind(f, OutputKind.VECTOR);
@@ -288,7 +288,7 @@ public final class TransformOps {
   }
 
   /** The id of each token: its vocabulary index, an OOV bucket, a hash bucket, or -1. */
-  private static Operand<TInt64> tokenIds(Ops tf, FittedFeature f, Operand<TString> tokens) {
+  private static Operand<TInt64> tokenIds(Ops tf, FittedFeature f, Operand<TString> tokens, boolean single) {
     FeatureTransform s = f.spec();
     if (s.hashBuckets() != null) {
       return tf.strings.toHashBucketFast(tokens, (long) s.hashBuckets());
@@ -311,6 +311,10 @@ public final class TransformOps {
           HashTable.sharedName("vocabulary_" + f.name()));
       init.initializeTable(table, init.constant(NdArrays.vectorOfObjects(vocabulary.toArray(new String[0]))), init.constant(values));
       ids = tf.lookupTableFind(table, tokens, tf.constant(-1L));
+      if (single && vocabulary.contains("")) {
+        // The empty (missing) single value is never a vocabulary token, even if the analyzer kept one.
+        ids = tf.select(tf.math.equal(tokens, tf.constant("")), tf.constant(-1L), ids);
+      }
     }
     if (oov > 0) {
       Operand<TInt64> bucket = tf.math.add(tf.strings.toHashBucketFast(tokens, (long) oov), tf.constant((long) vocabulary.size()));

@@ -17,6 +17,8 @@ import java.util.SplittableRandom;
  * features ({@code embedding/<feature>}), then per dense layer a kernel and a bias ({@code
  * dense_<i>/kernel}, {@code dense_<i>/bias}), then the output layer ({@code logits/kernel}, {@code
  * logits/bias}). A snapshot, copied in and out of a session; early stopping keeps the best epoch's.
+ * In the graph and the SavedModel's checkpoint the variables are named with '.' for '/' ({@code
+ * logits.kernel}): optimizer slot names may not contain '/'.
  *
  * <pre>{@code
  * Weights w = Weights.initial(spec, 42);

