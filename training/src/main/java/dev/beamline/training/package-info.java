@@ -1,5 +1,22 @@
 /**
- * Home of the training stage of the Beamline life cycle. The stage's composite transform and its algorithms
- * arrive with the issue that builds the stage; the module builds and is on the runner's class path today.
+ * The training stage of the Beamline life cycle: trains a model on the transformed Parquet shards with
+ * TensorFlow Java in graph mode and exports a SavedModel that takes raw features.
+ *
+ * <ul>
+ *   <li>{@link dev.beamline.training.Train}: the stage as a Beam composite transform.
+ *   <li>{@link dev.beamline.training.Trainer}: the training loop, testable without a pipeline; it returns
+ *       a {@link dev.beamline.training.TrainedModel} with its {@link dev.beamline.training.TrainingHistory}.
+ *   <li>{@link dev.beamline.training.ModelSpec}: a {@link dev.beamline.training.TrainConfig} resolved
+ *       against the fitted features, or rejected with a message naming the key.
+ *   <li>{@link dev.beamline.training.TransformOps}: the transform contract of {@code FeatureTransform} as
+ *       graph ops, so that the exported model needs no preprocessing.
+ *   <li>{@link dev.beamline.training.SavedModelExport}: the SavedModel, its signatures and its extra files.
+ * </ul>
+ *
+ * <pre>{@code
+ * try (TrainedModel m = Trainer.of(TrainConfig.defaults("species")).train(transformedDir, fitted)) {
+ *   m.export(Paths.get("models/penguins/1"), provenanceJson);
+ * }
+ * }</pre>
  */
 package dev.beamline.training;

@@ -1,0 +1,205 @@
+package dev.beamline.training;
+
+import dev.beamline.training.ModelSpec.Input;
+import dev.beamline.training.TrainConfig.ModelType;
+import dev.beamline.training.Weights.Slot;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The network of a {@link ModelSpec} in one graph: its variables, a way to copy {@link Weights} in and
+ * out, and the forward pass from transformed features to logits and predictions. The same code builds
+ * the training graph and the exported model, so both compute the same function.
+ *
+ * <p>Variables have no initializer in the graph: weights are always assigned from Java (initial ones
+ * from {@link Weights#initial}, trained ones when exporting), so an exported model's init op never
+ * overwrites the restored values.
+ */
+final class ModelGraph {
+  /** The outputs of one forward pass; {@code probabilities} and {@code classIds} are null for regression, {@code predictions} for classification. */
+  record Outputs(Operand<TFloat32> logits, Operand<TFloat32> probabilities, Operand<TInt64> classIds, Operand<TFloat32> predictions) {}
+
+  private final ModelSpec spec;
+  private final List<Slot> slots;
+  private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+  private final Map<String, Placeholder<TFloat32>> assignFeeds = new LinkedHashMap<>();
+  private final List<Op> assigns = new ArrayList<>();
+
+  private ModelGraph(ModelSpec spec) {
+    this.spec = spec;
+    this.slots = Weights.layout(spec);
+  }
+
+  /** Creates the model's variables, and the assignments that load weights into them, in {@code tf}'s graph. */
+  static ModelGraph create(Ops tf, ModelSpec spec) {
+    ModelGraph m = new ModelGraph(spec);
+    for (Slot s : m.slots) {
+      // The optimizers name their slots after the variable's op name, which may not hold a '/'.
+      String opName = s.name().replace('/', '.');
+      Variable<TFloat32> v = tf.withName(opName).variable(Shape.of(s.shape()), TFloat32.class);
+      Placeholder<TFloat32> p = tf.withSubScope("assign").withName(opName)
+          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(s.shape())));
+      m.variables.put(s.name(), v);
+      m.assignFeeds.put(s.name(), p);
+      m.assigns.add(tf.assign(v, p));
+    }
+    return m;
+  }
+
+  /** Copies {@code weights} into the variables. */
+  void load(Session session, Weights weights) {
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (Slot s : slots) {
+        Tensor t = Tensors.floats(weights.valuesOf(s.name()), s.shape());
+        tensors.add(t);
+        runner.feed(assignFeeds.get(s.name()), t);
+      }
+      assigns.forEach(runner::addTarget);
+      runner.run().close();
+    } finally {
+      tensors.forEach(Tensor::close);
+    }
+  }
+
+  /** A snapshot of the variables' current values. */
+  Weights read(Session session) {
+    Session.Runner runner = session.runner();
+    slots.forEach(s -> runner.fetch(variables.get(s.name())));
+    Map<String, float[]> values = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < slots.size(); i++) {
+        values.put(slots.get(i).name(), Tensors.toFloats(r.get(i)));
+      }
+    }
+    return new Weights(slots, values);
+  }
+
+  /** {@code l2 * sum(w^2)} over kernels and embeddings. */
+  Operand<TFloat32> l2Penalty(Ops tf, double l2) {
+    Operand<TFloat32> sum = tf.constant(0f);
+    for (Slot s : slots) {
+      if (s.regularized()) {
+        // Read through Identity: the C++ gradient of Square crashes on a reference-typed variable output.
+        Operand<TFloat32> w = tf.identity(variables.get(s.name()));
+        sum = tf.math.add(sum, tf.sum(tf.math.square(w), tf.constant(new int[] {0, 1})));
+      }
+    }
+    return tf.math.mul(tf.constant((float) l2), sum);
+  }
+
+  /**
+   * The forward pass on transformed features (by name: float32 {@code [batch]} or {@code [batch, w]},
+   * int64 {@code [batch]} or {@code [batch, maxTokens]}). With {@code dropout > 0} each hidden layer's
+   * output is dropped at that rate with the given seed (inverted dropout: kept units scaled by {@code
+   * 1 / (1 - rate)}); serving and evaluation pass 0.
+   */
+  @SuppressWarnings("unchecked")
+  Outputs forward(Ops tf, Map<String, ? extends Operand<?>> features, double dropout, long seed) {
+    List<Operand<TFloat32>> parts = new ArrayList<>();
+    for (Input in : spec.inputs()) {
+      Operand<?> x = features.get(in.name());
+      switch (in.encoding()) {
+        case SCALAR:
+          parts.add(tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, 1})));
+          break;
+        case VECTOR:
+          parts.add(tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, in.columns()})));
+          break;
+        case ONE_HOT:
+          parts.add(tf.oneHot((Operand<TInt64>) x, tf.constant(in.columns()), tf.constant(1f), tf.constant(0f)));
+          break;
+        case EMBEDDING:
+          parts.add(embed(tf, in, (Operand<TInt64>) x));
+          break;
+        case MEAN_EMBEDDING:
+          parts.add(meanEmbedding(tf, in, (Operand<TInt64>) x));
+          break;
+        default:
+          throw new AssertionError(in.encoding());
+      }
+    }
+    Operand<TFloat32> h = parts.size() == 1 ? parts.get(0) : tf.concat(parts, tf.constant(1));
+    if (spec.config().model() == ModelType.DNN) {
+      for (int i = 0; i < spec.config().hiddenUnits().size(); i++) {
+        h = activation(tf, dense(tf, h, "dense_" + i));
+        if (dropout > 0) {
+          Operand<TFloat32> u = tf.random.randomUniform(tf.shape(h), TFloat32.class,
+              RandomUniform.seed(seed), RandomUniform.seed2(i + 1L));
+          float keep = (float) (1 - dropout);
+          // floor(keep + u) is 1 with probability keep, else 0.
+          Operand<TFloat32> mask = tf.math.floor(tf.math.add(u, tf.constant(keep)));
+          h = tf.math.mul(h, tf.math.div(mask, tf.constant(keep)));
+        }
+      }
+    }
+    Operand<TFloat32> logits = dense(tf, h, "logits");
+    if (spec.classification()) {
+      Operand<TFloat32> probabilities = tf.nn.softmax(logits);
+      return new Outputs(logits, probabilities, tf.math.argMax(probabilities, tf.constant(1)), null);
+    }
+    return new Outputs(logits, null, null, tf.reshape(logits, tf.constant(new long[] {-1})));
+  }
+
+  private Operand<TFloat32> embed(Ops tf, Input in, Operand<TInt64> ids) {
+    // Id -1 (no id) looks up row 0 and is multiplied by 0: the zero vector.
+    Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
+    Operand<TFloat32> rows = tf.gather(variables.get("embedding/" + in.name()), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+    return tf.math.mul(rows, tf.expandDims(mask, tf.constant(1)));
+  }
+
+  private Operand<TFloat32> meanEmbedding(Ops tf, Input in, Operand<TInt64> ids) {
+    Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
+    Operand<TFloat32> rows = tf.gather(variables.get("embedding/" + in.name()), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+    Operand<TFloat32> sum = tf.sum(tf.math.mul(rows, tf.expandDims(mask, tf.constant(2))), tf.constant(1));
+    Operand<TFloat32> count = tf.math.maximum(tf.sum(mask, tf.constant(1)), tf.constant(1f));
+    return tf.math.div(sum, tf.expandDims(count, tf.constant(1)));
+  }
+
+  private Operand<TFloat32> dense(Ops tf, Operand<TFloat32> x, String layer) {
+    return tf.nn.biasAdd(tf.linalg.matMul(x, variables.get(layer + "/kernel")), variables.get(layer + "/bias"));
+  }
+
+  private Operand<TFloat32> activation(Ops tf, Operand<TFloat32> x) {
+    switch (spec.config().activation()) {
+      case RELU:
+        return tf.nn.relu(x);
+      case TANH:
+        return tf.math.tanh(x);
+      case SIGMOID:
+        return tf.math.sigmoid(x);
+      case ELU:
+        return tf.nn.elu(x);
+      default:
+        throw new AssertionError(spec.config().activation());
+    }
+  }
+
+  /** The per-example loss: softmax cross-entropy against int64 class ids, or the squared error against float32 targets. */
+  @SuppressWarnings("unchecked")
+  Operand<TFloat32> perExampleLoss(Ops tf, Outputs out, Operand<?> label) {
+    if (spec.classification()) {
+      // -log softmax(logits)[label], written with LogSoftmax (stable) and a one-hot mask: TensorFlow's
+      // C++ gradient registry, which graph-mode training uses, has no gradient for
+      // SparseSoftmaxCrossEntropyWithLogits.
+      Operand<TFloat32> oneHot = tf.oneHot((Operand<TInt64>) label, tf.constant(spec.numClasses()), tf.constant(1f), tf.constant(0f));
+      return tf.math.neg(tf.sum(tf.math.mul(oneHot, tf.nn.logSoftmax(out.logits())), tf.constant(1)));
+    }
+    return tf.math.square(tf.math.sub(out.predictions(), (Operand<TFloat32>) label));
+  }
+}

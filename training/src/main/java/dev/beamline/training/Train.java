@@ -1,0 +1,140 @@
+package dev.beamline.training;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import dev.beamline.core.Publisher;
+import dev.beamline.core.StageOutput;
+import dev.beamline.transform.FittedFeature;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+
+/**
+ * The training stage: trains one model on the transformed data whose folder arrives as the input
+ * element, exports it as a SavedModel that takes raw features (see {@link SavedModelExport}), and
+ * publishes it atomically to the stage's output folder, which it then emits. Apply it to the signal
+ * of the transform stage (the published folder of {@code <split>/*.parquet} shards), so it runs only
+ * once they are complete.
+ *
+ * <p>The published folder is the SavedModel itself ({@code saved_model.pb}, {@code variables/},
+ * {@code assets.extra/}) with {@code training_history.json} and the run's {@code provenance.json}.
+ * Training runs once, in one worker: all input elements are gathered under one key and must name
+ * the same folder.
+ *
+ * <pre>{@code
+ * PCollection<String> model = transformed.apply(
+ *     Train.of(config, layout.output("train").withProvenance(json))
+ *         .withFittedFeatures(dir -> FittedTransform.read(dir).features()));
+ * }</pre>
+ */
+public final class Train extends PTransform<PCollection<String>, PCollection<String>> {
+  private static final long serialVersionUID = 1L;
+
+  private final TrainConfig config;
+  private final StageOutput output;
+  private final SerializableFunction<String, List<FittedFeature>> fitted;
+
+  private Train(TrainConfig config, StageOutput output, SerializableFunction<String, List<FittedFeature>> fitted) {
+    this.config = config;
+    this.output = output;
+    this.fitted = fitted;
+  }
+
+  /** Trains with {@code config} and publishes to {@code output}; set where the fitted features come from. */
+  public static Train of(TrainConfig config, StageOutput output) {
+    return new Train(checkNotNull(config, "config"), checkNotNull(output, "output"), null);
+  }
+
+  /**
+   * Reads the fitted features of the transformed data at run time from its folder (the input
+   * element), e.g. {@code dir -> FittedTransform.read(dir).features()}.
+   */
+  public Train withFittedFeatures(SerializableFunction<String, List<FittedFeature>> fromDataDir) {
+    return new Train(config, output, checkNotNull(fromDataDir, "fromDataDir"));
+  }
+
+  /**
+   * Uses these fitted features, known when the pipeline is built; the configuration is then checked
+   * against them in {@link #expand}, before anything runs.
+   */
+  public Train withFittedFeatures(List<FittedFeature> features) {
+    checkArgument(!features.isEmpty(), "fitted features must not be empty");
+    List<FittedFeature> copy = List.copyOf(features);
+    return new Train(config, output, new Fixed(copy));
+  }
+
+  public TrainConfig config() {
+    return config;
+  }
+
+  public StageOutput output() {
+    return output;
+  }
+
+  @Override
+  public PCollection<String> expand(PCollection<String> dataDirs) {
+    checkState(fitted != null, "Train needs its fitted features: call withFittedFeatures");
+    if (fitted instanceof Fixed f) {
+      ModelSpec.resolve(config, f.features);
+    }
+    return dataDirs
+        .apply("OneKey", WithKeys.of("model"))
+        .setCoder(org.apache.beam.sdk.coders.KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+        .apply("Gather", GroupByKey.create())
+        .apply("TrainAndExport", ParDo.of(new TrainFn(config, output, fitted)))
+        .setCoder(StringUtf8Coder.of());
+  }
+
+  /** Fitted features fixed at construction. */
+  private record Fixed(List<FittedFeature> features) implements SerializableFunction<String, List<FittedFeature>> {
+    @Override
+    public List<FittedFeature> apply(String dataDir) {
+      return features;
+    }
+  }
+
+  private static final class TrainFn extends DoFn<KV<String, Iterable<String>>, String> {
+    private static final long serialVersionUID = 1L;
+
+    private final TrainConfig config;
+    private final StageOutput output;
+    private final SerializableFunction<String, List<FittedFeature>> fitted;
+
+    TrainFn(TrainConfig config, StageOutput output, SerializableFunction<String, List<FittedFeature>> fitted) {
+      this.config = config;
+      this.output = output;
+      this.fitted = fitted;
+    }
+
+    @ProcessElement
+    public void process(@Element KV<String, Iterable<String>> dirs, OutputReceiver<String> out) {
+      TreeSet<String> distinct = new TreeSet<>();
+      dirs.getValue().forEach(distinct::add);
+      checkState(distinct.size() == 1, "Train expects one transformed-data folder, got %s", distinct);
+      String dataDir = distinct.first();
+      // A retried bundle finds the model already published: the output is complete, emit it again.
+      if (Files.exists(output.path()) && !Files.exists(output.stagingPath())) {
+        out.output(output.dir());
+        return;
+      }
+      Publisher.deleteRecursively(output.stagingPath());
+      try (TrainedModel model = Trainer.of(config).train(dataDir, fitted.apply(dataDir))) {
+        model.exportInto(output.stagingPath(), output.provenanceJson());
+        output.publish(Map.of("training_history.json", model.history().toJson()));
+      }
+      out.output(output.dir());
+    }
+  }
+}

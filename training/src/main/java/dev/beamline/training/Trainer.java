@@ -1,0 +1,251 @@
+package dev.beamline.training;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import dev.beamline.core.DataCheckException;
+import dev.beamline.training.ShardReader.Column;
+import dev.beamline.transform.FittedFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the model of a {@link TrainConfig} on transformed Parquet shards ({@code <dir>/<split>/*.parquet})
+ * with TensorFlow in graph mode, streaming the training split in seeded shuffled batches each epoch,
+ * measuring the eval split's loss after each epoch, and stopping early when it stops improving. The
+ * result is a {@link TrainedModel}: the trained graph, its history, and the export to a SavedModel.
+ *
+ * <p>Runs are deterministic: the same seed, configuration and shards give the same batches, the same
+ * weights and the same losses.
+ *
+ * <pre>{@code
+ * try (TrainedModel m = Trainer.of(config).train("/runs/p/transform/7", fitted)) {
+ *   m.export(Paths.get("/runs/p/train/7"), provenanceJson);
+ * }
+ * }</pre>
+ */
+public final class Trainer {
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
+  private final TrainConfig config;
+  private final ProgressLine progress;
+
+  private Trainer(TrainConfig config, ProgressLine progress) {
+    this.config = checkNotNull(config, "config");
+    this.progress = checkNotNull(progress, "progress");
+  }
+
+  /** A trainer that shows its progress on standard error. */
+  public static Trainer of(TrainConfig config) {
+    return new Trainer(config, ProgressLine.toStderr());
+  }
+
+  /** The same trainer reporting progress to {@code progress}. */
+  public Trainer withProgress(ProgressLine progress) {
+    return new Trainer(config, progress);
+  }
+
+  public TrainConfig config() {
+    return config;
+  }
+
+  /** The shards of one split, sorted by name; empty when the split has none. */
+  static List<String> shards(String dataDir, String split) {
+    String pattern = dataDir.replaceAll("/+$", "") + "/" + split + "/*.parquet";
+    try {
+      MatchResult m = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
+      List<String> files = new ArrayList<>();
+      for (MatchResult.Metadata md : m.metadata()) {
+        files.add(md.resourceId().toString());
+      }
+      files.sort(null);
+      return files;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + pattern + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Trains on the transformed data in {@code dataDir}, whose features {@code fitted} describes.
+   *
+   * @throws dev.beamline.core.ConfigException when the configuration does not fit the features
+   * @throws DataCheckException when the training split has no rows (or early stopping has no eval rows)
+   */
+  public TrainedModel train(String dataDir, List<FittedFeature> fitted) {
+    ModelSpec spec = ModelSpec.resolve(config, fitted);
+    List<String> trainFiles = shards(dataDir, config.trainSplit());
+    if (trainFiles.isEmpty()) {
+      throw new DataCheckException("no training data: " + dataDir + "/" + config.trainSplit() + "/ holds no Parquet shards");
+    }
+    List<String> evalFiles = config.evalSplit() == null || config.evalSplit().isEmpty() ? List.of() : shards(dataDir, config.evalSplit());
+    if (config.earlyStoppingPatience() != null && evalFiles.isEmpty()) {
+      throw new DataCheckException("early stopping needs eval data, but " + dataDir + "/" + config.evalSplit() + "/ holds no Parquet shards");
+    }
+    long trainRows = 0;
+    for (String f : trainFiles) {
+      trainRows += rowCount(f);
+    }
+    LOG.info("Training a {} {} model on {} ({} rows in {} shards of '{}', {} eval shards of '{}'), label '{}', {} features",
+        config.model(), spec.task(), dataDir, trainRows, trainFiles.size(), config.trainSplit(), evalFiles.size(), config.evalSplit(),
+        spec.label().name(), spec.inputs().size());
+    TrainingGraph graph = TrainingGraph.build(spec);
+    try {
+      TrainingHistory history = loop(spec, graph, trainFiles, evalFiles, trainRows);
+      TrainingHistory.Epoch best = history.best();
+      LOG.info("Trained '{}': {} epochs, {} steps, kept epoch {} (loss {}, eval loss {}), {} s",
+          spec.label().name(), history.epochs().size(), history.steps(), history.bestEpoch(), best.trainLoss(), best.evalLoss(),
+          String.format(Locale.ROOT, "%.1f", history.seconds()));
+      return new TrainedModel(spec, graph, history, dataDir);
+    } catch (RuntimeException | Error e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  private static long rowCount(String file) {
+    try {
+      return ShardReader.rowCount(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private TrainingHistory loop(ModelSpec spec, TrainingGraph graph, List<String> trainFiles, List<String> evalFiles, long trainRows) {
+    long start = System.nanoTime();
+    graph.load(Weights.initial(spec, config.seed()));
+    List<Column> columns = TrainingGraph.columns(spec, true);
+    int labelColumn = spec.classification() ? columns.size() - 1 : -1;
+    String epochsText = config.steps() == null ? Integer.toString(config.epochs()) : "?";
+    List<TrainingHistory.Epoch> epochs = new ArrayList<>();
+    long steps = 0;
+    long skippedTrain = 0;
+    long skippedEval = 0;
+    double bestLoss = Double.POSITIVE_INFINITY;
+    int bestEpoch = 0;
+    Weights best = null;
+    int sinceBest = 0;
+    boolean stoppedEarly = false;
+    for (int epoch = 1; config.steps() == null ? epoch <= config.epochs() : steps < config.steps(); epoch++) {
+      long epochStart = System.nanoTime();
+      double lossSum = 0;
+      long examples = 0;
+      long epochSteps = 0;
+      try (ExampleStream stream = ExampleStream.open(trainFiles, columns, config.batchSize(), config.shuffleBuffer(), epochSeed(config.seed(), epoch), labelColumn)) {
+        while ((config.steps() == null || steps < config.steps()) && stream.hasNext()) {
+          Batch b = stream.next();
+          float loss = graph.step(b);
+          if (!Float.isFinite(loss)) {
+            throw new DataCheckException("training diverged: the loss of step " + (steps + 1) + " is " + loss
+                + " (lower the learning rate " + config.learningRate() + " or check the features' scaling)");
+          }
+          lossSum += (double) loss * b.size;
+          examples += b.size;
+          epochSteps++;
+          steps++;
+          double seconds = (System.nanoTime() - epochStart) / 1e9;
+          progress.update(epoch, epochsText, examples, trainRows, lossSum / examples, examples / Math.max(seconds, 1e-9));
+        }
+        skippedTrain += stream.skipped();
+      }
+      if (examples == 0) {
+        throw new DataCheckException("no training examples in split '" + config.trainSplit() + "'"
+            + (skippedTrain > 0 ? " (" + skippedTrain + " rows have no label class)" : ""));
+      }
+      double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
+      Double evalLoss = null;
+      Double accuracy = null;
+      Double rmse = null;
+      if (!evalFiles.isEmpty()) {
+        EvalSums sums = evaluate(spec, graph, evalFiles, labelColumn);
+        skippedEval += sums.skipped;
+        if (sums.count > 0) {
+          evalLoss = sums.loss / sums.count;
+          if (spec.classification()) {
+            accuracy = (double) sums.correct / sums.count;
+          } else {
+            rmse = Math.sqrt(evalLoss);
+          }
+        }
+      }
+      TrainingHistory.Epoch e = new TrainingHistory.Epoch(epoch, epochSteps, examples, lossSum / examples, evalLoss, accuracy, rmse,
+          examples / Math.max(trainSeconds, 1e-9), (System.nanoTime() - epochStart) / 1e9);
+      epochs.add(e);
+      progress.endEpoch(e, epochsText);
+      if (config.earlyStoppingPatience() != null) {
+        if (evalLoss == null) {
+          throw new DataCheckException("early stopping needs eval examples, but split '" + config.evalSplit() + "' has none with a label class");
+        }
+        if (evalLoss < bestLoss - config.minDelta()) {
+          bestLoss = evalLoss;
+          bestEpoch = epoch;
+          best = graph.read();
+          sinceBest = 0;
+        } else if (++sinceBest >= config.earlyStoppingPatience()) {
+          boolean more = config.steps() == null ? epoch < config.epochs() : steps < config.steps();
+          stoppedEarly = more;
+          if (more) {
+            progress.note(String.format(Locale.ROOT, "early stopping after epoch %d: eval loss has not improved by %s for %d epochs",
+                epoch, config.minDelta(), config.earlyStoppingPatience()));
+          }
+          break;
+        }
+      }
+    }
+    if (best != null && bestEpoch != epochs.size()) {
+      graph.load(best);
+      progress.note(String.format(Locale.ROOT, "restored the weights of epoch %d (eval loss %.4f)", bestEpoch, bestLoss));
+    }
+    if (best == null) {
+      bestEpoch = epochs.size();
+    }
+    return new TrainingHistory(epochs, bestEpoch, stoppedEarly, steps, skippedTrain, skippedEval, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** Sums over the eval split. */
+  private static final class EvalSums {
+    double loss;
+    long correct;
+    long count;
+    long skipped;
+  }
+
+  private EvalSums evaluate(ModelSpec spec, TrainingGraph graph, List<String> files, int labelColumn) {
+    EvalSums sums = new EvalSums();
+    List<Column> columns = TrainingGraph.columns(spec, true);
+    try (ExampleStream stream = ExampleStream.open(files, columns, Math.max(config.batchSize(), 1024), 1, null, labelColumn)) {
+      while (stream.hasNext()) {
+        Batch b = stream.next();
+        TrainingGraph.Evaluation e = graph.evaluate(b);
+        for (float l : e.losses()) {
+          sums.loss += l;
+        }
+        if (spec.classification()) {
+          long[] labels = b.longs(columns.size() - 1);
+          for (int i = 0; i < b.size; i++) {
+            if (e.classIds()[i] == labels[i]) {
+              sums.correct++;
+            }
+          }
+        }
+        sums.count += b.size;
+      }
+      sums.skipped = stream.skipped();
+    }
+    return sums;
+  }
+
+  /** A distinct, well-mixed shuffle seed per epoch (SplitMix64's finalizer over seed and epoch). */
+  static long epochSeed(long seed, int epoch) {
+    long z = seed + epoch * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}

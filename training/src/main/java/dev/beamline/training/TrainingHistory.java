@@ -1,0 +1,94 @@
+package dev.beamline.training;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * What happened during one training run, epoch by epoch: the mean training loss, the eval loss and
+ * metric, the throughput, and where early stopping stopped and which epoch's weights were kept.
+ * Written as {@code training_history.json} next to the exported model.
+ *
+ * <pre>{@code
+ * TrainingHistory h = model.history();
+ * double last = h.epochs().get(h.epochs().size() - 1).evalLoss();
+ * String json = h.toJson();
+ * }</pre>
+ *
+ * @param epochs one entry per epoch run (the last one partial when {@code steps} ended it)
+ * @param bestEpoch the epoch whose weights the model has (1-based): the lowest eval loss under early
+ *     stopping, else the last
+ * @param stoppedEarly whether early stopping ended training before the configured epochs or steps
+ * @param steps optimizer steps taken
+ * @param skippedTrainRows training rows skipped because their label had no class (id -1), all epochs
+ * @param skippedEvalRows eval rows skipped for the same reason, all epochs
+ * @param seconds wall time of the whole run
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingHistory(
+    List<Epoch> epochs,
+    int bestEpoch,
+    boolean stoppedEarly,
+    long steps,
+    long skippedTrainRows,
+    long skippedEvalRows,
+    double seconds) {
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  public TrainingHistory {
+    epochs = List.copyOf(epochs);
+  }
+
+  /**
+   * One epoch.
+   *
+   * @param epoch 1-based
+   * @param steps optimizer steps in this epoch
+   * @param examples training examples seen in this epoch
+   * @param trainLoss mean data loss (without the L2 penalty) over the epoch's batches, weighted by batch size, each measured before its step
+   * @param evalLoss mean data loss on the eval split after the epoch; null without an eval split
+   * @param evalAccuracy share of eval examples whose most probable class is the label (classification)
+   * @param evalRmse root mean squared error on the eval split (regression)
+   * @param examplesPerSecond training examples per second of this epoch's training (reading, feeding and stepping; evaluation excluded)
+   * @param seconds wall time of the epoch including evaluation
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Epoch(
+      int epoch,
+      long steps,
+      long examples,
+      double trainLoss,
+      Double evalLoss,
+      Double evalAccuracy,
+      Double evalRmse,
+      double examplesPerSecond,
+      double seconds) {}
+
+  /** The epoch entry of {@link #bestEpoch()}. */
+  public Epoch best() {
+    return epochs.get(bestEpoch - 1);
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static TrainingHistory fromJson(String json) {
+    try {
+      return JSON.readValue(json, TrainingHistory.class);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("not a training history: " + e.getOriginalMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package dev.beamline.training;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import dev.beamline.training.ModelSpec.Input;
+import dev.beamline.training.TrainConfig.ModelType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The values of a model's trainable tensors, by name, in a fixed order: the embeddings of embedded
+ * features ({@code embedding/<feature>}), then per dense layer a kernel and a bias ({@code
+ * dense_<i>/kernel}, {@code dense_<i>/bias}), then the output layer ({@code logits/kernel}, {@code
+ * logits/bias}). A snapshot, copied in and out of a session; early stopping keeps the best epoch's.
+ * In the graph and the SavedModel's checkpoint the variables are named with '.' for '/' ({@code
+ * logits.kernel}): optimizer slot names may not contain '/'.
+ *
+ * <pre>{@code
+ * Weights w = Weights.initial(spec, 42);
+ * float[] kernel = w.get("logits/kernel");
+ * }</pre>
+ */
+public final class Weights {
+  /**
+   * The name and shape of one trainable tensor, and whether the L2 penalty applies to it (kernels and
+   * embeddings; not biases).
+   */
+  public record Slot(String name, long[] shape, boolean regularized) {
+    public int size() {
+      long n = 1;
+      for (long d : shape) {
+        n *= d;
+      }
+      return Math.toIntExact(n);
+    }
+  }
+
+  private final List<Slot> slots;
+  private final Map<String, float[]> values;
+
+  Weights(List<Slot> slots, Map<String, float[]> values) {
+    this.slots = List.copyOf(slots);
+    this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    for (Slot s : slots) {
+      float[] v = values.get(s.name());
+      checkArgument(v != null && v.length == s.size(), "weights '%s' need %s values", s.name(), s.size());
+    }
+  }
+
+  /** The trainable tensors of the model {@code spec} describes, in order. */
+  public static List<Slot> layout(ModelSpec spec) {
+    List<Slot> slots = new ArrayList<>();
+    for (Input in : spec.inputs()) {
+      if (in.embeddingDim() > 0) {
+        slots.add(new Slot("embedding/" + in.name(), new long[] {in.feature().cardinality(), in.embeddingDim()}, true));
+      }
+    }
+    long width = spec.inputColumns();
+    if (spec.config().model() == ModelType.DNN) {
+      List<Integer> units = spec.config().hiddenUnits();
+      for (int i = 0; i < units.size(); i++) {
+        slots.add(new Slot("dense_" + i + "/kernel", new long[] {width, units.get(i)}, true));
+        slots.add(new Slot("dense_" + i + "/bias", new long[] {units.get(i)}, false));
+        width = units.get(i);
+      }
+    }
+    slots.add(new Slot("logits/kernel", new long[] {width, spec.outputs()}, true));
+    slots.add(new Slot("logits/bias", new long[] {spec.outputs()}, false));
+    return slots;
+  }
+
+  /**
+   * Initial weights drawn from {@code seed}: kernels Glorot-uniform (Glorot and Bengio 2010, limit
+   * {@code sqrt(6 / (fan_in + fan_out))}), embeddings uniform in [-0.05, 0.05] (Keras' default), biases
+   * zero. The same seed gives the same weights.
+   */
+  public static Weights initial(ModelSpec spec, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    List<Slot> slots = layout(spec);
+    Map<String, float[]> values = new LinkedHashMap<>();
+    for (Slot s : slots) {
+      float[] v = new float[s.size()];
+      if (s.name().startsWith("embedding/")) {
+        fill(v, random, 0.05);
+      } else if (s.regularized()) {
+        fill(v, random, Math.sqrt(6.0 / (s.shape()[0] + s.shape()[1])));
+      }
+      values.put(s.name(), v);
+    }
+    return new Weights(slots, values);
+  }
+
+  private static void fill(float[] v, SplittableRandom random, double limit) {
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) random.nextDouble(-limit, limit);
+    }
+  }
+
+  public List<Slot> slots() {
+    return slots;
+  }
+
+  /** The values of one tensor, row-major; a copy. */
+  public float[] get(String name) {
+    float[] v = values.get(name);
+    checkArgument(v != null, "no weights '%s' (weights: %s)", name, values.keySet());
+    return v.clone();
+  }
+
+  float[] valuesOf(String name) {
+    return values.get(name);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof Weights w) || !w.values.keySet().equals(values.keySet())) {
+      return false;
+    }
+    return values.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), w.values.get(e.getKey())));
+  }
+
+  @Override
+  public int hashCode() {
+    int h = 0;
+    for (Map.Entry<String, float[]> e : values.entrySet()) {
+      h = 31 * h + e.getKey().hashCode() + Arrays.hashCode(e.getValue());
+    }
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    return "Weights" + values.keySet();
+  }
+}

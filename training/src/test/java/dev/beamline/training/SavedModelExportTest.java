@@ -1,0 +1,203 @@
+package dev.beamline.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamline.training.TrainConfig.Activation;
+import dev.beamline.training.TrainConfig.ModelType;
+import dev.beamline.training.TrainConfig.Optimizer;
+import dev.beamline.transform.FeatureTransform;
+import dev.beamline.transform.FeatureTransform.Encoding;
+import dev.beamline.transform.FeatureTransform.TimePart;
+import dev.beamline.transform.FittedFeature;
+import dev.beamline.transform.OutputKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+
+/**
+ * The exported SavedModel, loaded fresh, on RAW rows, against the training-time graph on the same
+ * rows' materialized (Parquet) features: the train/serve skew test.
+ */
+class SavedModelExportTest {
+  @TempDir Path dir;
+
+  static final List<String> ISLANDS = List.of("biscoe", "dream", "torgersen");
+  static final List<String> WORDS = List.of("big", "small", "bird", "big bird", "loud");
+
+  /** One feature of each kind of step: z-score, min-max with clip and log, bucketize, vocabulary, hash, time parts, text. */
+  static List<FittedFeature> features() {
+    FittedFeature bill = Fitted.zScore("bill", 44.0, 44.0, 5.5);
+    FittedFeature mass = Fitted.numeric(FeatureTransform.numeric("mass").withClip(2500.0, 6500.0).withLog(1.0).withScale(FeatureTransform.Scale.MIN_MAX),
+        "int", OutputKind.FLOAT, 0, 4200.0, null, null, Math.log(2501), Math.log(6501), null);
+    FittedFeature flipper = Fitted.bucketized("flipper", 200.0, 190.0, 200.0, 215.0);
+    FittedFeature island = Fitted.vocabulary("island", ISLANDS, 1, null, Encoding.ID, true);
+    FittedFeature sex = Fitted.vocabulary("sex", List.of("male", "female"), 0, "male", Encoding.ONE_HOT, true);
+    FittedFeature colour = Fitted.hashed("colour", 7, Encoding.ONE_HOT);
+    FittedFeature hour = Fitted.timePart("seen", TimePart.HOUR_OF_DAY, Encoding.ID, 12);
+    FittedFeature day = new FittedFeature(FeatureTransform.numeric("seen").withOutput("seen_day").withTimePart(TimePart.DAY_OF_WEEK).withEncode(Encoding.ONE_HOT),
+        "timestamp", OutputKind.VECTOR, 7, 2.0, null, null, null, null, null, null, null, null, null, 100);
+    FeatureTransform note = FeatureTransform.string("note").withText(new FeatureTransform.Text(1, 2))
+        .withVocabulary(new FeatureTransform.Vocabulary(null, 1, 2)).withLowercase(true);
+    FittedFeature noteTfidf = Fitted.tokens(note.withEncode(Encoding.TFIDF), WORDS, new double[] {1.2, 1.5, 1.1, 2.0, 1.9, 2.2, 2.3});
+    FittedFeature noteIds = Fitted.tokens(note.withOutput("note_ids").withEncode(Encoding.IDS).withMaxTokens(4), WORDS, null);
+    FittedFeature tags = Fitted.tokens(FeatureTransform.string("tags").withSeparator(";")
+        .withVocabulary(new FeatureTransform.Vocabulary(null, 1, 0)).withEncode(Encoding.MULTI_HOT), List.of("a", "b", "c"), null);
+    FittedFeature species = Fitted.vocabulary("species", List.of("adelie", "chinstrap", "gentoo"), 0, null, Encoding.ID, false);
+    return List.of(bill, mass, flipper, island, sex, colour, hour, day, noteTfidf, noteIds, tags, species);
+  }
+
+  /** Raw rows with missing values of every kind; the species depends on bill, island and note. */
+  static List<Map<String, Object>> rawRows(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    String[] colours = {"red", "blue", "", "green", "Red"};
+    String[] notes = {"Big bird!", "small bird, loud", "", "BIG big", "quiet one", "loud-loud bird"};
+    String[] tagValues = {"a;b", "", "c;;a", "d", "b"};
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Map<String, Object> row = new LinkedHashMap<>();
+      int species = r.nextInt(3);
+      row.put("bill", r.nextInt(20) == 0 ? null : 38 + 6.0 * species + r.nextDouble(-2, 2));
+      row.put("mass", r.nextInt(20) == 0 ? null : (double) (2000 + r.nextInt(5000)));
+      row.put("flipper", r.nextInt(20) == 0 ? null : 180 + 12.0 * species + r.nextDouble(-5, 5));
+      String island = r.nextInt(10) == 0 ? "Unknown" : ISLANDS.get((species + (r.nextInt(4) == 0 ? 1 : 0)) % 3);
+      row.put("island", r.nextInt(20) == 0 ? "" : r.nextBoolean() ? island.toUpperCase() : island);
+      row.put("sex", r.nextInt(10) == 0 ? null : r.nextBoolean() ? "Female" : "MALE");
+      row.put("colour", colours[r.nextInt(colours.length)]);
+      row.put("seen", r.nextInt(20) == 0 ? null : 1_700_000_000_000_000L + r.nextLong(-400_000_000_000_000L, 400_000_000_000_000L));
+      row.put("note", notes[(species * 2 + r.nextInt(2)) % notes.length]);
+      row.put("tags", tagValues[r.nextInt(tagValues.length)]);
+      row.put("species", List.of("adelie", "chinstrap", "gentoo").get(species));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  private static TrainConfig dnn() {
+    return TrainConfig.defaults("species").withModel(ModelType.DNN).withHiddenUnits(List.of(16, 8)).withActivation(Activation.ELU)
+        .withEmbeddingDim(3).withEmbeddingDims(Map.of("note_ids", 4)).withDropout(0.2).withL2(1e-4)
+        .withOptimizer(Optimizer.ADAM, 0.01).withBatchSize(16).withEpochs(5).withSeed(11);
+  }
+
+  /** Feeds raw rows to the serving signature of a freshly loaded SavedModel. */
+  static Result serve(SavedModelBundle bundle, List<Map<String, Object>> rows, List<String> inputs, List<Tensor> feeds) {
+    Signature sig = bundle.function(SavedModelExport.SERVING).signature();
+    Map<String, Tensor> args = new LinkedHashMap<>();
+    for (String name : inputs) {
+      String dtype = sig.getInputs().get(name).dataType.name();
+      Tensor t;
+      switch (dtype) {
+        case "DT_DOUBLE": {
+          double[] v = new double[rows.size()];
+          for (int i = 0; i < v.length; i++) {
+            Object x = rows.get(i).get(name);
+            v[i] = x == null ? Double.NaN : ((Number) x).doubleValue();
+          }
+          t = Tensors.doubles(v, v.length);
+          break;
+        }
+        case "DT_INT64": {
+          long[] v = new long[rows.size()];
+          for (int i = 0; i < v.length; i++) {
+            Object x = rows.get(i).get(name);
+            v[i] = x == null ? Long.MIN_VALUE : (Long) x;
+          }
+          t = Tensors.longs(v, v.length);
+          break;
+        }
+        default: {
+          String[] v = new String[rows.size()];
+          for (int i = 0; i < v.length; i++) {
+            v[i] = (String) rows.get(i).get(name);
+          }
+          t = Tensors.strings(v);
+        }
+      }
+      feeds.add(t);
+      args.put(name, t);
+    }
+    return bundle.function(SavedModelExport.SERVING).call(args);
+  }
+
+  @Test
+  void theExportedModelOnRawRowsMatchesTheTrainingGraphOnTheirParquetFeatures() throws IOException {
+    List<FittedFeature> features = features();
+    List<Map<String, Object>> rows = rawRows(300, 3);
+    Path data = dir.resolve("data");
+    TransformedData.writeRaw(data, "train", "part-0.parquet", features, rows.subList(0, 200));
+    TransformedData.writeRaw(data, "eval", "part-0.parquet", features, rows.subList(200, 300));
+    Path model = dir.resolve("model");
+    Predictions training;
+    TrainingHistory history;
+    try (TrainedModel m = Trainer.of(dnn()).withProgress(ProgressLine.silent()).train(data.toString(), features)) {
+      training = m.predict(data.toString(), "eval");
+      history = m.history();
+      m.export(model, "{\"run\": \"test\"}");
+    }
+    assertThat(history.epochs().get(4).trainLoss()).isLessThan(history.epochs().get(0).trainLoss());
+    List<Map<String, Object>> evalRows = rows.subList(200, 300);
+    List<String> rawNames = List.of("bill", "mass", "flipper", "island", "sex", "colour", "seen", "note", "tags");
+    List<Tensor> feeds = new ArrayList<>();
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
+      Signature sig = bundle.function(SavedModelExport.SERVING).signature();
+      assertThat(sig.inputNames()).containsExactlyInAnyOrderElementsOf(rawNames);
+      assertThat(sig.getInputs().get("bill").dataType.name()).isEqualTo("DT_DOUBLE");
+      assertThat(sig.getInputs().get("mass").dataType.name()).isEqualTo("DT_DOUBLE");
+      assertThat(sig.getInputs().get("seen").dataType.name()).isEqualTo("DT_INT64");
+      assertThat(sig.getInputs().get("island").dataType.name()).isEqualTo("DT_STRING");
+      assertThat(sig.outputNames()).containsExactlyInAnyOrder("probabilities", "class_ids", "classes");
+      try (Result r = serve(bundle, evalRows, rawNames, feeds)) {
+        float[] p = Tensors.toFloats(r.get("probabilities").get());
+        long[] ids = Tensors.toLongs(r.get("class_ids").get());
+        String[] classes = Tensors.toStrings(r.get("classes").get());
+        assertThat(r.get("probabilities").get().shape().asArray()).containsExactly(100, 3);
+        double maxDiff = 0;
+        for (int i = 0; i < 300; i++) {
+          maxDiff = Math.max(maxDiff, Math.abs(p[i] - training.probabilities()[i]));
+        }
+        System.out.printf("skew: max |serving - training| over 300 probabilities = %g%n", maxDiff);
+        for (int i = 0; i < 100; i++) {
+          for (int k = 0; k < 3; k++) {
+            assertThat(p[i * 3 + k]).as("row %s class %s", i, k).isCloseTo(training.probability(i, k), within(1e-6f));
+          }
+          assertThat(ids[i]).isEqualTo(training.classIds()[i]);
+          assertThat(classes[i]).isEqualTo(List.of("adelie", "chinstrap", "gentoo").get((int) ids[i]));
+        }
+      } finally {
+        feeds.forEach(Tensor::close);
+      }
+      // The second signature runs the same network on the materialized features.
+      assertThat(bundle.function(SavedModelExport.TRANSFORMED).signature().inputNames())
+          .containsExactlyInAnyOrderElementsOf(features.subList(0, features.size() - 1).stream().map(FittedFeature::name).toList());
+    }
+    Path extra = model.resolve(SavedModelExport.EXTRA);
+    JsonNode provenance = new ObjectMapper().readTree(Files.readString(extra.resolve("provenance.json")));
+    assertThat(provenance.get("run").asText()).isEqualTo("test");
+    assertThat(provenance.at("/training/data").asText()).isEqualTo(data.toString());
+    assertThat(provenance.at("/training/config/seed").asLong()).isEqualTo(11);
+    assertThat(provenance.at("/training/config/hidden_units").toString()).isEqualTo("[16,8]");
+    assertThat(provenance.at("/training/tensorflow_java").asText()).isEqualTo("1.1.0");
+    assertThat(provenance.at("/training/classes").toString()).isEqualTo("[\"adelie\",\"chinstrap\",\"gentoo\"]");
+    assertThat(provenance.at("/training/best_epoch").asInt()).isEqualTo(5);
+    assertThat(TrainingHistory.fromJson(Files.readString(extra.resolve("training_history.json")))).isEqualTo(history);
+    JsonNode described = new ObjectMapper().readTree(Files.readString(extra.resolve("model.json")));
+    assertThat(described.get("classes").toString()).isEqualTo("[\"adelie\",\"chinstrap\",\"gentoo\"]");
+    try (Stream<Path> siblings = Files.list(dir)) {
+      assertThat(siblings.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("data", "model");
+    }
+  }
+}
