@@ -19,6 +19,7 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.Dictionary;
 import org.apache.parquet.column.impl.ColumnReaderImpl;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.PrimitiveConverter;
@@ -29,9 +30,10 @@ import org.apache.parquet.schema.Type;
 
 /**
  * Reads the features of a flat Parquet file column by column into {@link ColumnBatch}es, one row group
- * at a time, with parquet-mr's column readers: no record is assembled and no Avro object is made. A
- * dictionary-encoded string column is counted by dictionary entry and handed over as (value, count)
- * pairs, so its strings are decoded once per row group rather than once per value.
+ * at a time: no record is assembled and no Avro object is made. Numeric and string columns are decoded
+ * in bulk by {@link ParquetColumnDecoder} (the common encodings), anything else by parquet-mr's column
+ * readers. A dictionary-encoded string column is counted by dictionary entry and handed over as (value,
+ * count) pairs, so its strings are decoded once per row group rather than once per value.
  *
  * <p>The values are those the record reader ({@code ParquetFormatReader}: parquet-avro, then Beamline's
  * conversion) gives the statistics: integers and dates as numbers, floats widened to doubles, timestamps
@@ -213,32 +215,79 @@ final class ParquetColumns implements Closeable {
       throw new IOException(path + ": row group " + rowGroup + " of " + rowGroups() + " cannot be read");
     }
     long rows = pages.getRowCount();
-    ColumnReaderImpl[] readers = new ColumnReaderImpl[columns.length];
-    Counting[] converters = new Counting[columns.length];
+    Source[] sources = new Source[columns.length];
     for (int i = 0; i < columns.length; i++) {
-      converters[i] = converter(i, batch);
-      readers[i] = new ColumnReaderImpl(columns[i], pages.getPageReader(columns[i]), converters[i], writer);
+      sources[i] = source(i, pages.getPageReader(columns[i]), batch);
     }
     for (long done = 0; done < rows; ) {
       int n = (int) Math.min(sliceRows, rows - done);
-      for (int i = 0; i < columns.length; i++) {
-        ColumnReaderImpl r = readers[i];
-        int defined = columns[i].getMaxDefinitionLevel();
-        long nulls = 0;
-        for (int k = 0; k < n; k++) {
-          if (r.getCurrentDefinitionLevel() == defined) {
-            r.writeCurrentValueToConverter();
-          } else {
-            nulls++;
-          }
-          r.consume();
-        }
-        converters[i].flush(nulls);
+      for (Source s : sources) {
+        s.read(n);
       }
       done += n;
       sink.accept(batch);
       batch.clear();
     }
+  }
+
+  /** The rows of one column chunk, added to the batch's column some at a time. */
+  private interface Source {
+    void read(int rows) throws IOException;
+  }
+
+  /**
+   * The chunk {@code pages} of feature {@code feature}'s column: decoded in bulk by {@link
+   * ParquetColumnDecoder} while its pages allow, then by parquet-mr's column reader.
+   */
+  private Source source(int feature, PageReader pages, ColumnBatch batch) throws IOException {
+    FeatureType type = schema.feature(feature).type();
+    ParquetColumnDecoder decoder =
+        type == FeatureType.BOOLEAN
+            ? null
+            : ParquetColumnDecoder.of(
+                columns[feature],
+                pages,
+                multipliers[feature],
+                type == FeatureType.STRING ? null : batch.numbers(feature),
+                type == FeatureType.STRING ? batch.strings(feature) : null);
+    if (decoder == null) {
+      return columnReader(feature, pages, batch);
+    }
+    return new Source() {
+      private Source rest;
+
+      @Override
+      public void read(int rows) throws IOException {
+        if (rest != null) {
+          rest.read(rows);
+          return;
+        }
+        int done = decoder.read(rows);
+        if (done < rows) {
+          rest = columnReader(feature, decoder.remainingPages(), batch);
+          rest.read(rows - done);
+        }
+      }
+    };
+  }
+
+  /** parquet-mr's column reader over {@code pages}, one value at a time into a converter. */
+  private Source columnReader(int feature, PageReader pages, ColumnBatch batch) {
+    Counting converter = converter(feature, batch);
+    ColumnReaderImpl reader = new ColumnReaderImpl(columns[feature], pages, converter, writer);
+    int defined = columns[feature].getMaxDefinitionLevel();
+    return rows -> {
+      long nulls = 0;
+      for (int k = 0; k < rows; k++) {
+        if (reader.getCurrentDefinitionLevel() == defined) {
+          reader.writeCurrentValueToConverter();
+        } else {
+          nulls++;
+        }
+        reader.consume();
+      }
+      converter.flush(nulls);
+    };
   }
 
   private Counting converter(int feature, ColumnBatch batch) {

@@ -7,6 +7,7 @@ import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureType;
 import dev.beamline.ingest.CsvFormat;
 import dev.beamline.ingest.FormatReader;
+import dev.beamline.ingest.InputFiles;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.ingest.RejectedRow;
 import dev.beamline.validation.Bucket;
@@ -17,6 +18,7 @@ import dev.beamline.validation.StatisticsSet;
 import dev.beamline.validation.StringStatistics;
 import dev.beamline.validation.ValueCount;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,6 +83,15 @@ final class EngineComparison {
       }
     });
     return new EngineComparison(schema, records);
+  }
+
+  /** The truth about {@code file}, with the schema that Beamline infers for it (as both engines do). */
+  static EngineComparison of(Path file, InputFormat format) throws IOException {
+    ExampleSchema schema = format == InputFormat.PARQUET
+        ? ParquetColumns.schemaOf(file)
+        : FormatReader.of(format, CsvFormat.defaults())
+            .inferSchema(List.of(new InputFiles.InputFile(file.toString(), Files.size(file))), 0);
+    return of(file, format, schema);
   }
 
   private static boolean isNumeric(FeatureType t) {

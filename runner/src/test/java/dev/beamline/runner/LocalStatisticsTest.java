@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
-import dev.beamline.core.ExampleSchema;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.validation.StatisticsSet;
 import java.io.IOException;
@@ -127,12 +126,7 @@ class LocalStatisticsTest {
   }
 
   private static void check(Path file, InputFormat format, StatisticsSet local, StatisticsSet beam) throws IOException {
-    ExampleSchema schema = format == InputFormat.PARQUET ? ParquetColumns.schemaOf(file) : null;
-    if (schema == null) {
-      schema = dev.beamline.ingest.FormatReader.of(format, dev.beamline.ingest.CsvFormat.defaults())
-          .inferSchema(List.of(new dev.beamline.ingest.InputFiles.InputFile(file.toString(), Files.size(file))), 0);
-    }
-    EngineComparison.of(file, format, schema).check(local, beam, "data");
+    EngineComparison.of(file, format).check(local, beam, "data");
   }
 
   @Test
