@@ -138,6 +138,24 @@ class LocalStatisticsTest {
   }
 
   @Test
+  void aLargerCsvIsAccumulatedInChunksOnOtherThreads() throws IOException {
+    // 100,000 rows: four chunks of 32,768 records, some handed to other threads, some accumulated by the reader.
+    StringBuilder csv = new StringBuilder("id,score,label,flag\n");
+    Random random = new Random(3);
+    for (int i = 0; i < 100_000; i++) {
+      csv.append(i).append(',')
+          .append(random.nextInt(30) == 0 ? "" : String.valueOf(random.nextGaussian() * 12.5 + 40)).append(',')
+          .append("L").append(random.nextInt(random.nextBoolean() ? 40 : 4000)).append(',')
+          .append(random.nextBoolean()).append('\n');
+    }
+    Path file = Files.writeString(tmp.resolve("large.csv"), csv);
+    StatisticsSet beam = beam(file.toString());
+    for (int threads : new int[] {1, 2, 4}) {
+      check(file, InputFormat.CSV, local(file.toString(), threads), beam);
+    }
+  }
+
+  @Test
   void parquetVersion1SnappyGivesTheStatisticsOfTheBeamEngine() throws IOException {
     Path file = writeFlat(tmp.resolve("v1.parquet"), 40_000, CompressionCodecName.SNAPPY, ParquetProperties.WriterVersion.PARQUET_1_0);
     assertThat(rowGroups(file)).isGreaterThan(3);
