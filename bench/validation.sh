@@ -8,21 +8,30 @@
 #   bench/validation.sh
 #
 # Cases:
-#   duckdb             node bench/duckdb-summary.mjs <file>  (one SQL query, see that file)
-#   beamline validate  java -jar runner/target/beamline.jar validate <file> --schema <schema> --out DIR
-#                      (statistics + validation; the schema is inferred beforehand, untimed)
-#   beamline stats     java -jar runner/target/beamline.jar stats <file> --out DIR
+#   duckdb                           node bench/duckdb-summary.mjs <file>  (one SQL query, see that file)
+#   beamline validate                java -jar runner/target/beamline.jar validate <file> --schema <schema> --out DIR
+#                                    (statistics + validation with the default, local engine; the schema is
+#                                    inferred beforehand, untimed). The case the target is about.
+#   beamline validate --engine beam  the same as a Beam pipeline on the DirectRunner
+#   beamline stats                   java -jar runner/target/beamline.jar stats <file> --out DIR (local engine)
+#   beamline validate, AppCDS        beamline validate with -XX:SharedArchiveFile=<archive>, as ./beamline
+#                                    starts it: the archive is recorded (-XX:ArchiveClassesAtExit) by the
+#                                    first, untimed command, the stats run that the schema comes from
+#   beamline validate, AppCDS + C1   the same with -XX:TieredStopAtLevel=1 (no C2 compiler)
 # Before the table, Beamline's count, mean, min and max of `distance` and `delay` are compared with
 # DuckDB's (mean to 1e-9 relative, the rest exactly); the script fails when they disagree.
 #
 # Needs: java 17, mvn (with the dependencies already in ~/.m2: the build runs offline), node, npm.
-# Environment: BENCH_REPEATS (default 3), BENCH_JAVA_OPTS (default -Xmx8g).
+# Environment: BENCH_REPEATS (default 3), BENCH_JAVA_OPTS (default -Xmx8g), BENCH_QUIET_WAIT (seconds a run
+# waits at most for other processes to leave the cores, default 60; each run's table line also gives the
+# CPU seconds that other processes took while it ran).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"
 
 repeats="${BENCH_REPEATS:-3}"
+quiet_wait="${BENCH_QUIET_WAIT:-60}"
 java_opts="${BENCH_JAVA_OPTS:--Xmx8g}"
 duckdb_version="1.5.6-r.1"
 duck_prefix="bench/work/duckdb"
@@ -39,9 +48,9 @@ data_dir="$(bench/fetch-data.sh)"
 file="${data_dir#"$root"/}/data/flights-3m.parquet"
 log "data: $file"
 
-log "building (mvn -q -B -o install -DskipTests) ..."
+log "building (mvn -q -B -o package -DskipTests) ..."
 mkdir -p bench/work
-if ! mvn -q -B -o -Dstyle.color=never install -DskipTests >bench/work/validation-bench-build.log 2>&1; then
+if ! mvn -q -B -o -Dstyle.color=never package -DskipTests >bench/work/validation-bench-build.log 2>&1; then
   cat bench/work/validation-bench-build.log >&2
   log "build failed (log: bench/work/validation-bench-build.log)"
   exit 1
@@ -58,22 +67,43 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # --- untimed preparation: the schema to validate against, and one warm-up of each tool --------------
-log "untimed: beamline stats + infer-schema (the schema for validate), duckdb warm-up ..."
+log "untimed: beamline stats (recording the AppCDS archive) + infer-schema (the schema for validate), duckdb warm-up ..."
+jsa="$work/beamline.jsa"
+cds_quiet="-Xlog:cds=off -Xlog:cds+dynamic=off"
 # shellcheck disable=SC2086
-java $java_opts -jar "$jar" stats "$file" --out "$work/schema-stats" >"$work/schema-stats.log" 2>&1
+java $java_opts -XX:ArchiveClassesAtExit="$jsa" $cds_quiet -jar "$jar" stats "$file" --out "$work/schema-stats" >"$work/schema-stats.log" 2>&1
 # shellcheck disable=SC2086
 java $java_opts -jar "$jar" infer-schema "$work/schema-stats" --out "$work/schema.yaml" >"$work/infer-schema.log" 2>&1
 node bench/duckdb-summary.mjs "$file" >"$work/duckdb-warmup.json"
 
 # --- timed runs ------------------------------------------------------------------------------------
+# The busy CPU seconds of the whole machine so far (user, nice, system, irq, softirq, steal).
+machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+
+# Waits, at most $quiet_wait seconds, until other processes use less than a quarter of a core.
+wait_for_quiet() {
+  local waited=0 b0 b1
+  while [ "$waited" -lt "$quiet_wait" ]; do
+    b0="$(machine_busy)"
+    sleep 1
+    b1="$(machine_busy)"
+    awk -v a="$b0" -v b="$b1" 'BEGIN {exit !(b - a < 0.25)}' && return 0
+    waited=$((waited + 1))
+  done
+  log "the machine is still busy after ${quiet_wait} s; running anyway"
+}
+
 # run <case> <rep> <out-prefix> <command...>: runs the command as one process, appends
-# "case rep wall-seconds max-rss-kb load-1min cpu-seconds" to runs.tsv (cpu: user + sys of the process
-# and its children, less sensitive than wall time to other work on the machine); stdout to <out-prefix>.out, stderr to .err.
+# "case rep wall-seconds max-rss-kb load-1min cpu-seconds others-cpu-seconds" to runs.tsv (cpu: user +
+# sys of the process and its children, less sensitive than wall time to other work on the machine;
+# others: the CPU seconds the rest of the machine used meanwhile); stdout to <out-prefix>.out, stderr to .err.
 run() {
   local name="$1" rep="$2" out="$3"
   shift 3
-  local load t0 t1 rss="-" cpu="-"
+  local load t0 t1 rss="-" cpu="-" busy0 busy1 others="-"
+  wait_for_quiet
   load="$(cut -d' ' -f1 /proc/loadavg)"
+  busy0="$(machine_busy)"
   t0="$(date +%s%N)"
   local rc=0
   if [ -x /usr/bin/time ]; then
@@ -86,12 +116,14 @@ run() {
     exit 1
   fi
   t1="$(date +%s%N)"
+  busy1="$(machine_busy)"
   if [ -f "$out.time" ]; then
     rss="$(tail -n 1 "$out.time" | cut -d' ' -f1)"
     cpu="$(tail -n 1 "$out.time" | awk '{ printf "%.2f", $2 + $3 }')"
+    others="$(awk -v b0="$busy0" -v b1="$busy1" -v c="$cpu" 'BEGIN { o = b1 - b0 - c; printf "%.1f", o < 0 ? 0 : o }')"
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
-    "$rss" "$load" "$cpu" >>"$work/runs.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+    "$rss" "$load" "$cpu" "$others" >>"$work/runs.tsv"
   log "$(tail -n 1 "$work/runs.tsv")"
 }
 
@@ -103,16 +135,31 @@ for rep in $(seq 1 "$repeats"); do
   # shellcheck disable=SC2086
   run "beamline validate" "$rep" "$work/validate-$rep" \
     java $java_opts -jar "$jar" validate "$file" --schema "$work/schema.yaml" --out "$work/validate-$rep"
+  rm -rf "$work/validate-beam-$rep"
+  # shellcheck disable=SC2086
+  run "beamline validate --engine beam" "$rep" "$work/validate-beam-$rep" \
+    java $java_opts -jar "$jar" validate "$file" --schema "$work/schema.yaml" --engine beam --out "$work/validate-beam-$rep"
   rm -rf "$work/stats-$rep"
   # shellcheck disable=SC2086
   run "beamline stats" "$rep" "$work/stats-$rep" java $java_opts -jar "$jar" stats "$file" --out "$work/stats-$rep"
+  rm -rf "$work/validate-cds-$rep"
+  # shellcheck disable=SC2086
+  run "beamline validate, AppCDS" "$rep" "$work/validate-cds-$rep" \
+    java $java_opts -XX:SharedArchiveFile="$jsa" $cds_quiet -jar "$jar" validate "$file" --schema "$work/schema.yaml" \
+    --out "$work/validate-cds-$rep"
+  rm -rf "$work/validate-cds-c1-$rep"
+  # shellcheck disable=SC2086
+  run "beamline validate, AppCDS + C1" "$rep" "$work/validate-cds-c1-$rep" \
+    java $java_opts -XX:SharedArchiveFile="$jsa" $cds_quiet -XX:TieredStopAtLevel=1 -jar "$jar" validate "$file" \
+    --schema "$work/schema.yaml" --out "$work/validate-cds-c1-$rep"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- cross-check: Beamline's count/mean/min/max of distance and delay against DuckDB's ----------------
 stats_files=()
 for rep in $(seq 1 "$repeats"); do
-  stats_files+=("$work/validate-$rep/statistics.json" "$work/stats-$rep/statistics.json")
+  stats_files+=("$work/validate-$rep/statistics.json" "$work/validate-beam-$rep/statistics.json" "$work/stats-$rep/statistics.json"
+    "$work/validate-cds-$rep/statistics.json" "$work/validate-cds-c1-$rep/statistics.json")
 done
 crosscheck_rc=0
 node - "$work/duckdb-1.out" "${stats_files[@]}" >"$work/crosscheck.txt" <<'EOF' || crosscheck_rc=$?
@@ -164,7 +211,7 @@ table="$(awk -F '\t' -v rows="$rows" '
   {
     if (!($1 in n)) order[++k] = $1
     n[$1]++; t[$1, n[$1]] = $3 + 0; u[$1, n[$1]] = ($6 == "-" ? -1 : $6 + 0)
-    raw[$1] = raw[$1] (n[$1] > 1 ? ", " : "") $3
+    raw[$1] = raw[$1] (n[$1] > 1 ? ", " : "") $3 ($7 != "" && $7 != "-" ? " (" $7 ")" : "")
   }
   function median(x, c,   i, j, m, v, a) {
     m = n[c]; for (i = 1; i <= m; i++) a[i] = x[c, i]
@@ -173,7 +220,7 @@ table="$(awk -F '\t' -v rows="$rows" '
   }
   END {
     ref = rows / median(t, "duckdb")
-    print "| case | rows | wall s (median) | rows/s | DuckDB rows/s ÷ ours | ours ÷ DuckDB | ≥ 1/5 of DuckDB | wall s, each run | CPU s (user+sys, median) |"
+    print "| case | rows | wall s (median) | rows/s | DuckDB rows/s ÷ ours | ours ÷ DuckDB | ≥ 1/5 of DuckDB | wall s, each run (CPU s of other processes meanwhile) | CPU s (user+sys, median) |"
     print "|---|---:|---:|---:|---:|---:|---|---|---:|"
     for (i = 1; i <= k; i++) {
       c = order[i]; s = median(t, c); r = rows / s; cpu = median(u, c)
@@ -202,6 +249,7 @@ duck_engine="$(duck_field duckdb)"
 anomalies="$(node -p "JSON.parse(require('fs').readFileSync('$work/validate-1/anomalies.json', 'utf8')).anomalies_count")"
 rss_of() { awk -F '\t' -v c="$1" '$1 == c && $4 != "-" { printf "%s%.0f", (n++ ? ", " : ""), $4 / 1024 }' "$work/runs.tsv"; }
 loads="$(awk -F '\t' '{ printf "%s%s", (NR > 1 ? ", " : ""), $5 }' "$work/runs.tsv")"
+others_total="$(awk -F '\t' '$7 != "-" && $7 != "" { o += $7 } END { printf "%.1f", o }' "$work/runs.tsv")"
 
 section="$(cat <<EOF
 $begin_marker
@@ -209,19 +257,24 @@ $begin_marker
 
 Command: \`bench/validation.sh\` — $(date -u +'%Y-%m-%d %H:%M UTC'), commit $commit.
 Machine: $(nproc) cores ($cpu), $mem; $java_version; node $(node --version); DuckDB $duck_engine
-(@duckdb/node-api $duckdb_version, $duck_threads threads); Beamline JVM options \`$java_opts\`, DirectRunner,
-one worker per core. Load average (1/5/15 min) before: $load_before, after: $load_after; 1-min load
-before each run: $loads. Other work may share the machine: a 1-min load well above the
-benchmark's own (about 1-2 on this machine) slows the wall times; CPU seconds are less affected.
+(@duckdb/node-api $duckdb_version, $duck_threads threads); Beamline JVM options \`$java_opts\` (more where a
+case says so); the local engine with one thread per core, the Beam engine on the DirectRunner with one
+worker per core. Load average (1/5/15 min) before: $load_before, after: $load_after; 1-min load before
+each run: $loads. Other work may share the machine: each run first waits (up to ${quiet_wait} s) for the
+other processes to use less than a quarter of a core, and the table gives, per run, the CPU seconds
+that other processes took while it ran; a run that shares the cores is slower in wall time, its own CPU
+seconds less so. Other processes took $others_total CPU s in all during the timed runs.
 
 Input: \`$file\` (vega-datasets 3.2.1), $rows rows, columns date (timestamp), delay, distance (int64),
 origin, destination (string). Each case is one whole process (start-up included), timed $repeats times,
-interleaved (duckdb, validate, stats, duckdb, ...); the table gives the medians.
+interleaved (duckdb, validate, validate --engine beam, stats, the AppCDS cases, duckdb, ...); the table
+gives the medians.
 
 $table
 
 Peak resident memory (MiB, per run): duckdb $(rss_of duckdb); beamline validate $(rss_of "beamline validate");
-beamline stats $(rss_of "beamline stats").
+beamline validate --engine beam $(rss_of "beamline validate --engine beam"); beamline stats $(rss_of "beamline stats");
+beamline validate, AppCDS $(rss_of "beamline validate, AppCDS"); AppCDS + C1 $(rss_of "beamline validate, AppCDS + C1").
 
 What each case computes:
 - **duckdb**: \`node bench/duckdb-summary.mjs <file>\`: DESCRIBE (file footer only), then one SQL query over
@@ -229,14 +282,24 @@ What each case computes:
   \`approx_count_distinct\`, to be fair to Beamline's exact-then-HLL count); for numeric columns (the
   timestamp as epoch microseconds) also \`avg\`, \`stddev_pop\`, \`min\`, \`max\` and
   \`quantile_cont(col, [0.25, 0.5, 0.75])\` (exact quartiles).
-- **beamline validate**: \`java -jar runner/target/beamline.jar validate <file> --schema <schema> --out DIR\`:
-  a Beam pipeline on the DirectRunner computing the full statistics (count, missing, mean, std dev,
-  min, max, median, KLL deciles, equal-width and quantile histograms, zeros/NaN/inf, distinct counts
-  and top-k of the string features), then validation against the schema (inferred beforehand from
-  the same file by \`beamline stats\` + \`beamline infer-schema\`, untimed): statistics.json,
+- **beamline validate**: \`java -jar runner/target/beamline.jar validate <file> --schema <schema> --out DIR\`,
+  with the default engine for a local file, \`local\`: the full statistics (count, missing, mean, std
+  dev, min, max, median, KLL deciles, equal-width and quantile histograms, zeros/NaN/inf, distinct
+  counts and top-k of the string features) computed in the process by the accumulators of the Beam
+  stage's \`FeatureStatisticsFn\`, one task per Parquet row group on a pool of one thread per core, the
+  columns decoded without building records; then validation against the schema (inferred beforehand
+  from the same file by \`beamline stats\` + \`beamline infer-schema\`, untimed): statistics.json,
   anomalies.json, report.html (it found $anomalies anomalies). This is the case the 1/5 target is about.
+- **beamline validate --engine beam**: the same command computing the statistics with a Beam pipeline
+  (\`ComputeStatistics\`) on the DirectRunner, as every run did before the local engine.
 - **beamline stats**: \`java -jar runner/target/beamline.jar stats <file> --out DIR\`: the statistics
-  alone (statistics.json, report.html).
+  alone (statistics.json, report.html), local engine.
+- **beamline validate, AppCDS**: beamline validate with \`-XX:SharedArchiveFile=<archive> -Xlog:cds=off
+  -Xlog:cds+dynamic=off\`: the JVM maps the classes recorded in an AppCDS archive instead of loading them
+  from the jars. The archive was recorded (\`-XX:ArchiveClassesAtExit\`) by the first, untimed command of
+  the script, the \`beamline stats\` run that the schema comes from, as \`./beamline\` records one with the
+  first command after a build. **AppCDS + C1**: the same with \`-XX:TieredStopAtLevel=1\` (the JIT
+  compiles with C1 only), which costs peak speed on long runs but gets this short one to speed sooner.
 
 Beamline does more per column than the DuckDB query (histograms, top-k, deciles, zeros/NaN/inf), and
 DuckDB does some things differently: exact quartiles (Beamline: a KLL sketch) and distinct counts of the

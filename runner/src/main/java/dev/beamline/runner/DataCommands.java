@@ -1,5 +1,6 @@
 package dev.beamline.runner;
 
+import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
@@ -47,12 +48,73 @@ import picocli.CommandLine.Parameters;
 final class DataCommands {
   private DataCommands() {}
 
+  /** How {@code stats} and {@code validate} compute statistics. */
+  enum Engine {
+    /** In this process, without Beam ({@link LocalStatistics}): the default for local data. */
+    LOCAL,
+    /** A Beam pipeline ({@code ComputeStatistics}) on {@code --runner}: the default for other data. */
+    BEAM;
+
+    /**
+     * The engine named by {@code --engine}, or the default: beam when {@code --runner} is given or the
+     * data is not on the local file system, else local.
+     *
+     * @throws ConfigException for an unknown name, for local with a runner or with data elsewhere
+     */
+    static Engine choose(String name, String runner, String data) {
+      if (name == null) {
+        return runner != null || !LocalStatistics.isLocal(data) ? BEAM : LOCAL;
+      }
+      Engine engine;
+      switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "local":
+          engine = LOCAL;
+          break;
+        case "beam":
+          engine = BEAM;
+          break;
+        default:
+          throw new ConfigException("unknown --engine '" + name + "'; expected local or beam");
+      }
+      if (engine == LOCAL && runner != null) {
+        throw new ConfigException("--runner applies to --engine beam; the local engine runs in this process");
+      }
+      if (engine == LOCAL && !LocalStatistics.isLocal(data)) {
+        throw new ConfigException("--engine local reads local files only, got '" + data + "'; use --engine beam");
+      }
+      return engine;
+    }
+  }
+
+  /** What {@link #compute} computed, and how. */
+  record Computed(StatisticsSet statistics, String how, double seconds) {}
+
   /**
    * Computes the statistics of {@code data}, a published ingestion output (every split) or a file
-   * pattern (CSV, JSON lines, Avro, Parquet: one split called {@code data}), with a Beam pipeline, into
+   * pattern (CSV, JSON lines, Avro, Parquet: one split called {@code data}), with {@code engine}, into
    * {@code out/statistics.json}.
    */
-  static StatisticsSet compute(String data, Path out, String runner, int parallelism) throws IOException {
+  static Computed compute(String data, Path out, Engine engine, String runner, int parallelism) throws IOException {
+    long start = System.nanoTime();
+    StatisticsSet stats;
+    String how;
+    if (engine == Engine.LOCAL) {
+      LocalStatistics local = LocalStatistics.withThreads(parallelism);
+      stats = local.compute(data);
+      Path target = out.toAbsolutePath().normalize();
+      Files.createDirectories(target);
+      Publisher.writeAtomically(target.resolve("statistics.json"), stats.toJson());
+      how = "local engine, " + local.threads() + " thread" + (local.threads() == 1 ? "" : "s");
+    } else {
+      String r = runner == null ? "direct" : runner;
+      stats = computeWithBeam(data, out, r, parallelism);
+      how = "beam engine, " + r + " runner";
+    }
+    return new Computed(stats, how, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** {@link #compute} with a Beam pipeline on {@code runner}. */
+  static StatisticsSet computeWithBeam(String data, Path out, String runner, int parallelism) throws IOException {
     PipelineOptions options = RunnerOptions.create(runner, parallelism, List.of());
     FileSystems.setDefaultPipelineOptions(options);
     Pipeline p = Pipeline.create(options);
@@ -97,6 +159,11 @@ final class DataCommands {
     }
   }
 
+  static final String ENGINE_HELP =
+      "local (default for local data): statistics computed in this process by a thread pool, Parquet read column by column;"
+          + " beam (default with --runner, or for data elsewhere): a Beam pipeline on --runner. Both give the same statistics.";
+  static final String RUNNER_HELP = "Beam runner for --engine beam: direct (default) or flink.";
+
   private static Path ensure(Path dir) throws IOException {
     Files.createDirectories(dir);
     return dir;
@@ -115,21 +182,25 @@ final class DataCommands {
     @Option(names = "--out", defaultValue = "beamline-stats", description = "Output folder (default: ./beamline-stats).")
     Path out;
 
-    @Option(names = "--runner", defaultValue = "direct", description = "Beam runner: direct or flink.")
+    @Option(names = "--engine", paramLabel = "local|beam", description = ENGINE_HELP)
+    String engine;
+
+    @Option(names = "--runner", description = RUNNER_HELP)
     String runner;
 
-    @Option(names = "--parallelism", defaultValue = "0", description = "Workers; 0: one per core.")
+    @Option(names = "--parallelism", defaultValue = "0", description = "Threads (local) or workers (beam); 0: one per core.")
     int parallelism;
 
     @Override
     public Integer call() throws IOException {
-      StatisticsSet stats = compute(data, out, runner, parallelism);
+      Computed c = compute(data, out, Engine.choose(engine, runner, data), runner, parallelism);
+      StatisticsSet stats = c.statistics();
       Publisher.writeAtomically(out.resolve("report.html"), StatisticsReport.render(data, stats, null, List.of()));
       PrintWriter w = spec.commandLine().getOut();
       for (DatasetStatistics d : stats.splits()) {
         w.printf("%s: %d examples, %d features%n", d.split(), d.numExamples(), d.features().size());
       }
-      w.printf("statistics: %s%nreport: %s%n", out.resolve("statistics.json"), out.resolve("report.html"));
+      w.printf("statistics: %s (%s, %.2f s)%nreport: %s%n", out.resolve("statistics.json"), c.how(), c.seconds(), out.resolve("report.html"));
       w.flush();
       return BeamlineCli.OK;
     }
@@ -157,7 +228,7 @@ final class DataCommands {
     public Integer call() {
       StatisticsSet s = ValidationRun.readStatistics(stats);
       DatasetStatistics from = split == null ? s.splits().get(0)
-          : s.split(split).orElseThrow(() -> new dev.beamline.core.ConfigException("no split '" + split + "' in " + stats + "; splits: " + s.splitNames()));
+          : s.split(split).orElseThrow(() -> new ConfigException("no split '" + split + "' in " + stats + "; splits: " + s.splitNames()));
       DataSchema schema = InferSchema.from(from, maxDomainSize);
       Publisher.writeAtomically(out, schema.toYaml());
       PrintWriter w = spec.commandLine().getOut();
@@ -190,13 +261,21 @@ final class DataCommands {
     @Option(names = "--out", defaultValue = "beamline-validation", description = "Output folder (default: ./beamline-validation).")
     Path out;
 
-    @Option(names = "--runner", defaultValue = "direct", description = "Beam runner: direct or flink.")
+    @Option(names = "--engine", paramLabel = "local|beam", description = ENGINE_HELP)
+    String engine;
+
+    @Option(names = "--runner", description = RUNNER_HELP)
     String runner;
+
+    @Option(names = "--parallelism", defaultValue = "0", description = "Threads (local) or workers (beam); 0: one per core.")
+    int parallelism;
 
     @Override
     public Integer call() throws IOException {
       DataSchema s = DataSchema.load(schema);
-      StatisticsSet current = data.endsWith(".json") ? ValidationRun.readStatistics(Path.of(data)) : compute(data, out, runner, 0);
+      StatisticsSet current = data.endsWith(".json")
+          ? ValidationRun.readStatistics(Path.of(data))
+          : compute(data, out, Engine.choose(engine, runner, data), runner, parallelism).statistics();
       ValidationRun.Result r = ValidationRun.validate(data, current, s,
           baseline == null ? null : ValidationRun.readStatistics(baseline), skew == null ? null : ValidationRun.readStatistics(skew),
           DriftThresholds.defaults());

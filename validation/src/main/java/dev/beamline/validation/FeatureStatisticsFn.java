@@ -19,7 +19,9 @@ import org.apache.beam.sdk.transforms.Combine;
  * distinct counts past {@value #EXACT_DISTINCT_LIMIT} values from an HLL sketch and value counts past
  * that from a frequent-items sketch. {@link NumericStatistics} and {@link StringStatistics} state each
  * field's error. Merging accumulators in any order gives the same exact fields (means and standard
- * deviations up to rounding in the last digits) and sketch fields within the same bounds. The work per
+ * deviations to the last digit in practice, see {@link NumericStatistics}) and sketch fields within the
+ * same bounds. Examples come in as records ({@link #addInput}) or as columns ({@link #addColumns}, for
+ * columnar readers); both update the same accumulator. The work per
  * value is constant (amortized), and an accumulator's size is bounded by the schema, not the data: up to
  * {@value #EXACT_DISTINCT_LIMIT} exact strings per feature, then fixed-size sketches (about 5 KB per
  * numeric feature; 2.5 KB plus up to 3,072 strings per string feature).
@@ -28,6 +30,11 @@ import org.apache.beam.sdk.transforms.Combine;
  * PCollection<DatasetStatistics> stats =
  *     batches.apply(Combine.globally(FeatureStatisticsFn.of(schema, "train")));   // or ComputeStatistics
  * DatasetStatistics local = FeatureStatisticsFn.computeInMemory(schema, "train", records);
+ *
+ * FeatureStatisticsFn fn = FeatureStatisticsFn.of(schema, "train");   // driven directly, e.g. by threads
+ * StatsAccumulator a = fn.addColumns(fn.createAccumulator(), columnBatch);
+ * StatsAccumulator b = fn.addInput(fn.createAccumulator(), exampleBatch);
+ * DatasetStatistics stats = fn.extractOutput(fn.mergeAccumulators(List.of(a, b)));
  * }</pre>
  */
 public final class FeatureStatisticsFn extends Combine.CombineFn<ExampleBatch, StatsAccumulator, DatasetStatistics> {
@@ -97,6 +104,18 @@ public final class FeatureStatisticsFn extends Combine.CombineFn<ExampleBatch, S
     for (GenericRecord r : batch) {
       acc.add(r);
     }
+    return acc;
+  }
+
+  /**
+   * Adds the examples of a column batch (for readers that decode columns rather than records) and
+   * returns {@code acc}: the same statistics as {@link #addInput} of the same examples, within the
+   * error each field states.
+   *
+   * @throws IllegalArgumentException when the batch has another schema
+   */
+  public StatsAccumulator addColumns(StatsAccumulator acc, ColumnBatch batch) {
+    acc.add(batch);
     return acc;
   }
 

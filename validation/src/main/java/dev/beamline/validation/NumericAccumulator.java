@@ -6,6 +6,8 @@ import static org.apache.datasketches.quantilescommon.QuantileSearchCriteria.INC
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.datasketches.kll.KllDoublesSketch;
@@ -14,6 +16,13 @@ import org.apache.datasketches.memory.Memory;
 /**
  * The mergeable state of the statistics of one numeric feature: exact counts, extremes, mean and
  * variance, and a KLL sketch of the finite values. See {@link NumericStatistics} for what comes out.
+ *
+ * <p>Values arrive one at a time ({@link #add(double)}) or as a vector ({@link #addAll(double[], int)});
+ * both update the same state. The mean and the standard deviation come from the sum and the sum of
+ * squares of the finite values, each kept as an unevaluated sum of two doubles (about 106 bits), so they
+ * hardly depend on the order in which values are added and accumulators merged: two computations that
+ * split the data differently report the same mean and standard deviation unless the true value lies
+ * within about 1e-20 (relative) of a rounding boundary of a double.
  */
 final class NumericAccumulator {
   private static final double[] DECILE_RANKS =
@@ -26,7 +35,17 @@ final class NumericAccumulator {
   /** The sum of the finite values, with Neumaier's compensation: the mean that is reported. */
   double sum;
   double sumCompensation;
-  /** Welford's running mean, which {@link #m2} is relative to. */
+  /**
+   * The sum of the squares of the finite values, as sumSq + sumSqCompensation: each square is split
+   * exactly into two doubles by a fused multiply-add and added with an error-free sum, as in Ogita,
+   * Rump and Oishi, "Accurate Sum and Dot Product" (SIAM J. Sci. Comput. 26(6), 2005).
+   */
+  double sumSq;
+  double sumSqCompensation;
+  /**
+   * Welford's running mean, which {@link #m2} is relative to: the standard deviation where the squares
+   * overflow (values beyond about 1e154).
+   */
   double mean;
   /** The sum of squared differences from the mean. */
   double m2;
@@ -57,6 +76,7 @@ final class NumericAccumulator {
     }
     finite++;
     addToSum(x);
+    addToSumSq(x);
     // Welford's update (Technometrics 4(3), 1962): stable where sum and sum of squares would cancel.
     double delta = x - mean;
     mean += delta / finite;
@@ -73,6 +93,97 @@ final class NumericAccumulator {
     sketch.update(x);
   }
 
+  /**
+   * Adds {@code values[0..size)}: the same state as {@link #add(double)} of each in turn, except for
+   * rounding in Welford's mean and {@link #m2} (combined per vector with Chan's formula) and the sketch's
+   * random compaction.
+   */
+  void addAll(double[] values, int size) {
+    count += size;
+    double[] x = values;
+    int n = size;
+    int nonFinite = 0;
+    for (int i = 0; i < size; i++) {
+      double v = values[i];
+      if (v == 0) {
+        zeros++;
+      }
+      if (!Double.isFinite(v)) {
+        nonFinite++;
+      }
+    }
+    if (nonFinite > 0) {
+      // Rare: count NaN and infinities, and go on with the finite values only.
+      x = new double[size - nonFinite];
+      n = 0;
+      for (int i = 0; i < size; i++) {
+        double v = values[i];
+        if (Double.isNaN(v)) {
+          nan++;
+        } else if (Double.isInfinite(v)) {
+          infinity++;
+        } else {
+          x[n++] = v;
+        }
+      }
+    }
+    if (n == 0) {
+      return;
+    }
+    double s = sum;
+    double sc = sumCompensation;
+    double q = sumSq;
+    double qc = sumSqCompensation;
+    double lo = min;
+    double hi = max;
+    double plain = 0;
+    for (int i = 0; i < n; i++) {
+      double v = x[i];
+      // Knuth's TwoSum: t + e == s + v exactly. Its e equals the one of Neumaier's branch in addToSum,
+      // so both paths build the same compensated sums.
+      double t = s + v;
+      double bv = t - s;
+      sc += (s - (t - bv)) + (v - bv);
+      s = t;
+      double p = v * v;
+      double pe = Math.fma(v, v, -p);
+      double u = q + p;
+      double bp = u - q;
+      qc += ((q - (u - bp)) + (p - bp)) + pe;
+      q = u;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+      plain += v;
+    }
+    sum = s;
+    sumCompensation = sc;
+    sumSq = q;
+    sumSqCompensation = qc;
+    min = lo;
+    max = hi;
+    // The vector's own mean and squared differences (the corrected two-pass algorithm), then Chan's
+    // combination with what came before, as in merge().
+    double vectorMean = plain / n;
+    double d = 0;
+    double d2 = 0;
+    for (int i = 0; i < n; i++) {
+      double e = x[i] - vectorMean;
+      d += e;
+      d2 += e * e;
+    }
+    combineMoments(n, vectorMean, Math.max(0, d2 - d * d / n));
+    finite += n;
+    if (sketch == null) {
+      sketch = KllDoublesSketch.newHeapInstance(FeatureStatisticsFn.KLL_K);
+    }
+    sketch.update(x, 0, n);
+  }
+
+  /** Adds {@code n} missing values. */
+  void addMissing(long n) {
+    missing += n;
+  }
+
   /** Adds {@code other} into this accumulator; {@code other} is left unchanged. */
   void merge(NumericAccumulator other) {
     count += other.count;
@@ -85,20 +196,8 @@ final class NumericAccumulator {
     }
     addToSum(other.sum);
     sumCompensation += other.sumCompensation;
-    if (finite == 0) {
-      mean = other.mean;
-      m2 = other.m2;
-    } else {
-      // Chan, Golub and LeVeque's pairwise combination of means and sums of squared differences
-      // ("Updating formulae and a pairwise algorithm for computing sample variances", COMPSTAT 1982;
-      // Stanford report STAN-CS-79-773): exact in real arithmetic, stable in floating point.
-      double na = finite;
-      double nb = other.finite;
-      double n = na + nb;
-      double delta = other.mean - mean;
-      mean += delta * (nb / n);
-      m2 += other.m2 + delta * delta * (na * nb / n);
-    }
+    addToSumSq(other.sumSq, other.sumSqCompensation);
+    combineMoments(other.finite, other.mean, other.m2);
     finite += other.finite;
     min = Math.min(min, other.min);
     max = Math.max(max, other.max);
@@ -106,6 +205,25 @@ final class NumericAccumulator {
       sketch = KllDoublesSketch.newHeapInstance(FeatureStatisticsFn.KLL_K);
     }
     sketch.merge(other.sketch);
+  }
+
+  /**
+   * Combines Welford's mean and m2 with those of {@code nb} other finite values (before {@link #finite}
+   * counts them): Chan, Golub and LeVeque's pairwise formula ("Updating formulae and a pairwise algorithm
+   * for computing sample variances", COMPSTAT 1982; Stanford report STAN-CS-79-773), exact in real
+   * arithmetic, stable in floating point.
+   */
+  private void combineMoments(long nb, double meanB, double m2B) {
+    if (finite == 0) {
+      mean = meanB;
+      m2 = m2B;
+      return;
+    }
+    double na = finite;
+    double n = na + nb;
+    double delta = meanB - mean;
+    mean += delta * (nb / n);
+    m2 += m2B + delta * delta * (na * nb / n);
   }
 
   NumericStatistics extract() {
@@ -125,7 +243,7 @@ final class NumericAccumulator {
     double rankError = sketch.isEstimationMode() ? sketch.getNormalizedRankError(false) : 0.0;
     return new NumericStatistics(
         mean(),
-        Math.sqrt(Math.max(0, m2) / finite),
+        stdDev(),
         min,
         max,
         q[5],
@@ -152,10 +270,53 @@ final class NumericAccumulator {
     sum = t;
   }
 
-  /** The mean from the compensated sum, or Welford's running mean where the sum overflows. */
+  /** Adds the square of {@code x}, split exactly by a fused multiply-add, to the compensated sum of squares. */
+  private void addToSumSq(double x) {
+    double p = x * x;
+    addToSumSq(p, Math.fma(x, x, -p));
+  }
+
+  /** Adds {@code high + low} to the compensated sum of squares (Knuth's TwoSum for the high part). */
+  private void addToSumSq(double high, double low) {
+    double t = sumSq + high;
+    double b = t - sumSq;
+    sumSqCompensation += ((sumSq - (t - b)) + (high - b)) + low;
+    sumSq = t;
+  }
+
+  /**
+   * The population standard deviation: sqrt((n·Σx² − (Σx)²) / n²), evaluated exactly (BigDecimal) from
+   * the compensated sums, so that the only rounding is that of the sums themselves and of the result.
+   * Where a sum overflows, Welford's and Chan's m2 instead.
+   */
+  private double stdDev() {
+    if (min == max) {
+      return 0.0;
+    }
+    if (!(Double.isFinite(sum) && Double.isFinite(sumCompensation)
+        && Double.isFinite(sumSq) && Double.isFinite(sumSqCompensation))) {
+      return Math.sqrt(Math.max(0, m2) / finite);
+    }
+    BigDecimal n = BigDecimal.valueOf(finite);
+    BigDecimal s = new BigDecimal(sum).add(new BigDecimal(sumCompensation));
+    BigDecimal q = new BigDecimal(sumSq).add(new BigDecimal(sumSqCompensation));
+    BigDecimal scaled = q.multiply(n).subtract(s.multiply(s));
+    if (scaled.signum() <= 0) {
+      return 0.0;
+    }
+    return Math.sqrt(scaled.divide(n.multiply(n), MathContext.DECIMAL128).doubleValue());
+  }
+
+  /**
+   * The mean: the compensated sum divided by the count, evaluated exactly and rounded once, or
+   * Welford's running mean where the sum overflows.
+   */
   private double mean() {
-    double total = sum + sumCompensation;
-    return Double.isFinite(total) ? total / finite : mean;
+    if (!(Double.isFinite(sum) && Double.isFinite(sumCompensation))) {
+      return mean;
+    }
+    BigDecimal total = new BigDecimal(sum).add(new BigDecimal(sumCompensation));
+    return total.divide(BigDecimal.valueOf(finite), MathContext.DECIMAL128).doubleValue();
   }
 
   /**
@@ -212,6 +373,8 @@ final class NumericAccumulator {
     if (finite > 0) {
       out.writeDouble(sum);
       out.writeDouble(sumCompensation);
+      out.writeDouble(sumSq);
+      out.writeDouble(sumSqCompensation);
       out.writeDouble(mean);
       out.writeDouble(m2);
       out.writeDouble(min);
@@ -231,6 +394,8 @@ final class NumericAccumulator {
     if (a.finite > 0) {
       a.sum = in.readDouble();
       a.sumCompensation = in.readDouble();
+      a.sumSq = in.readDouble();
+      a.sumSqCompensation = in.readDouble();
       a.mean = in.readDouble();
       a.m2 = in.readDouble();
       a.min = in.readDouble();

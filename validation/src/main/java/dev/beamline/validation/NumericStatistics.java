@@ -9,9 +9,14 @@ import java.util.List;
  * microseconds since the epoch, integers converted to {@code double}).
  *
  * <p>Exact, over every value: {@code zeros} (values equal to 0), {@code nan}, {@code infinity} (+∞ and
- * −∞ together). Exact over the finite values (NaN and ±∞ are left out): {@code mean}, {@code stdDev}
- * (population standard deviation), {@code min}, {@code max}, up to floating-point rounding, which may
- * differ in the last digits between two runs that combine the data in a different order.
+ * −∞ together). Exact over the finite values (NaN and ±∞ are left out): {@code min}, {@code max}, and
+ * {@code mean} and {@code stdDev} (population standard deviation) up to floating-point rounding. Those two
+ * come from the sum and the sum of squares of the values, each kept to about 106 bits (a compensated sum
+ * of two doubles), so the order in which the data are combined (threads, bundles, merges) changes them
+ * only when the true value lies within about 1e-20 (relative) of a rounding boundary of a double; in
+ * practice two runs over the same data report the same mean and standard deviation. For data whose
+ * standard deviation is below about 1e-8 of their mean's magnitude the sum of squares loses digits to
+ * cancellation: the standard deviation is then good to fewer digits.
  *
  * <p>From a KLL quantiles sketch (Karnin, Lang, Liberty, "Optimal Quantile Approximation in Streams",
  * FOCS 2016) over the finite values: {@code median} and {@code quantiles} (the 11 deciles at ranks 0.0,

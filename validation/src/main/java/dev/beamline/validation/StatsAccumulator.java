@@ -91,6 +91,33 @@ public final class StatsAccumulator {
     }
   }
 
+  /**
+   * Adds the examples of {@code batch}, column by column: the same state as adding them one by one, up
+   * to the rounding and sketch differences that {@link NumericAccumulator#addAll} and {@link
+   * StringAccumulator#add(String, long)} state.
+   *
+   * @throws IllegalArgumentException when the batch has another schema
+   * @throws IllegalStateException when its columns differ in length
+   */
+  void add(ColumnBatch batch) {
+    checkArgument(
+        batch.schema().equals(schema), "cannot add a batch of schema %s to statistics of schema %s", batch.schema(), schema);
+    numExamples += batch.rows();
+    for (int i = 0; i < numeric.length; i++) {
+      if (numeric[i] != null) {
+        ColumnBatch.Numbers c = batch.numbers(i);
+        numeric[i].addAll(c.values, c.size);
+        numeric[i].addMissing(c.nulls);
+      } else {
+        ColumnBatch.Strings c = batch.strings(i);
+        for (int k = 0; k < c.size; k++) {
+          strings[i].add(c.values[k], c.counts[k]);
+        }
+        strings[i].addMissing(c.nulls);
+      }
+    }
+  }
+
   private int[] positionsIn(Schema recordSchema) {
     if (recordSchema != positionsOf) {
       int[] pos = new int[schema.size()];

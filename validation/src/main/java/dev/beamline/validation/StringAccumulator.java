@@ -50,25 +50,39 @@ final class StringAccumulator {
   }
 
   void add(String value) {
-    count++;
+    add(value, 1);
+  }
+
+  /**
+   * Adds {@code times} occurrences of {@code value} ({@code times} > 0): the same state as as many
+   * single adds, except that the frequent-items sketch, once in use, takes them as one weighted update
+   * (within the same error bound).
+   */
+  void add(String value, long times) {
+    count += times;
     long length = value.codePointCount(0, value.length());
-    totalLength += length;
+    totalLength += length * times;
     minLength = Math.min(minLength, length);
     maxLength = Math.max(maxLength, length);
     if (exact != null) {
       long[] c = exact.get(value);
       if (c != null) {
-        c[0]++;
+        c[0] += times;
         return;
       }
       if (exact.size() < FeatureStatisticsFn.EXACT_DISTINCT_LIMIT) {
-        exact.put(value, new long[] {1});
+        exact.put(value, new long[] {times});
         return;
       }
       switchToSketches();
     }
     updateHll(hll, value);
-    items.update(value);
+    items.update(value, times);
+  }
+
+  /** Adds {@code n} missing values. */
+  void addMissing(long n) {
+    missing += n;
   }
 
   /** Adds {@code other} into this accumulator; {@code other} is left unchanged. */
