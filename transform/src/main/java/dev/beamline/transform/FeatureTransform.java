@@ -39,13 +39,15 @@ import java.util.List;
  * The imputed value lives in raw space: {@code MEAN} is the mean of the non-missing raw training values,
  * {@code MOST_FREQUENT} their most frequent value (the smallest one on a tie). The analyzers of step 4
  * (mean, std, min, max, quantiles) see the non-missing training values after steps 2–3, so the whole
- * analysis is one pass. Arithmetic is in double; the final float is the double result cast to float. Output: {@link OutputKind#FLOAT}, or
+ * analysis is one pass; values that are not finite after step 3 (the log of 0 or of a negative number)
+ * are left out of them. A constant with no training value to compute it from is NaN. Arithmetic is in double; the final float is the double result cast to float. Output: {@link OutputKind#FLOAT}, or
  * {@link OutputKind#ID} after bucketize (cardinality = boundaries + 1) or binarize (cardinality 2).
  *
  * <p>Timestamp steps: {@code timePart} is required: {@link TimePart#HOUR_OF_DAY} is {@code
  * floorMod(micros, 86_400_000_000) / 3_600_000_000} (0–23), {@link TimePart#DAY_OF_WEEK} is {@code
  * floorMod(floorDiv(micros, 86_400_000_000) + 3, 7)} (0 = Monday). A missing timestamp becomes the
- * most frequent training part (default) or the constant part given. Output {@link OutputKind#ID}
+ * most frequent training part (default; the smallest on a tie, -1 when the training split has no
+ * timestamp) or the constant part given. Output {@link OutputKind#ID}
  * (cardinality 24 or 7).
  *
  * <p>String steps:
@@ -76,7 +78,9 @@ import java.util.List;
  *
  * The vocabulary counts every token occurrence in the training split; it keeps tokens whose count is at
  * least {@code frequencyThreshold}, then the {@code topK} most frequent; it is ordered by count
- * descending, then by token ({@link String#compareTo}).
+ * descending, then by token ({@link String#compareTo}). Like the numeric analyzers, the vocabulary and
+ * the document frequencies see the tokens of the non-missing training values only (an imputed value
+ * adds no token).
  *
  * <pre>{@code
  * FeatureTransform.numeric("bill_length_mm").withScale(Scale.Z_SCORE);

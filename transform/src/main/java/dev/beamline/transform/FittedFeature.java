@@ -1,7 +1,9 @@
 package dev.beamline.transform;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One {@link FeatureTransform} together with the constants its analyzers computed on the training
@@ -51,6 +53,47 @@ public record FittedFeature(
   /** The transformed feature's name. */
   public String name() {
     return spec.output();
+  }
+
+  /** Equal when every field is: arrays by content (a record's own equals compares array references). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FittedFeature f
+        && f.spec.equals(spec)
+        && f.inputType.equals(inputType)
+        && f.kind == kind
+        && f.cardinality == cardinality
+        && Objects.equals(f.imputeNumber, imputeNumber)
+        && Objects.equals(f.imputeString, imputeString)
+        && Objects.equals(f.mean, mean)
+        && Objects.equals(f.std, std)
+        && Objects.equals(f.min, min)
+        && Objects.equals(f.max, max)
+        && Arrays.equals(f.boundaries, boundaries)
+        && Objects.equals(f.vocabulary, vocabulary)
+        && Arrays.equals(f.counts, counts)
+        && Arrays.equals(f.idf, idf)
+        && f.rows == rows;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(spec, kind, cardinality, imputeNumber, imputeString, mean, std, min, max, vocabulary, rows)
+        + 31 * (Arrays.hashCode(boundaries) + 31 * (Arrays.hashCode(counts) + 31 * Arrays.hashCode(idf)));
+  }
+
+  @Override
+  public String toString() {
+    return "FittedFeature{" + spec.output() + " <- " + spec.input() + " (" + inputType + "), " + kind
+        + ", cardinality " + cardinality
+        + (imputeNumber != null ? ", impute " + imputeNumber : "")
+        + (imputeString != null ? ", impute '" + imputeString + "'" : "")
+        + (mean != null ? ", mean " + mean + ", std " + std : "")
+        + (min != null ? ", min " + min + ", max " + max : "")
+        + (boundaries != null ? ", boundaries " + Arrays.toString(boundaries) : "")
+        + (vocabulary != null ? ", vocabulary of " + vocabulary.size() : "")
+        + (idf != null ? ", idf " + Arrays.toString(idf) : "")
+        + ", rows " + rows + "}";
   }
 
   /** The width of a VECTOR output, or the length of an IDS output; 1 otherwise. */

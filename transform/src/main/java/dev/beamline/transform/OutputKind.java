@@ -1,5 +1,8 @@
 package dev.beamline.transform;
 
+import dev.beamline.core.FeatureType;
+import dev.beamline.transform.FeatureTransform.Encoding;
+
 /**
  * The shape of one transformed feature, as stored in the transformed Parquet shards and as fed to a
  * model.
@@ -19,5 +22,35 @@ public enum OutputKind {
    */
   IDS,
   /** A fixed-width float vector (Parquet list of {@code float}): one-hot, multi-hot or tf-idf. */
-  VECTOR
+  VECTOR;
+
+  /**
+   * The kind of output of {@code f} on a raw feature of type {@code input}: it depends on the declaration
+   * only, never on the data. Call after {@link TransformSpec#check}.
+   */
+  public static OutputKind of(FeatureTransform f, FeatureType input) {
+    Encoding enc = f.effectiveEncoding();
+    switch (input) {
+      case INT:
+      case FLOAT:
+      case BOOLEAN:
+        if (f.bucketize() == null && f.binarize() == null) {
+          return FLOAT;
+        }
+        return enc == Encoding.ONE_HOT ? VECTOR : ID;
+      case TIMESTAMP:
+        return enc == Encoding.ONE_HOT ? VECTOR : ID;
+      case STRING:
+        switch (enc) {
+          case ID:
+            return ID;
+          case IDS:
+            return IDS;
+          default:
+            return VECTOR;
+        }
+      default:
+        throw new AssertionError(input);
+    }
+  }
 }

@@ -13,6 +13,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -177,10 +178,48 @@ public final class TransformSpec implements Serializable {
     if (f.maxTokens() != null && f.maxTokens() < 1) {
       p.add(where + "max_tokens must be at least 1, got " + f.maxTokens());
     }
-    if (f.impute() != null && f.impute().strategy() == Impute.Strategy.CONSTANT && f.impute().constant() == null) {
-      p.add(where + "impute constant needs a value");
+    if (f.impute() != null && f.impute().strategy() == Impute.Strategy.CONSTANT) {
+      if (f.impute().constant() == null) {
+        p.add(where + "impute constant needs a value");
+      } else {
+        checkConstant(where, f, type).ifPresent(p::add);
+      }
     }
     return p;
+  }
+
+  /** What is wrong with the imputation constant of {@code f} on a raw feature of type {@code type}, if anything. */
+  private static Optional<String> checkConstant(String where, FeatureTransform f, FeatureType type) {
+    String c = f.impute().constant();
+    switch (type) {
+      case INT:
+      case FLOAT:
+      case BOOLEAN:
+        try {
+          RawValue.numericConstant(c, type);
+          return Optional.empty();
+        } catch (NumberFormatException e) {
+          return Optional.of(where + "impute constant '" + c + "' is not a number"
+              + (type == FeatureType.BOOLEAN ? " (nor true or false)" : ""));
+        }
+      case TIMESTAMP:
+        if (f.timePart() == null) {
+          return Optional.empty();
+        }
+        int parts = TimeParts.cardinality(f.timePart());
+        try {
+          long part = Long.parseLong(c.trim());
+          if (part >= 0 && part < parts) {
+            return Optional.empty();
+          }
+        } catch (NumberFormatException e) {
+          // reported below
+        }
+        return Optional.of(where + "impute constant '" + c + "' is not a "
+            + f.timePart().name().toLowerCase() + " (an integer from 0 to " + (parts - 1) + ")");
+      default:
+        return Optional.empty();
+    }
   }
 
   @Override

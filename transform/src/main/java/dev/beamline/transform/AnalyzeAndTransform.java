@@ -1,0 +1,238 @@
+package dev.beamline.transform;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.ExampleBatch;
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.Publisher;
+import dev.beamline.core.RunLayout;
+import dev.beamline.core.StageOutput;
+import dev.beamline.validation.ComputeStatistics;
+import dev.beamline.validation.DatasetStatistics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptor;
+
+/**
+ * The transform stage: fits the full-pass analyzers of a {@link TransformSpec} on the analysis split
+ * (default {@code train}) only, applies the fitted transform to every split, writes each transformed
+ * split as Parquet shards, computes their statistics, and publishes it all as one artifact folder with
+ * one atomic rename.
+ *
+ * <pre>{@code
+ * TransformResult r =
+ *     AnalyzeAndTransform.splits(Map.of("train", trainBatches, "eval", evalBatches))
+ *         .apply("Transform", AnalyzeAndTransform.of(rawSchema, spec).to(layout.output("transform")));
+ * PCollection<ExampleBatch> train = r.batches("train");
+ * PCollection<String> done = r.published();   // Wait.on(done) before reading the folder
+ * }</pre>
+ *
+ * <h2>Published folder</h2>
+ *
+ * <pre>
+ * transform.json                     the fitted transform (see {@link FittedTransform})
+ * vocabularies/&lt;output&gt;.tsv          one per output with a vocabulary
+ * schema.avsc                        the Avro schema of transformed examples
+ * examples/&lt;split&gt;/part-*.parquet    transformed examples, as the ingest output's layout
+ * statistics.json                    statistics of each transformed split ({@code StatisticsSet})
+ * provenance.json                    when the output has provenance
+ * </pre>
+ *
+ * <p>The statistics cover the scalar outputs: FLOAT outputs as {@code float} features, ID outputs as
+ * {@code int} features. List outputs (IDS and VECTOR) have no statistics; with no scalar output, each
+ * split's statistics hold its number of examples only.
+ */
+public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, TransformResult> {
+  private static final long serialVersionUID = 1L;
+  /** The stage name in the run layout. */
+  public static final String STAGE = "transform";
+  /** The split the analyzers see unless told otherwise. */
+  public static final String DEFAULT_ANALYSIS_SPLIT = "train";
+  /** The folder of the transformed splits, one sub-folder per split. */
+  public static final String EXAMPLES_DIR = "examples";
+  /** The file with the Avro schema of transformed examples. */
+  public static final String SCHEMA_FILE = "schema.avsc";
+  /** The file with the statistics of the transformed splits. */
+  public static final String STATISTICS_FILE = "statistics.json";
+
+  private final ExampleSchema rawSchema;
+  private final TransformSpec spec;
+  private final String analysisSplit;
+  private final StageOutput output;
+  private final int shards;
+
+  private AnalyzeAndTransform(ExampleSchema rawSchema, TransformSpec spec, String analysisSplit, StageOutput output, int shards) {
+    this.rawSchema = rawSchema;
+    this.spec = spec;
+    this.analysisSplit = analysisSplit;
+    this.output = output;
+    this.shards = shards;
+  }
+
+  /** Transforms examples of {@code rawSchema} as {@code spec} declares; say where with {@link #to(StageOutput)}. */
+  public static AnalyzeAndTransform of(ExampleSchema rawSchema, TransformSpec spec) {
+    return new AnalyzeAndTransform(
+        checkNotNull(rawSchema, "rawSchema"), checkNotNull(spec, "spec"), DEFAULT_ANALYSIS_SPLIT, null, 0);
+  }
+
+  /** The input of the stage: the raw batches of each split, in order. */
+  public static PCollectionTuple splits(Map<String, PCollection<ExampleBatch>> splits) {
+    checkArgument(!splits.isEmpty(), "splits must not be empty");
+    PCollectionTuple tuple = null;
+    for (Map.Entry<String, PCollection<ExampleBatch>> e : splits.entrySet()) {
+      tuple = tuple == null ? PCollectionTuple.of(e.getKey(), e.getValue()) : tuple.and(e.getKey(), e.getValue());
+    }
+    return tuple;
+  }
+
+  /** Fits the analyzers on split {@code split} (default {@value #DEFAULT_ANALYSIS_SPLIT}). */
+  public AnalyzeAndTransform withAnalysisSplit(String split) {
+    checkArgument(split != null && !split.isBlank(), "analysis split must not be empty, got '%s'", split);
+    return new AnalyzeAndTransform(rawSchema, spec, split, output, shards);
+  }
+
+  /** Writes into the {@value #STAGE} stage of {@code layout}. */
+  public AnalyzeAndTransform to(RunLayout layout) {
+    return to(checkNotNull(layout, "layout").output(STAGE));
+  }
+
+  /** Publishes into {@code output}. */
+  public AnalyzeAndTransform to(StageOutput output) {
+    return new AnalyzeAndTransform(rawSchema, spec, analysisSplit, checkNotNull(output, "output"), shards);
+  }
+
+  /** Parquet files per split; 0 (default) lets the runner choose. */
+  public AnalyzeAndTransform withShards(int shards) {
+    checkArgument(shards >= 0, "shards must be 0 (runner decides) or more, got %s", shards);
+    return new AnalyzeAndTransform(rawSchema, spec, analysisSplit, output, shards);
+  }
+
+  public ExampleSchema rawSchema() {
+    return rawSchema;
+  }
+
+  public TransformSpec spec() {
+    return spec;
+  }
+
+  public String analysisSplit() {
+    return analysisSplit;
+  }
+
+  @Override
+  public TransformResult expand(PCollectionTuple input) {
+    checkState(output != null, "AnalyzeAndTransform needs an output: call to(RunLayout) or to(StageOutput)");
+    spec.check(rawSchema);
+    Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
+    for (Map.Entry<TupleTag<?>, PCollection<?>> e : input.getAll().entrySet()) {
+      @SuppressWarnings("unchecked")
+      PCollection<ExampleBatch> batches = (PCollection<ExampleBatch>) e.getValue();
+      splits.put(e.getKey().getId(), batches);
+    }
+    if (!splits.containsKey(analysisSplit)) {
+      throw new ConfigException(
+          "transform: the analysis split '" + analysisSplit + "' is not among the splits " + splits.keySet());
+    }
+    Path staging = output.stagingPath();
+    Path outputDir = output.path();
+    if (Files.exists(outputDir)) {
+      throw new ConfigException("output " + outputDir + " exists already: run ids must not be reused");
+    }
+    Publisher.deleteRecursively(staging);
+    try {
+      for (String split : splits.keySet()) {
+        // An empty split still gets its (empty) folder.
+        Files.createDirectories(staging.resolve(EXAMPLES_DIR).resolve(split));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + staging, e);
+    }
+
+    Pipeline p = input.getPipeline();
+    Schema outputSchema = OutputSchema.avro(spec, rawSchema);
+    ExampleSchema scalars = OutputSchema.scalars(spec, rawSchema);
+    PCollection<FittedTransform> fitted =
+        splits.get(analysisSplit)
+            .apply("Analyze", Combine.globally(AnalyzeFn.of(rawSchema, spec)))
+            .setCoder(SerializableCoder.of(FittedTransform.class));
+    PCollectionView<FittedTransform> fittedView = fitted.apply("FittedView", View.asSingleton());
+
+    Map<String, PCollection<ExampleBatch>> transformed = new LinkedHashMap<>();
+    List<PCollection<?>> written = new ArrayList<>();
+    List<PCollection<DatasetStatistics>> statistics = new ArrayList<>();
+    for (Map.Entry<String, PCollection<ExampleBatch>> e : splits.entrySet()) {
+      String name = e.getKey();
+      PCollection<ExampleBatch> out =
+          e.getValue()
+              .apply("Apply-" + name, ParDo.of(new ApplyFn(fittedView)).withSideInputs(fittedView))
+              .setCoder(ExampleBatch.coder(outputSchema));
+      transformed.put(name, out);
+      FileIO.Write<Void, ExampleBatch> write =
+          FileIO.<ExampleBatch>write()
+              .via(new TransformedParquetSink(outputSchema))
+              .to(staging.resolve(EXAMPLES_DIR).resolve(name).toString())
+              .withPrefix("part")
+              .withSuffix(".parquet");
+      if (shards > 0) {
+        write = write.withNumShards(shards);
+      }
+      written.add(out.apply("Write-" + name, write).getPerDestinationOutputFilenames());
+      statistics.add(statisticsOf(out, scalars, name));
+    }
+    PCollectionView<List<DatasetStatistics>> statisticsView =
+        PCollectionList.of(statistics)
+            .apply("AllStatistics", Flatten.pCollections())
+            .setCoder(DatasetStatistics.coder())
+            .apply("StatisticsView", View.asList());
+
+    PCollection<String> published =
+        p.apply("OutputDir", Create.of(outputDir.toString()).withCoder(StringUtf8Coder.of()))
+            .apply("AwaitWrites", Wait.on(written))
+            .apply(
+                "Publish",
+                ParDo.of(new PublishTransformFn(fittedView, statisticsView, List.copyOf(splits.keySet()), outputSchema.toString(true), output))
+                    .withSideInputs(fittedView, statisticsView))
+            .setCoder(StringUtf8Coder.of());
+    return new TransformResult(p, fitted, transformed, statistics, published, outputSchema, outputDir);
+  }
+
+  private static PCollection<DatasetStatistics> statisticsOf(PCollection<ExampleBatch> batches, ExampleSchema scalars, String split) {
+    if (scalars != null) {
+      return batches.apply("Statistics-" + split, ComputeStatistics.of(scalars, split));
+    }
+    return batches
+        .apply("CountBatches-" + split, MapElements.into(TypeDescriptor.of(Long.class)).via(b -> (long) b.size()))
+        .apply("Count-" + split, Sum.longsGlobally())
+        .apply("Statistics-" + split, MapElements.into(TypeDescriptor.of(DatasetStatistics.class))
+            .via(n -> new DatasetStatistics(split, n, List.of())))
+        .setCoder(DatasetStatistics.coder());
+  }
+}

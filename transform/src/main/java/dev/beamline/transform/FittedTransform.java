@@ -1,0 +1,253 @@
+package dev.beamline.transform;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.google.common.collect.ImmutableList;
+import dev.beamline.core.ExampleBatch;
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.Publisher;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * A transform fitted on the training split: the raw schema it reads and one {@link FittedFeature} per
+ * output, in order. It transforms raw examples (exactly as {@link FeatureTransform} defines it) and is
+ * written as a human-readable artifact.
+ *
+ * <pre>{@code
+ * FittedTransform fitted = AnalyzeFn.fitInMemory(rawSchema, spec, trainRecords);
+ * GenericRecord features = fitted.apply(rawRecord);      // a record of fitted.outputSchema()
+ * fitted.write(dir);
+ * FittedTransform same = FittedTransform.read(dir);
+ * }</pre>
+ *
+ * <h2>Artifact</h2>
+ *
+ * <p>{@value #TRANSFORM_FILE} holds {@code format} ({@code "beamline-transform"}), {@code version} (1),
+ * {@code raw_schema} (name and type of every raw feature) and {@code features}, one object per output in
+ * order, with snake_case names: {@code output}, {@code input}, {@code input_type}, {@code kind} ({@code
+ * float}, {@code id}, {@code ids}, {@code vector}), {@code cardinality}, {@code width}, {@code rows}
+ * (analysis rows), {@code spec} (the declaration: {@code impute}, {@code clip_min}, {@code clip_max},
+ * {@code log_offset}, {@code scale}, {@code bucketize}, {@code binarize}, {@code time_part}, {@code
+ * lowercase}, {@code text}, {@code separator}, {@code vocabulary}, {@code hash_buckets}, {@code encode},
+ * {@code max_tokens}; unset ones are left out) and the constants that apply: {@code impute_number},
+ * {@code impute_string}, {@code mean}, {@code std}, {@code min}, {@code max}, {@code boundaries}, {@code
+ * idf}, and {@code vocabulary_size} with {@code vocabulary_file}. Each vocabulary is the file {@code
+ * vocabularies/<output>.tsv}: one {@code token<TAB>count} line per token in id order (see {@link
+ * VocabularyFile} for the escapes). Non-finite doubles are the strings {@code "NaN"}, {@code
+ * "Infinity"}, {@code "-Infinity"}. For example:
+ *
+ * <pre>{@code
+ * { "format" : "beamline-transform", "version" : 1,
+ *   "raw_schema" : [ { "name" : "mass", "type" : "float" }, { "name" : "island", "type" : "string" } ],
+ *   "features" : [ {
+ *     "output" : "mass", "input" : "mass", "input_type" : "float", "kind" : "float",
+ *     "cardinality" : 0, "width" : 1, "rows" : 4,
+ *     "spec" : { "scale" : "z_score", "lowercase" : false },
+ *     "impute_number" : 2.0, "mean" : 2.0, "std" : 0.816496580927726
+ *   }, {
+ *     "output" : "island", "input" : "island", "input_type" : "string", "kind" : "vector",
+ *     "cardinality" : 3, "width" : 3, "rows" : 4,
+ *     "spec" : { "scale" : "none", "lowercase" : false,
+ *                "vocabulary" : { "frequency_threshold" : 1, "oov_buckets" : 1 }, "encode" : "one_hot" },
+ *     "vocabulary_size" : 2, "vocabulary_file" : "vocabularies/island.tsv"
+ *   } ] }
+ * }</pre>
+ */
+public final class FittedTransform implements Serializable {
+  private static final long serialVersionUID = 1L;
+  /** The file, in an artifact folder, with the features and their constants. */
+  public static final String TRANSFORM_FILE = "transform.json";
+  /** The folder, in an artifact folder, with one vocabulary file per output that has a vocabulary. */
+  public static final String VOCABULARY_DIR = "vocabularies";
+
+  private final ExampleSchema raw;
+  private final ImmutableList<FittedFeature> features;
+  private transient volatile Compiled compiled;
+
+  private FittedTransform(ExampleSchema raw, List<FittedFeature> features) {
+    this.raw = raw;
+    this.features = ImmutableList.copyOf(features);
+  }
+
+  /**
+   * A transform of examples of {@code raw} into {@code features}, whose names must be distinct and whose
+   * inputs must be in {@code raw}.
+   */
+  public static FittedTransform of(ExampleSchema raw, List<FittedFeature> features) {
+    checkNotNull(raw, "raw");
+    checkArgument(!features.isEmpty(), "a fitted transform needs at least one feature");
+    Set<String> seen = new HashSet<>();
+    for (FittedFeature f : features) {
+      checkArgument(seen.add(f.name()), "output '%s' appears twice", f.name());
+      checkArgument(raw.indexOf(f.spec().input()) >= 0, "output '%s' reads '%s', which is not in %s", f.name(), f.spec().input(), raw);
+    }
+    return new FittedTransform(raw, features);
+  }
+
+  /** The schema of the raw examples it reads. */
+  public ExampleSchema rawSchema() {
+    return raw;
+  }
+
+  /** The outputs, in order. */
+  public ImmutableList<FittedFeature> features() {
+    return features;
+  }
+
+  /**
+   * The output called {@code name}.
+   *
+   * @throws IllegalArgumentException naming the outputs when there is none of that name
+   */
+  public FittedFeature feature(String name) {
+    for (FittedFeature f : features) {
+      if (f.name().equals(name)) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException("no transformed feature '" + name + "'; the outputs are " + names());
+  }
+
+  /** The output names, in order. */
+  public List<String> names() {
+    return features.stream().map(FittedFeature::name).toList();
+  }
+
+  /** The Avro schema of transformed examples: record {@code dev.beamline.Transformed}, see {@link OutputKind}. */
+  public Schema outputSchema() {
+    return compiled().schema;
+  }
+
+  /**
+   * Transforms one raw example.
+   *
+   * @throws IllegalArgumentException when it lacks an input feature
+   */
+  public GenericRecord apply(GenericRecord example) {
+    Compiled c = compiled();
+    RecordPositions p = c.positions.forSchema(example.getSchema(), c.inputs);
+    c.positions = p;
+    return c.apply(example, p.positions());
+  }
+
+  /** Transforms a batch of raw examples; the result has the same size and order. */
+  public ExampleBatch apply(ExampleBatch batch) {
+    Compiled c = compiled();
+    RecordPositions p = c.positions;
+    List<GenericRecord> out = new ArrayList<>(batch.size());
+    for (GenericRecord r : batch) {
+      p = p.forSchema(r.getSchema(), c.inputs);
+      out.add(c.apply(r, p.positions()));
+    }
+    c.positions = p;
+    return ExampleBatch.of(out);
+  }
+
+  /** Writes {@value #TRANSFORM_FILE} and the vocabulary files into {@code dir}, which it creates. */
+  public void write(Path dir) {
+    for (FittedFeature f : features) {
+      if (f.vocabulary() != null) {
+        VocabularyFile.write(dir.resolve(TransformJson.vocabularyFile(f.name())), f.vocabulary(), f.counts());
+      }
+    }
+    Publisher.writeAtomically(dir.resolve(TRANSFORM_FILE), TransformJson.write(this));
+  }
+
+  /**
+   * Reads a transform written by {@link #write(Path)}.
+   *
+   * @throws UncheckedIOException when a file is missing or unreadable
+   * @throws IllegalArgumentException when the files are not a transform of this format
+   */
+  public static FittedTransform read(Path dir) {
+    Path file = dir.resolve(TRANSFORM_FILE);
+    try {
+      return TransformJson.read(Files.readString(file, StandardCharsets.UTF_8), dir);
+    } catch (NoSuchFileException e) {
+      throw new UncheckedIOException(dir + " holds no transform: " + e.getFile() + " is missing", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The JSON of {@value #TRANSFORM_FILE}. */
+  public String toJson() {
+    return TransformJson.write(this);
+  }
+
+  private Compiled compiled() {
+    Compiled c = compiled;
+    if (c == null) {
+      c = new Compiled(this);
+      compiled = c;
+    }
+    return c;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FittedTransform t && t.raw.equals(raw) && t.features.equals(features);
+  }
+
+  @Override
+  public int hashCode() {
+    return features.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "FittedTransform" + names();
+  }
+
+  /** The appliers, built once per instance: applying must not look anything up by name per row. */
+  private static final class Compiled {
+    final Schema schema;
+    final String[] inputs;
+    final FeatureApplier[] appliers;
+    /** The positions for the last record schema seen; immutable, replaced when the schema changes. */
+    volatile RecordPositions positions;
+
+    Compiled(FittedTransform t) {
+      int n = t.features.size();
+      inputs = new String[n];
+      appliers = new FeatureApplier[n];
+      List<OutputKind> kinds = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        FittedFeature f = t.features.get(i);
+        inputs[i] = f.spec().input();
+        appliers[i] = FeatureApplier.of(f);
+        kinds.add(f.kind());
+      }
+      schema = OutputSchema.avro(t.names(), kinds);
+      positions = RecordPositions.of(t.raw.toAvro(), inputs);
+    }
+
+    GenericRecord apply(GenericRecord example, int[] pos) {
+      GenericData.Record out = new GenericData.Record(schema);
+      for (int i = 0; i < appliers.length; i++) {
+        try {
+          out.put(i, appliers[i].apply(example.get(pos[i])));
+        } catch (ClassCastException e) {
+          throw new IllegalArgumentException(
+              "feature '" + inputs[i] + "' holds " + example.get(pos[i]).getClass().getSimpleName()
+                  + " value '" + example.get(pos[i]) + "', not of its declared type", e);
+        }
+      }
+      return out;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package dev.beamline.transform;
+
+import dev.beamline.ingest.IngestOutput;
+import dev.beamline.validation.StatisticsSet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+
+/**
+ * A published transform artifact, read back: the fitted transform, the output schema, the statistics
+ * and the Parquet shards of each transformed split. For later stages that run outside Beam, for tools,
+ * and for tests; in a pipeline, read the shards with {@code ReadPublishedExamples.split(name,
+ * outputSchema)}, which expects the same layout.
+ *
+ * <pre>{@code
+ * TransformOutput out = TransformOutput.open(Paths.get("beamline-runs/penguins/transform/20261128-101502-3fa9"));
+ * double mean = out.transform().feature("bill_length_mm").mean();
+ * List<GenericRecord> eval = out.readSplit("eval");
+ * }</pre>
+ */
+public final class TransformOutput {
+  private final Path dir;
+  private final FittedTransform transform;
+  private final Schema avroSchema;
+  private final StatisticsSet statistics;
+
+  private TransformOutput(Path dir, FittedTransform transform, Schema avroSchema, StatisticsSet statistics) {
+    this.dir = dir;
+    this.transform = transform;
+    this.avroSchema = avroSchema;
+    this.statistics = statistics;
+  }
+
+  /**
+   * Opens the published folder {@code dir}.
+   *
+   * @throws UncheckedIOException when it is not a complete, published transform artifact
+   */
+  public static TransformOutput open(Path dir) {
+    try {
+      FittedTransform transform = FittedTransform.read(dir);
+      Schema schema = new Schema.Parser().parse(Files.readString(dir.resolve(AnalyzeAndTransform.SCHEMA_FILE)));
+      StatisticsSet stats = StatisticsSet.fromJson(
+          Files.readString(dir.resolve(AnalyzeAndTransform.STATISTICS_FILE), StandardCharsets.UTF_8));
+      return new TransformOutput(dir, transform, schema, stats);
+    } catch (NoSuchFileException e) {
+      throw new UncheckedIOException(dir + " is not a published transform: " + e.getFile() + " is missing", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** The fitted transform of {@code transform.json} and the vocabulary files. */
+  public FittedTransform transform() {
+    return transform;
+  }
+
+  /** The Avro schema of the transformed examples ({@code schema.avsc}). */
+  public Schema avroSchema() {
+    return avroSchema;
+  }
+
+  /** The statistics of the transformed splits ({@code statistics.json}). */
+  public StatisticsSet statistics() {
+    return statistics;
+  }
+
+  /** The split names, in the stage's input order. */
+  public List<String> splitNames() {
+    return statistics.splitNames();
+  }
+
+  /** The Parquet shards of {@code split}, sorted by name. */
+  public List<Path> shards(String split) {
+    return IngestOutput.shardsOf(dir, split);
+  }
+
+  /** Every transformed example of {@code split}, read into memory; for small data and tests. */
+  public List<GenericRecord> readSplit(String split) {
+    List<GenericRecord> out = new ArrayList<>();
+    for (Path shard : shards(split)) {
+      out.addAll(readShard(shard));
+    }
+    return out;
+  }
+
+  /** The records of one Parquet file, as generic Avro records. */
+  static List<GenericRecord> readShard(Path shard) {
+    List<GenericRecord> out = new ArrayList<>();
+    Configuration conf = new Configuration(false);
+    try (ParquetReader<GenericRecord> reader =
+        AvroParquetReader.<GenericRecord>builder(
+                HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(shard.toUri()), conf))
+            .withDataModel(GenericData.get())
+            .withConf(conf)
+            .build()) {
+      for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+        out.add(r);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + shard + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+}
