@@ -51,6 +51,18 @@ public final class PipelineGraph {
       stages.add(new SchemaStage(spec.validation()));
       stages.add(new ValidateStage(spec.validation(), spec.name(), spec.root()));
     }
+    if (spec.transform() != null) {
+      if (spec.ingest() == null) {
+        throw new ConfigException("pipeline '" + spec.name() + "' transforms data but has no ingest stage");
+      }
+      stages.add(new TransformStage(spec.transform(), spec.validation() != null));
+    }
+    if (spec.train() != null) {
+      if (spec.transform() == null) {
+        throw new ConfigException("pipeline '" + spec.name() + "' trains a model but has no transform section: the trainer reads transformed features");
+      }
+      stages.add(new TrainStage(spec.train()));
+    }
     if (stages.isEmpty()) {
       throw new ConfigException("pipeline '" + spec.name() + "' has no stage: nothing to run");
     }
