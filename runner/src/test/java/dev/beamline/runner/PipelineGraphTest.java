@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFormat;
+import dev.beamline.training.TrainConfig;
+import dev.beamline.transform.FeatureTransform;
+import dev.beamline.transform.TransformSpec;
 import dev.beamline.validation.ValidationConfig;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -56,7 +59,26 @@ class PipelineGraphTest {
             .withIngest(
                 IngestExamples.Config.of(example.getParent().resolve("data/penguins.csv").toString())
                     .withFormat(InputFormat.CSV))
-            .withValidation(ValidationConfig.defaults());
+            .withValidation(ValidationConfig.defaults())
+            .withTransform(
+                TransformConfig.of(
+                    TransformSpec.of(
+                        List.of(
+                            FeatureTransform.string("species").withVocabulary(new FeatureTransform.Vocabulary(null, 1, 0)),
+                            FeatureTransform.string("island").withVocabulary(FeatureTransform.Vocabulary.defaults()).withEncode(FeatureTransform.Encoding.ONE_HOT),
+                            FeatureTransform.string("sex").withVocabulary(FeatureTransform.Vocabulary.defaults()).withEncode(FeatureTransform.Encoding.ONE_HOT),
+                            FeatureTransform.numeric("culmen_length_mm").withScale(FeatureTransform.Scale.Z_SCORE),
+                            FeatureTransform.numeric("culmen_depth_mm").withScale(FeatureTransform.Scale.Z_SCORE),
+                            FeatureTransform.numeric("flipper_length_mm").withScale(FeatureTransform.Scale.Z_SCORE),
+                            FeatureTransform.numeric("body_mass_g").withScale(FeatureTransform.Scale.Z_SCORE)))))
+            .withTrain(
+                TrainConfig.defaults("species")
+                    .withHiddenUnits(List.of(16, 8))
+                    .withBatchSize(16)
+                    .withEpochs(60)
+                    .withOptimizer(TrainConfig.Optimizer.ADAM, 0.01)
+                    .withEarlyStopping(10, 0.0)
+                    .withSeed(42));
 
     assertThat(fromYaml.withRoot(tmp)).isEqualTo(fromJava.withRoot(tmp));
     List<String> yamlGraph = graphOf(fromYaml);
@@ -65,6 +87,8 @@ class PipelineGraphTest {
         .contains(
             "composite IngestExamples dev.beamline.ingest.IngestExamples",
             "composite Statistics-train dev.beamline.validation.ComputeStatistics",
+            "composite AnalyzeAndTransform dev.beamline.transform.AnalyzeAndTransform",
+            "composite Train dev.beamline.training.Train",
             "primitive IngestExamples/ReadFiles org.apache.beam.sdk.transforms.ParDo$MultiOutput");
   }
 }
