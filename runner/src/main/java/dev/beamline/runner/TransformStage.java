@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import dev.beamline.core.ArtifactKind;
+import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.StageOutput;
@@ -31,6 +32,8 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Wait;
 import org.apache.beam.sdk.values.PCollection;
 
@@ -113,13 +116,24 @@ final class TransformStage implements Stage {
       PCollection<String> dir = p.apply("ExamplesDir", Create.of(in.dir().toString()).withCoder(StringUtf8Coder.of()));
       o.splitNames().forEach(s -> batches.put(s, dir.apply("ReadExamples-" + s, ReadPublishedExamples.split(s, o.avroSchema()))));
     }
+    Upstream validate = upstream.get(ValidateStage.NAME);
     // Checked now, before anything runs: a transform of a missing feature or of the wrong type.
-    config.spec().check(schema);
+    try {
+      config.spec().check(schema);
+    } catch (ConfigException e) {
+      if (validate == null || !validate.inGraph()) {
+        throw e;
+      }
+      // The data, not the configuration, may be at fault (a column gone, a type widened): let data
+      // validation name that first, and fail with this message only if validation passes.
+      PCollection<String> failed =
+          validate.published().apply("TransformDoesNotFitTheData", ParDo.of(new Fail(e.getMessage()))).setCoder(StringUtf8Coder.of());
+      return new Expanded(failed, null);
+    }
     if (!batches.containsKey(config.analyzeSplit())) {
-      throw new dev.beamline.core.ConfigException(
+      throw new ConfigException(
           "transform: analyze_split '" + config.analyzeSplit() + "' is not a split of the data (splits: " + String.join(", ", batches.keySet()) + ")");
     }
-    Upstream validate = upstream.get(ValidateStage.NAME);
     if (validate != null && validate.inGraph()) {
       // Nothing is analyzed before validation passed: a failed validation stops the run here.
       batches.replaceAll((split, b) -> b.apply("AwaitValidation-" + split, Wait.on(validate.published())).setCoder(b.getCoder()));
@@ -128,6 +142,21 @@ final class TransformStage implements Stage {
         AnalyzeAndTransform.splits(batches)
             .apply("AnalyzeAndTransform", AnalyzeAndTransform.of(schema, config.spec()).withAnalysisSplit(config.analyzeSplit()).to(output));
     return new Expanded(r.published(), new InGraph(schema, config, r));
+  }
+
+  /** Fails the run with a configuration error once validation passed. */
+  private static final class Fail extends DoFn<String, String> {
+    private static final long serialVersionUID = 1L;
+    private final String message;
+
+    Fail(String message) {
+      this.message = message;
+    }
+
+    @ProcessElement
+    public void process(@Element String ignored) {
+      throw new ConfigException(message);
+    }
   }
 
   /** The in-graph result of this stage: the raw schema, the configuration and the transform's result. */

@@ -91,8 +91,8 @@ class ValidationIT {
         .contains("ERROR MISSING_FEATURE sex (train)")
         .contains("ERROR OUT_OF_DOMAIN species (train)").contains("e.g. Emperor")
         .contains("ERROR DRIFT body_mass_g (train): drift from the previous span: Jensen-Shannon divergence");
-    Path validate = Files.list(tmp.resolve("runs/penguins/validate")).filter(p -> !p.getFileName().toString().startsWith(".")).sorted()
-        .reduce((a, b) -> b).orElseThrow();
+    Path validate = Files.list(tmp.resolve("runs/penguins/validate")).filter(p -> !p.getFileName().toString().startsWith("."))
+        .max(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString()))).orElseThrow();
     JsonNode anomalies = JSON.readTree(Files.readString(validate.resolve("anomalies.json")));
     List<String> found = new ArrayList<>();
     for (JsonNode a : anomalies.get("anomalies")) {
