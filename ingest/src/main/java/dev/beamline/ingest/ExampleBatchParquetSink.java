@@ -9,14 +9,21 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
-/** Writes batches of examples as Snappy-compressed Parquet, one row per example, through Beam's Parquet sink. */
-final class ExampleBatchParquetSink implements FileIO.Sink<ExampleBatch> {
+/**
+ * Writes batches of examples as Snappy-compressed Parquet, one row per example, through Beam's Parquet
+ * sink. Serves the ingested examples and the transformed ones alike.
+ *
+ * <pre>{@code
+ * batches.apply(FileIO.<ExampleBatch>write().via(new ExampleBatchParquetSink(schema)).to(dir));
+ * }</pre>
+ */
+public final class ExampleBatchParquetSink implements FileIO.Sink<ExampleBatch> {
   private static final long serialVersionUID = 1L;
 
   private final String schemaJson;
   private transient ParquetIO.Sink delegate;
 
-  ExampleBatchParquetSink(Schema schema) {
+  public ExampleBatchParquetSink(Schema schema) {
     this.schemaJson = schema.toString();
   }
 

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
+import dev.beamline.ingest.ExampleBatchParquetSink;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
@@ -197,7 +198,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
       transformed.put(name, out);
       FileIO.Write<Void, ExampleBatch> write =
           FileIO.<ExampleBatch>write()
-              .via(new TransformedParquetSink(outputSchema))
+              .via(new ExampleBatchParquetSink(outputSchema))
               .to(staging.resolve(EXAMPLES_DIR).resolve(name).toString())
               .withPrefix("part")
               .withSuffix(".parquet");
