@@ -171,6 +171,9 @@ final class TrainStage implements Stage {
     if (best.evalAccuracy() != null) {
       p.put("eval_accuracy", best.evalAccuracy());
     }
+    if (best.evalAuc() != null) {
+      p.put("eval_auc", best.evalAuc());
+    }
     if (best.evalRmse() != null) {
       p.put("eval_rmse", best.evalRmse());
     }
@@ -194,6 +197,9 @@ final class TrainStage implements Stage {
     s.append(", best epoch ").append(h.bestEpoch());
     if (best.evalAccuracy() != null) {
       s.append(String.format(Locale.ROOT, ": eval accuracy %.4f", best.evalAccuracy()));
+    }
+    if (best.evalAuc() != null) {
+      s.append(String.format(Locale.ROOT, ", AUC %.4f", best.evalAuc()));
     }
     if (best.evalRmse() != null) {
       s.append(String.format(Locale.ROOT, ": eval RMSE %.4f", best.evalRmse()));

@@ -71,6 +71,9 @@ public final class ProgressLine {
     if (e.evalAccuracy() != null) {
       line.append(String.format(Locale.ROOT, "  eval_accuracy %.4f", e.evalAccuracy()));
     }
+    if (e.evalAuc() != null) {
+      line.append(String.format(Locale.ROOT, "  eval_auc %.4f", e.evalAuc()));
+    }
     if (e.evalRmse() != null) {
       line.append(String.format(Locale.ROOT, "  eval_rmse %.4f", e.evalRmse()));
     }

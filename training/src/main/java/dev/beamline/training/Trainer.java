@@ -161,6 +161,7 @@ public final class Trainer {
       double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
       Double evalLoss = null;
       Double accuracy = null;
+      Double auc = null;
       Double rmse = null;
       if (!evalFiles.isEmpty()) {
         EvalSums sums = evaluate(spec, graph, evalFiles, labelColumn);
@@ -169,12 +170,14 @@ public final class Trainer {
           evalLoss = sums.loss / sums.count;
           if (spec.classification()) {
             accuracy = (double) sums.correct / sums.count;
+            double a = Auc.oneVsRest(sums.probabilities, sums.labels, spec.classNames().size(), (int) sums.count);
+            auc = Double.isNaN(a) ? null : a;
           } else {
             rmse = Math.sqrt(evalLoss);
           }
         }
       }
-      TrainingHistory.Epoch e = new TrainingHistory.Epoch(epoch, epochSteps, examples, lossSum / examples, evalLoss, accuracy, rmse,
+      TrainingHistory.Epoch e = new TrainingHistory.Epoch(epoch, epochSteps, examples, lossSum / examples, evalLoss, accuracy, auc, rmse,
           examples / Math.max(trainSeconds, 1e-9), (System.nanoTime() - epochStart) / 1e9);
       epochs.add(e);
       progress.endEpoch(e, epochsText);
@@ -208,12 +211,26 @@ public final class Trainer {
     return new TrainingHistory(epochs, bestEpoch, stoppedEarly, steps, skippedTrain, skippedEval, (System.nanoTime() - start) / 1e9);
   }
 
-  /** Sums over the eval split. */
+  /** Sums over the eval split, and the class probabilities and labels the AUC needs. */
   private static final class EvalSums {
     double loss;
     long correct;
     long count;
     long skipped;
+    float[] probabilities = new float[0];
+    long[] labels = new long[0];
+
+    void keep(float[] batchProbabilities, long[] batchLabels, int rows) {
+      int classes = batchProbabilities.length / rows;
+      int at = (int) count;
+      if (labels.length < at + rows) {
+        int capacity = Math.max(at + rows, labels.length * 2);
+        labels = java.util.Arrays.copyOf(labels, capacity);
+        probabilities = java.util.Arrays.copyOf(probabilities, Math.multiplyExact(capacity, classes));
+      }
+      System.arraycopy(batchLabels, 0, labels, at, rows);
+      System.arraycopy(batchProbabilities, 0, probabilities, at * classes, rows * classes);
+    }
   }
 
   private EvalSums evaluate(ModelSpec spec, TrainingGraph graph, List<String> files, int labelColumn) {
@@ -233,6 +250,7 @@ public final class Trainer {
               sums.correct++;
             }
           }
+          sums.keep(e.probabilities(), labels, b.size);
         }
         sums.count += b.size;
       }

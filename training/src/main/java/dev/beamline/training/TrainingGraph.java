@@ -146,18 +146,23 @@ final class TrainingGraph implements AutoCloseable {
     }
   }
 
-  /** The per-example losses on {@code batch} and, for classification, the predicted class ids. */
-  record Evaluation(float[] losses, long[] classIds) {}
+  /**
+   * The per-example losses on {@code batch} and, for classification, the predicted class ids and the
+   * class probabilities (row-major).
+   */
+  record Evaluation(float[] losses, long[] classIds, float[] probabilities) {}
 
   Evaluation evaluate(Batch batch) {
     List<Tensor> feeds = new ArrayList<>();
     try {
       Session.Runner runner = feed(session.runner(), batch, true, feeds).fetch(evalLoss);
       if (spec.classification()) {
-        runner.fetch(evalOutputs.classIds());
+        runner.fetch(evalOutputs.classIds()).fetch(evalOutputs.probabilities());
       }
       try (Result r = runner.run()) {
-        return new Evaluation(Tensors.toFloats(r.get(0)), spec.classification() ? Tensors.toLongs(r.get(1)) : null);
+        return spec.classification()
+            ? new Evaluation(Tensors.toFloats(r.get(0)), Tensors.toLongs(r.get(1)), Tensors.toFloats(r.get(2)))
+            : new Evaluation(Tensors.toFloats(r.get(0)), null, null);
       }
     } finally {
       feeds.forEach(Tensor::close);

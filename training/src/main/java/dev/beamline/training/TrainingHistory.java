@@ -55,6 +55,9 @@ public record TrainingHistory(
    * @param trainLoss mean data loss (without the L2 penalty) over the epoch's batches, weighted by batch size, each measured before its step
    * @param evalLoss mean data loss on the eval split after the epoch; null without an eval split
    * @param evalAccuracy share of eval examples whose most probable class is the label (classification)
+   * @param evalAuc area under the ROC curve on the eval split (classification; for more than two
+   *     classes the mean one-against-the-rest AUC, see {@link Auc}); null when the eval split lacks a
+   *     positive or a negative example
    * @param evalRmse root mean squared error on the eval split (regression)
    * @param examplesPerSecond training examples per second of this epoch's training (reading, feeding and stepping; evaluation excluded)
    * @param seconds wall time of the epoch including evaluation
@@ -67,6 +70,7 @@ public record TrainingHistory(
       double trainLoss,
       Double evalLoss,
       Double evalAccuracy,
+      Double evalAuc,
       Double evalRmse,
       double examplesPerSecond,
       double seconds) {}

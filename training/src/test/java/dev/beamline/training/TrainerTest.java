@@ -77,12 +77,17 @@ class TrainerTest {
       for (int i = 0; i < rows.size(); i++) {
         assertThat(p.classIds()[i]).isEqualTo(rows.get(i).get("label"));
       }
+      // The history's eval AUC is the AUC of the model's eval predictions (the last epoch's weights).
+      List<Map<String, Object>> evalRows = separable(100, 2);
+      Predictions pe = m.predict(dir.toString(), "eval");
+      long[] labels = evalRows.stream().mapToLong(row -> (Long) row.get("label")).toArray();
+      assertThat(h.epochs().get(39).evalAuc()).isEqualTo(Auc.oneVsRest(pe.probabilities(), labels, 2, labels.length)).isGreaterThan(0.99);
     }
   }
 
   static TrainingHistory withoutTimes(TrainingHistory h) {
     return new TrainingHistory(h.epochs().stream().map(e -> new TrainingHistory.Epoch(e.epoch(), e.steps(), e.examples(), e.trainLoss(),
-        e.evalLoss(), e.evalAccuracy(), e.evalRmse(), 0, 0)).toList(), h.bestEpoch(), h.stoppedEarly(), h.steps(),
+        e.evalLoss(), e.evalAccuracy(), e.evalAuc(), e.evalRmse(), 0, 0)).toList(), h.bestEpoch(), h.stoppedEarly(), h.steps(),
         h.skippedTrainRows(), h.skippedEvalRows(), 0);
   }
 
