@@ -1,45 +1,72 @@
 package dev.beamline.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.beamline.ingest.IngestOutput;
 import dev.beamline.metadata.Artifact;
 import dev.beamline.metadata.MetadataStore;
+import dev.beamline.training.Predictions;
+import dev.beamline.training.ProgressLine;
+import dev.beamline.training.SavedModelExport;
+import dev.beamline.training.Tensors;
+import dev.beamline.training.TrainConfig;
+import dev.beamline.training.TrainedModel;
+import dev.beamline.training.Trainer;
+import dev.beamline.training.TrainingHistory;
+import dev.beamline.training.Weights;
+import dev.beamline.transform.AnalyzeAndTransform;
+import dev.beamline.transform.FittedTransform;
 import dev.beamline.transform.TransformOutput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.util.Utf8;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.TString;
+import org.tensorflow.proto.DataType;
 
 /**
  * The penguins example end to end: ingest, validate, transform, train a DNN, export; the SavedModel
- * answers raw eval rows with the classes the labels name, as accurately as the trainer reported.
+ * answers raw eval rows with the classes the labels name, as accurately as the trainer reported, and
+ * with the same outputs as the training-time graph on the same rows' materialized Parquet features
+ * (the train/serve skew test on the real model).
  */
 class TrainingIT {
   private static final Path EXAMPLE = Paths.get("../examples/penguins/pipeline.yaml").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper SNAKE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+  /** How far a probability of the SavedModel on a raw row may be from the training graph's on its features. */
+  private static final float SKEW_TOLERANCE = 1e-6f;
 
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
+  private static Path runs;
+
+  /** One run of the example (about 15 s) for all tests: they only read what it wrote. */
+  @BeforeAll
+  static void runThePenguinsPipeline() {
+    BeamlineCliIT.Result r = BeamlineCliIT.cli("run", EXAMPLE.toString(), "--pipeline-root", tmp.resolve("runs").toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    runs = tmp.resolve("runs/penguins");
+  }
 
   @Test
   void penguinsTrainToAtLeast95PercentAndTheSavedModelTakesRawFeatures() throws Exception {
-    BeamlineCliIT.Result r = BeamlineCliIT.cli("run", EXAMPLE.toString(), "--pipeline-root", tmp.resolve("runs").toString());
-    assertThat(r.code()).as(r.out() + r.err()).isZero();
-    Path runs = tmp.resolve("runs/penguins");
     Path model = runs.resolve("train/6");
     assertThat(model.resolve("saved_model.pb")).exists();
     JsonNode history = JSON.readTree(Files.readString(model.resolve("training_history.json")));
@@ -57,46 +84,192 @@ class TrainingIT {
 
     // Raw eval rows, as the ingest stage wrote them, into the exported model: no Java preprocessing.
     TransformOutput transform = TransformOutput.open(runs.resolve("transform/5"));
-    List<GenericRecord> raw = dev.beamline.ingest.IngestOutput.open(runs.resolve("ingest/1")).readSplit("eval");
-    String[] numeric = {"culmen_length_mm", "culmen_depth_mm", "flipper_length_mm", "body_mass_g"};
-    String[] strings = {"island", "sex"};
+    List<GenericRecord> raw = IngestOutput.open(runs.resolve("ingest/1")).readSplit("eval");
     int n = raw.size();
-    Map<String, Tensor> inputs = new HashMap<>();
-    for (String f : numeric) {
-      double[] v = new double[n];
-      for (int i = 0; i < n; i++) {
-        Object o = raw.get(i).get(f);
-        v[i] = o == null ? Double.NaN : ((Number) o).doubleValue();
-      }
-      inputs.put(f, TFloat64.vectorOf(v));
-    }
-    for (String f : strings) {
-      String[] v = new String[n];
-      for (int i = 0; i < n; i++) {
-        Object o = raw.get(i).get(f);
-        v[i] = o == null ? "" : o.toString();
-      }
-      inputs.put(f, TString.vectorOf(v));
-    }
     List<String> vocabulary = transform.transform().feature("species").vocabulary();
-    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve");
-        Result out = bundle.function("serving_default").call(inputs)) {
-      TString classes = (TString) out.get("classes").orElseThrow();
-      TFloat32 probabilities = (TFloat32) out.get("probabilities").orElseThrow();
-      int correct = 0;
-      for (int i = 0; i < n; i++) {
-        if (classes.getObject(i).equals(raw.get(i).get("species").toString())) {
-          correct++;
-        }
-        float sum = 0;
-        for (int k = 0; k < vocabulary.size(); k++) {
-          sum += probabilities.getFloat(i, k);
-        }
-        assertThat(sum).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+    Served served;
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
+      served = serve(bundle, raw);
+    }
+    assertThat(served.shape()).containsExactly(n, vocabulary.size());
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+      if (served.classes()[i].equals(raw.get(i).get("species").toString())) {
+        correct++;
       }
-      assertThat((double) correct / n).isEqualTo(accuracy);
+      float sum = 0;
+      for (int k = 0; k < vocabulary.size(); k++) {
+        sum += served.probability(i, k);
+      }
+      assertThat(sum).isCloseTo(1f, within(1e-5f));
+    }
+    assertThat((double) correct / n).isEqualTo(accuracy);
+  }
+
+  /**
+   * The skew test. The trainer is deterministic, so training again with the pipeline's configuration on
+   * the published features gives the exported model's training-time graph: same history, same weights.
+   * Its outputs on the eval split's Parquet features must be those of the SavedModel, loaded fresh, on
+   * the raw eval rows, which it transforms in its own graph.
+   */
+  @Test
+  void theSavedModelOnRawEvalRowsGivesTheTrainingGraphsOutputsOnTheirParquetFeatures() throws Exception {
+    Path model = runs.resolve("train/6");
+    TransformOutput transform = TransformOutput.open(runs.resolve("transform/5"));
+    FittedTransform fitted = transform.transform();
+    String data = transform.dir().resolve(AnalyzeAndTransform.EXAMPLES_DIR).toString();
+    TrainConfig config = PipelineYaml.load(EXAMPLE).train();
+    JsonNode provenance = JSON.readTree(Files.readString(model.resolve(SavedModelExport.EXTRA).resolve("provenance.json")));
+    // Through text, as the provenance was written: a tree built from the value types its numbers differently.
+    JsonNode configJson = JSON.readTree(SNAKE.writeValueAsString(config));
+    assertThat(configJson).as("the configuration the run trained with").isEqualTo(provenance.at("/training/config"));
+    assertThat(Paths.get(provenance.at("/training/data").asText())).as("the data the run trained on").isEqualTo(Paths.get(data));
+
+    TrainingHistory history;
+    Weights weights;
+    Predictions training;
+    try (TrainedModel retrained = Trainer.of(config).withProgress(ProgressLine.silent()).train(data, fitted.features())) {
+      history = retrained.history();
+      weights = retrained.weights();
+      training = retrained.predict(data, "eval");
+    }
+    TrainingHistory exported = TrainingHistory.fromJson(Files.readString(model.resolve("training_history.json")));
+    assertThat(withoutTimes(history)).as("the history of the training again").isEqualTo(withoutTimes(exported));
+
+    List<GenericRecord> raw = IngestOutput.open(runs.resolve("ingest/1")).readSplit("eval");
+    // The rows predict() ran on, in the same order: both read the split's shards sorted by name.
+    List<GenericRecord> parquet = transform.readSplit("eval");
+    assertThat(raw).isNotEmpty();
+    assertThat(parquet).hasSameSizeAs(raw);
+    assertThat(training.rows()).isEqualTo(parquet.size());
+    int classes = training.numClasses();
+    assertThat(classes).isEqualTo(fitted.feature(config.label()).vocabulary().size());
+
+    Served served;
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
+      assertSameWeights(bundle, weights);
+      served = serve(bundle, raw);
+    }
+    assertThat(served.shape()).containsExactly(raw.size(), classes);
+
+    int[] parquetRow = match(raw, parquet, fitted);
+    long[] trainingIds = training.classIds();
+    double maxDiff = 0;
+    List<String> skewed = new ArrayList<>();
+    for (int i = 0; i < raw.size(); i++) {
+      int j = parquetRow[i];
+      for (int k = 0; k < classes; k++) {
+        double diff = Math.abs(served.probability(i, k) - training.probability(j, k));
+        maxDiff = Math.max(maxDiff, diff);
+        if (!(diff <= SKEW_TOLERANCE)) {
+          skewed.add(String.format("raw row %d (Parquet row %d) class %d: serving %s, training %s",
+              i, j, k, served.probability(i, k), training.probability(j, k)));
+        }
+      }
+      if (served.classIds()[i] != trainingIds[j]) {
+        skewed.add(String.format("raw row %d (Parquet row %d): serving class %d, training class %d",
+            i, j, served.classIds()[i], trainingIds[j]));
+      }
+    }
+    System.out.printf("skew: %d eval rows, %d classes, max |serving - training| = %.3e%n", raw.size(), classes, maxDiff);
+    assertThat(skewed).as("largest difference %.3e over %d rows x %d classes", maxDiff, raw.size(), classes).isEmpty();
+  }
+
+  /** The history without the wall times, which no two runs share. */
+  private static TrainingHistory withoutTimes(TrainingHistory h) {
+    List<TrainingHistory.Epoch> epochs = h.epochs().stream()
+        .map(e -> new TrainingHistory.Epoch(e.epoch(), e.steps(), e.examples(), e.trainLoss(), e.evalLoss(), e.evalAccuracy(), e.evalRmse(), 0, 0))
+        .toList();
+    return new TrainingHistory(epochs, h.bestEpoch(), h.stoppedEarly(), h.steps(), h.skippedTrainRows(), h.skippedEvalRows(), 0);
+  }
+
+  /** Every trainable tensor of the SavedModel, restored from its checkpoint, holds exactly {@code weights}. */
+  private static void assertSameWeights(SavedModelBundle bundle, Weights weights) {
+    assertThat(weights.slots()).isNotEmpty();
+    for (Weights.Slot s : weights.slots()) {
+      // In the graph, '/' in a weight's name is '.' (see Weights).
+      try (Result r = bundle.session().runner().fetch(s.name().replace('/', '.')).run()) {
+        assertThat(r.get(0).shape().asArray()).as(s.name()).containsExactly(s.shape());
+        assertThat(Tensors.toFloats(r.get(0))).as(s.name()).containsExactly(weights.get(s.name()));
+      }
+    }
+  }
+
+  /**
+   * For each raw row, the index of a distinct Parquet row holding the features the Java transform
+   * gives it. Rows with equal features get equal outputs, so which of them a raw row takes does not
+   * matter; every raw row must find one.
+   */
+  private static int[] match(List<GenericRecord> raw, List<GenericRecord> parquet, FittedTransform fitted) {
+    List<String> names = fitted.names();
+    Map<List<Object>, Deque<Integer>> unmatched = new HashMap<>();
+    for (int j = 0; j < parquet.size(); j++) {
+      unmatched.computeIfAbsent(features(parquet.get(j), names), key -> new ArrayDeque<>()).add(j);
+    }
+    int[] rows = new int[raw.size()];
+    for (int i = 0; i < raw.size(); i++) {
+      List<Object> key = features(fitted.apply(raw.get(i)), names);
+      Deque<Integer> candidates = unmatched.get(key);
+      assertThat(candidates).as("a Parquet row not yet matched with the features of raw row %d: %s", i, key).isNotNull().isNotEmpty();
+      rows[i] = candidates.poll();
+    }
+    return rows;
+  }
+
+  /** The values of the transformed features {@code names} of {@code r}, comparable whatever list class holds a vector. */
+  private static List<Object> features(GenericRecord r, List<String> names) {
+    List<Object> values = new ArrayList<>();
+    for (String name : names) {
+      Object v = r.get(name);
+      values.add(v instanceof List<?> l ? new ArrayList<>(l) : v);
+    }
+    return values;
+  }
+
+  /** The serving signature's outputs, copied out of their tensors. */
+  private record Served(long[] shape, float[] probabilities, long[] classIds, String[] classes) {
+    float probability(int row, int k) {
+      return probabilities[Math.toIntExact(row * shape[1] + k)];
+    }
+  }
+
+  /** Feeds raw rows to the serving signature: one input per raw feature, missing as NaN or "". */
+  private static Served serve(SavedModelBundle bundle, List<GenericRecord> rows) {
+    Signature sig = bundle.function(SavedModelExport.SERVING).signature();
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    try {
+      sig.getInputs().forEach((name, in) -> inputs.put(name, column(rows, name, in.dataType)));
+      try (Result out = bundle.function(SavedModelExport.SERVING).call(inputs)) {
+        Tensor p = out.get("probabilities").orElseThrow();
+        return new Served(p.shape().asArray(), Tensors.toFloats(p), Tensors.toLongs(out.get("class_ids").orElseThrow()),
+            Tensors.toStrings(out.get("classes").orElseThrow()));
+      }
     } finally {
       inputs.values().forEach(Tensor::close);
+    }
+  }
+
+  private static Tensor column(List<GenericRecord> rows, String name, DataType type) {
+    int n = rows.size();
+    switch (type) {
+      case DT_DOUBLE: {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+          Object o = rows.get(i).get(name);
+          v[i] = o == null ? Double.NaN : ((Number) o).doubleValue();
+        }
+        return Tensors.doubles(v, n);
+      }
+      case DT_STRING: {
+        String[] v = new String[n];
+        for (int i = 0; i < n; i++) {
+          Object o = rows.get(i).get(name);
+          v[i] = o == null ? "" : o.toString();
+        }
+        return Tensors.strings(v);
+      }
+      default:
+        throw new IllegalStateException("serving input '" + name + "' is " + type + ", which the penguins example has none of");
     }
   }
 }
