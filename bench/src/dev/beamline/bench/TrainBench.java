@@ -170,6 +170,10 @@ public final class TrainBench {
     out("transform_loop_rows_per_second", loopRows / loopMedian);
     out("transform_ratio", loopMedian / beamMedian);
 
+    if (epochs == 0) {
+      return; // the transform cases only
+    }
+
     // Training on the Beam transform's features.
     TransformOutput transform = TransformOutput.open(transformDir);
     List<FittedFeature> fitted = transform.transform().features();
