@@ -202,7 +202,8 @@ final class TrainStage implements Stage {
       s.append(String.format(Locale.ROOT, ", AUC %.4f", best.evalAuc()));
     }
     if (best.evalRmse() != null) {
-      s.append(String.format(Locale.ROOT, ": eval RMSE %.4f", best.evalRmse()));
+      // The RMSE is in the label's own units, the loss in its transformed units (TrainingHistory).
+      s.append(String.format(Locale.ROOT, ": eval RMSE %.4f in the label's units", best.evalRmse()));
     }
     if (best.evalLoss() != null) {
       s.append(String.format(Locale.ROOT, ", eval loss %.4f", best.evalLoss()));

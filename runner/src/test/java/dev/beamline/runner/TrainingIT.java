@@ -134,7 +134,7 @@ class TrainingIT {
       training = retrained.predict(data, "eval");
     }
     TrainingHistory exported = TrainingHistory.fromJson(Files.readString(model.resolve("training_history.json")));
-    assertThat(withoutTimes(history)).as("the history of the training again").isEqualTo(withoutTimes(exported));
+    assertThat(history.withoutTimes()).as("the history of the training again").isEqualTo(exported.withoutTimes());
 
     List<GenericRecord> raw = IngestOutput.open(runs.resolve("ingest/1")).readSplit("eval");
     // The rows predict() ran on, in the same order: both read the split's shards sorted by name.
@@ -173,14 +173,6 @@ class TrainingIT {
     }
     System.out.printf("skew: %d eval rows, %d classes, max |serving - training| = %.3e%n", raw.size(), classes, maxDiff);
     assertThat(skewed).as("largest difference %.3e over %d rows x %d classes", maxDiff, raw.size(), classes).isEmpty();
-  }
-
-  /** The history without the wall times, which no two runs share. */
-  private static TrainingHistory withoutTimes(TrainingHistory h) {
-    List<TrainingHistory.Epoch> epochs = h.epochs().stream()
-        .map(e -> new TrainingHistory.Epoch(e.epoch(), e.steps(), e.examples(), e.trainLoss(), e.evalLoss(), e.evalAccuracy(), e.evalRmse(), 0, 0))
-        .toList();
-    return new TrainingHistory(epochs, h.bestEpoch(), h.stoppedEarly(), h.steps(), h.skippedTrainRows(), h.skippedEvalRows(), 0);
   }
 
   /** Every trainable tensor of the SavedModel, restored from its checkpoint, holds exactly {@code weights}. */

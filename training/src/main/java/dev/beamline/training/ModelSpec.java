@@ -308,6 +308,14 @@ public final class ModelSpec implements Serializable {
     return classNames;
   }
 
+  /**
+   * Regression: how the model's outputs, in the label's transformed units, map back to the label's own
+   * units; null for classification.
+   */
+  public LabelUnits labelUnits() {
+    return classification() ? null : LabelUnits.of(label);
+  }
+
   /** The raw features the exported model takes, in the order the model features first read them. */
   public ImmutableList<RawInput> rawInputs() {
     return rawInputs;

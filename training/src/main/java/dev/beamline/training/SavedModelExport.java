@@ -48,14 +48,21 @@ import org.tensorflow.types.TString;
  *
  * Outputs of both: classification {@code probabilities} (float32 {@code [batch, K]}), {@code
  * class_ids} (int64 {@code [batch]}), {@code classes} (string {@code [batch]}: the label's vocabulary
- * entry, else the id as text); regression {@code predictions} (float32 {@code [batch]}, in the label's
- * transformed units).
+ * entry, else the id as text); regression {@code predictions} (float32 {@code [batch]}) in the label's
+ * own units: the network's output with the label's z-score or min-max and log steps undone in the
+ * graph ({@link LabelUnits}: float64 arithmetic, cast to float32), and, when the label has such a step,
+ * {@code predictions_transformed} (float32 {@code [batch]}), the network's output itself, in the
+ * transformed units it was trained on. Clipping is not undone: a clipped label's predictions are in the
+ * units of its clipped range. A label with neither step has {@code predictions} only, already in its
+ * units.
  *
  * <p>Vocabulary tables are filled by the graph's {@code Init} op, registered as the SavedModel's main
  * op ({@code saved_model_main_op}), which TensorFlow's loaders run after restoring the variables.
  *
  * <p>Beside the model, {@code assets.extra/} holds {@code provenance.json} (see {@link #provenance}),
- * {@code training_history.json} and {@code model.json} (task, label, classes, inputs and outputs).
+ * {@code training_history.json} and {@code model.json} (task, label, classes, inputs and outputs; for a
+ * regression whose label is scaled or logged, {@code label_inverse}: the formula from a transformed
+ * value {@code y} to the label's units, e.g. {@code exp(y * 0.8 + 7.9) - 1.0}).
  *
  * <pre>{@code
  * try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
@@ -151,7 +158,11 @@ public final class SavedModelExport {
       sig.output("class_ids", tf.withName("class_ids").identity(out.classIds()));
       sig.output("classes", tf.withName("classes").gather(classNames, out.classIds(), tf.constant(0)));
     } else {
-      sig.output("predictions", tf.withName("predictions").identity(out.predictions()));
+      LabelUnits units = spec.labelUnits();
+      sig.output("predictions", tf.withName("predictions").identity(units.toRaw(tf.withSubScope("label_units"), out.predictions())));
+      if (!units.identity()) {
+        sig.output("predictions_transformed", tf.withName("predictions_transformed").identity(out.predictions()));
+      }
     }
   }
 
@@ -242,7 +253,12 @@ public final class SavedModelExport {
       outputs.put("class_ids", "DT_INT64 [batch]");
       outputs.put("classes", "DT_STRING [batch]");
     } else {
-      outputs.put("predictions", "DT_FLOAT [batch]");
+      LabelUnits units = spec.labelUnits();
+      outputs.put("predictions", "DT_FLOAT [batch] in the label's own units");
+      if (!units.identity()) {
+        outputs.put("predictions_transformed", "DT_FLOAT [batch] in the label's transformed units");
+        root.put("label_inverse", units.formula());
+      }
     }
     ArrayNode signatures = root.putArray("signatures");
     signatures.add(SERVING);

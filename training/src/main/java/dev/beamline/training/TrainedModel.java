@@ -45,7 +45,8 @@ public final class TrainedModel implements AutoCloseable {
   /**
    * The training-time graph's outputs on every row of the transformed shards of {@code split} in
    * {@code dataDir}, in shard-name then row order (rows without a label class included; the label is
-   * not read).
+   * not read). Regression values are in the label's own units, as the exported model's {@code
+   * predictions}; {@link Predictions#transformedValues()} has them in the transformed units.
    */
   public Predictions predict(String dataDir, String split) {
     List<Predictions> parts = new ArrayList<>();

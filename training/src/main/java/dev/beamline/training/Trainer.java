@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * measuring the eval split's loss after each epoch, and stopping early when it stops improving. The
  * result is a {@link TrainedModel}: the trained graph, its history, and the export to a SavedModel.
  *
+ * <p>A regression model is trained on the label's transformed units (its loss, eval loss included, is
+ * in those units), while its eval RMSE and predictions are in the label's own units (see {@link
+ * LabelUnits}).
+ *
  * <p>Runs are deterministic: the same seed, configuration and shards give the same batches, the same
  * weights and the same losses.
  *
@@ -173,7 +177,7 @@ public final class Trainer {
             double a = Auc.oneVsRest(sums.probabilities, sums.labels, spec.classNames().size(), (int) sums.count);
             auc = Double.isNaN(a) ? null : a;
           } else {
-            rmse = Math.sqrt(evalLoss);
+            rmse = Math.sqrt(sums.squaredError / sums.count);
           }
         }
       }
@@ -214,6 +218,8 @@ public final class Trainer {
   /** Sums over the eval split, and the class probabilities and labels the AUC needs. */
   private static final class EvalSums {
     double loss;
+    /** Regression: the squared error in the label's own units. */
+    double squaredError;
     long correct;
     long count;
     long skipped;
@@ -236,6 +242,7 @@ public final class Trainer {
   private EvalSums evaluate(ModelSpec spec, TrainingGraph graph, List<String> files, int labelColumn) {
     EvalSums sums = new EvalSums();
     List<Column> columns = TrainingGraph.columns(spec, true);
+    LabelUnits units = spec.labelUnits();
     try (ExampleStream stream = ExampleStream.open(files, columns, Math.max(config.batchSize(), 1024), 1, null, labelColumn)) {
       while (stream.hasNext()) {
         Batch b = stream.next();
@@ -251,6 +258,19 @@ public final class Trainer {
             }
           }
           sums.keep(e.probabilities(), labels, b.size);
+        } else if (units.identity()) {
+          // The label is in its own units: the loss is the squared error.
+          for (float l : e.losses()) {
+            sums.squaredError += l;
+          }
+        } else {
+          // The predictions in the label's units against the stored (transformed) label mapped back:
+          // exact for z-score, min-max and log; a clipped label stays clipped.
+          float[] labels = b.floats(columns.size() - 1);
+          for (int i = 0; i < b.size; i++) {
+            double error = e.rawPredictions()[i] - units.toRaw((double) labels[i]);
+            sums.squaredError += error * error;
+          }
         }
         sums.count += b.size;
       }

@@ -46,6 +46,8 @@ final class TrainingGraph implements AutoCloseable {
   private final Op trainOp;
   private final Operand<TFloat32> evalLoss;
   private final ModelGraph.Outputs evalOutputs;
+  /** Regression: the eval predictions in the label's own units (see {@link LabelUnits}); else null. */
+  private final Operand<TFloat32> rawPredictions;
 
   private TrainingGraph(ModelSpec spec) {
     this.spec = spec;
@@ -69,6 +71,7 @@ final class TrainingGraph implements AutoCloseable {
       Operand<TFloat32> total = c.l2() > 0 ? tf.math.add(trainLoss, model.l2Penalty(tf, c.l2())) : trainLoss;
       evalOutputs = c.dropout() > 0 ? model.forward(tf.withSubScope("eval"), features, 0, 0) : train;
       evalLoss = model.perExampleLoss(tf.withSubScope("eval_loss"), evalOutputs, label);
+      rawPredictions = spec.classification() ? null : spec.labelUnits().toRaw(tf.withSubScope("label_units"), evalOutputs.predictions());
       org.tensorflow.framework.optimizers.Optimizer optimizer = c.optimizer() == Optimizer.ADAM
           ? new OrderedAdam(graph, (float) c.learningRate())
           : new GradientDescent(graph, (float) c.learningRate());
@@ -147,10 +150,11 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   /**
-   * The per-example losses on {@code batch} and, for classification, the predicted class ids and the
-   * class probabilities (row-major).
+   * The per-example losses on {@code batch} (in the label's transformed units) and, for classification,
+   * the predicted class ids and the class probabilities (row-major); for regression, the predictions
+   * in the label's own units.
    */
-  record Evaluation(float[] losses, long[] classIds, float[] probabilities) {}
+  record Evaluation(float[] losses, long[] classIds, float[] probabilities, float[] rawPredictions) {}
 
   Evaluation evaluate(Batch batch) {
     List<Tensor> feeds = new ArrayList<>();
@@ -158,31 +162,43 @@ final class TrainingGraph implements AutoCloseable {
       Session.Runner runner = feed(session.runner(), batch, true, feeds).fetch(evalLoss);
       if (spec.classification()) {
         runner.fetch(evalOutputs.classIds()).fetch(evalOutputs.probabilities());
+      } else {
+        runner.fetch(rawPredictions);
       }
       try (Result r = runner.run()) {
         return spec.classification()
-            ? new Evaluation(Tensors.toFloats(r.get(0)), Tensors.toLongs(r.get(1)), Tensors.toFloats(r.get(2)))
-            : new Evaluation(Tensors.toFloats(r.get(0)), null, null);
+            ? new Evaluation(Tensors.toFloats(r.get(0)), Tensors.toLongs(r.get(1)), Tensors.toFloats(r.get(2)), null)
+            : new Evaluation(Tensors.toFloats(r.get(0)), null, null, Tensors.toFloats(r.get(1)));
       }
     } finally {
       feeds.forEach(Tensor::close);
     }
   }
 
-  /** The model's outputs on {@code batch} (inputs only, no label needed). */
+  /**
+   * The model's outputs on {@code batch} (inputs only, no label needed); regression values in the
+   * label's own units, with the transformed-unit values beside them.
+   */
   Predictions predict(Batch batch) {
     List<Tensor> feeds = new ArrayList<>();
     try {
       Session.Runner runner = feed(session.runner(), batch, false, feeds);
+      // A label already in its own units has one regression output; otherwise the transformed-unit values come second.
+      boolean inverted = !spec.classification() && rawPredictions != evalOutputs.predictions();
       if (spec.classification()) {
         runner.fetch(evalOutputs.probabilities()).fetch(evalOutputs.classIds());
       } else {
-        runner.fetch(evalOutputs.predictions());
+        runner.fetch(rawPredictions);
+        if (inverted) {
+          runner.fetch(evalOutputs.predictions());
+        }
       }
       try (Result r = runner.run()) {
-        return spec.classification()
-            ? Predictions.classes(spec.classNames(), Tensors.toFloats(r.get(0)), Tensors.toLongs(r.get(1)))
-            : Predictions.values(Tensors.toFloats(r.get(0)));
+        if (spec.classification()) {
+          return Predictions.classes(spec.classNames(), Tensors.toFloats(r.get(0)), Tensors.toLongs(r.get(1)));
+        }
+        float[] raw = Tensors.toFloats(r.get(0));
+        return Predictions.values(raw, inverted ? Tensors.toFloats(r.get(1)) : raw);
       }
     } finally {
       feeds.forEach(Tensor::close);

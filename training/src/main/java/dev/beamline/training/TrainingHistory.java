@@ -13,6 +13,14 @@ import java.util.List;
  * metric, the throughput, and where early stopping stopped and which epoch's weights were kept.
  * Written as {@code training_history.json} next to the exported model.
  *
+ * <p>Units of a regression: the losses ({@code train_loss}, {@code eval_loss}, which early stopping
+ * watches) are the mean squared error in the label's <em>transformed</em> units, what the network is
+ * trained on (z-scores for a z-scored label); {@code eval_rmse} is in the label's <em>own</em> units,
+ * those of the exported model's {@code predictions}: the predictions and the stored label both mapped
+ * back through {@link LabelUnits} (exact for z-score, min-max and log; a clipped label is compared in
+ * its clipped range). For a label with neither scale nor log step both agree: {@code eval_rmse} is the
+ * square root of {@code eval_loss}.
+ *
  * <pre>{@code
  * TrainingHistory h = model.history();
  * double last = h.epochs().get(h.epochs().size() - 1).evalLoss();
@@ -53,12 +61,12 @@ public record TrainingHistory(
    * @param steps optimizer steps in this epoch
    * @param examples training examples seen in this epoch
    * @param trainLoss mean data loss (without the L2 penalty) over the epoch's batches, weighted by batch size, each measured before its step
-   * @param evalLoss mean data loss on the eval split after the epoch; null without an eval split
+   * @param evalLoss mean data loss on the eval split after the epoch (regression: in the label's transformed units); null without an eval split
    * @param evalAccuracy share of eval examples whose most probable class is the label (classification)
    * @param evalAuc area under the ROC curve on the eval split (classification; for more than two
    *     classes the mean one-against-the-rest AUC, see {@link Auc}); null when the eval split lacks a
    *     positive or a negative example
-   * @param evalRmse root mean squared error on the eval split (regression)
+   * @param evalRmse root mean squared error on the eval split (regression), in the label's own units
    * @param examplesPerSecond training examples per second of this epoch's training (reading, feeding and stepping; evaluation excluded)
    * @param seconds wall time of the epoch including evaluation
    */
@@ -74,6 +82,17 @@ public record TrainingHistory(
       Double evalRmse,
       double examplesPerSecond,
       double seconds) {}
+
+  /**
+   * This history with every wall time and throughput set to 0: what two runs with the same seed,
+   * configuration and data have in common, exactly.
+   */
+  public TrainingHistory withoutTimes() {
+    List<Epoch> e = epochs.stream()
+        .map(x -> new Epoch(x.epoch(), x.steps(), x.examples(), x.trainLoss(), x.evalLoss(), x.evalAccuracy(), x.evalAuc(), x.evalRmse(), 0, 0))
+        .toList();
+    return new TrainingHistory(e, bestEpoch, stoppedEarly, steps, skippedTrainRows, skippedEvalRows, 0);
+  }
 
   /** The epoch entry of {@link #bestEpoch()}. */
   public Epoch best() {

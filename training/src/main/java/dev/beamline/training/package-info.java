@@ -10,6 +10,8 @@
  *       against the fitted features, or rejected with a message naming the key.
  *   <li>{@link dev.beamline.training.TransformOps}: the transform contract of {@code FeatureTransform} as
  *       graph ops, so that the exported model needs no preprocessing.
+ *   <li>{@link dev.beamline.training.LabelUnits}: the inverse of a regression label's scale and log steps,
+ *       so that predictions and the eval RMSE are in the label's own units.
  *   <li>{@link dev.beamline.training.SavedModelExport}: the SavedModel, its signatures and its extra files.
  * </ul>
  *

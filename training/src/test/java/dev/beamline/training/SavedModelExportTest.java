@@ -22,8 +22,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Signature;
@@ -199,5 +202,134 @@ class SavedModelExportTest {
     try (Stream<Path> siblings = Files.list(dir)) {
       assertThat(siblings.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("data", "model");
     }
+  }
+
+  /** Regression rows: y = 50 + 3 x1 - 2 x2 plus noise, x1 in [0, 10], x2 in [0, 5], so y > 0; one x1 in 20 missing. */
+  static List<Map<String, Object>> regressionRows(int n, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      double x1 = r.nextDouble(0, 10);
+      double x2 = r.nextDouble(0, 5);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("x1", r.nextInt(20) == 0 ? null : x1);
+      row.put("x2", x2);
+      row.put("y", 50 + 3 * x1 - 2 * x2 + r.nextDouble(-1, 1));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  static double mean(double[] v) {
+    return java.util.Arrays.stream(v).sum() / v.length;
+  }
+
+  /** The population standard deviation, as the z-score analyzer computes it. */
+  static double std(double[] v) {
+    double m = mean(v);
+    return Math.sqrt(java.util.Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / v.length);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"z_score", "min_max", "log_z_score", "none"})
+  void regressionPredictionsAreInTheLabelsOwnUnitsInBothSignatures(String labelSteps) throws IOException {
+    List<Map<String, Object>> rows = regressionRows(260, 5);
+    List<Map<String, Object>> evalRows = rows.subList(200, 260);
+    double[] ys = rows.subList(0, 200).stream().mapToDouble(r -> (Double) r.get("y")).toArray();
+    double[] logs = java.util.Arrays.stream(ys).map(v -> Math.log(v + 1)).toArray();
+    double min = java.util.Arrays.stream(ys).min().orElseThrow();
+    double max = java.util.Arrays.stream(ys).max().orElseThrow();
+    FittedFeature y;
+    // The inverse of each label transform, written out here independently of LabelUnits.
+    DoubleUnaryOperator inverse;
+    switch (labelSteps) {
+      case "z_score":
+        y = Fitted.zScore("y", mean(ys), mean(ys), std(ys));
+        inverse = z -> z * std(ys) + mean(ys);
+        break;
+      case "min_max":
+        y = Fitted.numeric(FeatureTransform.numeric("y").withScale(FeatureTransform.Scale.MIN_MAX), "float", OutputKind.FLOAT, 0,
+            mean(ys), null, null, min, max, null);
+        inverse = z -> z * (max - min) + min;
+        break;
+      case "log_z_score":
+        y = Fitted.numeric(FeatureTransform.numeric("y").withLog(1.0).withScale(FeatureTransform.Scale.Z_SCORE), "float", OutputKind.FLOAT, 0,
+            mean(ys), mean(logs), std(logs), null, null, null);
+        inverse = z -> Math.exp(z * std(logs) + mean(logs)) - 1;
+        break;
+      default:
+        y = Fitted.passThrough("y", mean(ys));
+        inverse = z -> z;
+    }
+    FittedFeature x1 = Fitted.zScore("x1", 5.0, 5.0, 2.9);
+    FittedFeature x2 = Fitted.passThrough("x2", 2.5);
+    List<FittedFeature> features = List.of(x1, x2, y);
+    Path data = dir.resolve("data");
+    TransformedData.writeRaw(data, "train", "part-0.parquet", features, rows.subList(0, 200));
+    TransformedData.writeRaw(data, "eval", "part-0.parquet", features, evalRows);
+    TrainConfig c = TrainConfig.defaults("y").withHiddenUnits(List.of(8)).withOptimizer(Optimizer.ADAM, 0.02)
+        .withBatchSize(16).withEpochs(5).withSeed(3);
+    Path model = dir.resolve("model");
+    Predictions java;
+    try (TrainedModel m = Trainer.of(c).withProgress(ProgressLine.silent()).train(data.toString(), features)) {
+      java = m.predict(data.toString(), "eval");
+      m.export(model, null);
+    }
+    boolean inverted = !labelSteps.equals("none");
+    float[] values = java.values();
+    float[] transformedValues = java.transformedValues();
+    List<String> outputs = inverted ? List.of("predictions", "predictions_transformed") : List.of("predictions");
+    List<Tensor> feeds = new ArrayList<>();
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
+      Signature sig = bundle.function(SavedModelExport.SERVING).signature();
+      assertThat(sig.outputNames()).containsExactlyInAnyOrderElementsOf(outputs);
+      assertThat(sig.getOutputs().get("predictions").dataType.name()).isEqualTo("DT_FLOAT");
+      assertThat(bundle.function(SavedModelExport.TRANSFORMED).signature().outputNames()).containsExactlyInAnyOrderElementsOf(outputs);
+      float[] served;
+      float[] servedTransformed;
+      try (Result r = serve(bundle, evalRows, List.of("x1", "x2"), feeds)) {
+        assertThat(r.get("predictions").get().shape().asArray()).containsExactly(60);
+        served = Tensors.toFloats(r.get("predictions").get());
+        servedTransformed = inverted ? Tensors.toFloats(r.get("predictions_transformed").get()) : served;
+      }
+      // The transformed signature on the rows' Parquet features gives the same outputs.
+      Map<String, Tensor> args = new LinkedHashMap<>();
+      for (FittedFeature f : List.of(x1, x2)) {
+        float[] v = new float[evalRows.size()];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (Float) ReferenceTransform.apply(f, evalRows.get(i).get(f.name()));
+        }
+        Tensor t = Tensors.floats(v, v.length);
+        feeds.add(t);
+        args.put(f.name(), t);
+      }
+      try (Result r = bundle.function(SavedModelExport.TRANSFORMED).call(args)) {
+        float[] direct = Tensors.toFloats(r.get("predictions").get());
+        float[] directTransformed = inverted ? Tensors.toFloats(r.get("predictions_transformed").get()) : direct;
+        for (int i = 0; i < 60; i++) {
+          assertThat(direct[i]).as("transformed signature row %s", i).isCloseTo(served[i], within(1e-6f * Math.abs(served[i])));
+          assertThat(directTransformed[i]).as("transformed signature row %s", i).isCloseTo(servedTransformed[i], within(1e-6f));
+        }
+      } finally {
+        feeds.forEach(Tensor::close);
+      }
+      double sumTruth = 0;
+      double sumServed = 0;
+      for (int i = 0; i < 60; i++) {
+        float expected = (float) inverse.applyAsDouble(servedTransformed[i]);
+        assertThat(served[i]).as("row %s: inverse of %s", i, servedTransformed[i]).isCloseTo(expected, within(1e-6f * Math.abs(expected)));
+        assertThat(served[i]).as("row %s: Java side", i).isCloseTo(values[i], within(1e-6f * Math.abs(values[i])));
+        assertThat(servedTransformed[i]).as("row %s: Java side, transformed", i).isCloseTo(transformedValues[i], within(1e-6f));
+        sumTruth += (Double) evalRows.get(i).get("y");
+        sumServed += served[i];
+      }
+      if (inverted) {
+        // Raw units: the mean prediction is near the mean label (about 58), not a z-score or a [0, 1] value.
+        assertThat(sumServed / 60).isCloseTo(sumTruth / 60, within(10.0));
+      }
+    }
+    JsonNode described = new ObjectMapper().readTree(Files.readString(model.resolve(SavedModelExport.EXTRA).resolve("model.json")));
+    assertThat(described.get("outputs").has("predictions_transformed")).isEqualTo(inverted);
+    assertThat(described.has("label_inverse")).isEqualTo(inverted);
   }
 }

@@ -85,12 +85,6 @@ class TrainerTest {
     }
   }
 
-  static TrainingHistory withoutTimes(TrainingHistory h) {
-    return new TrainingHistory(h.epochs().stream().map(e -> new TrainingHistory.Epoch(e.epoch(), e.steps(), e.examples(), e.trainLoss(),
-        e.evalLoss(), e.evalAccuracy(), e.evalAuc(), e.evalRmse(), 0, 0)).toList(), h.bestEpoch(), h.stoppedEarly(), h.steps(),
-        h.skippedTrainRows(), h.skippedEvalRows(), 0);
-  }
-
   @Test
   void regressionRecoversALinearFunction() throws IOException {
     FittedFeature y = Fitted.passThrough("y", 0);
@@ -116,6 +110,54 @@ class TrainerTest {
       for (int i = 0; i < 60; i++) {
         assertThat(predicted[i]).isCloseTo((Float) rows.get(240 + i).get("y"), org.assertj.core.api.Assertions.within(0.03f));
       }
+    }
+  }
+
+  @Test
+  void regressionOnAZScoredLabelPredictsAndMeasuresInTheLabelsOwnUnits() throws IOException {
+    // y = 3x + 100 plus uniform noise in [-1, 1] (RMSE floor 0.58), x uniform in [0, 20]: y in about
+    // [100, 160], std about 17. Both are z-scored with their training mean and std, so the network
+    // learns z(y) from z(x) and outputs z-scores.
+    SplittableRandom r = new SplittableRandom(8);
+    List<Map<String, Object>> raw = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      double x = r.nextDouble(0, 20);
+      raw.add(Map.of("x", x, "y", 3 * x + 100 + r.nextDouble(-1, 1)));
+    }
+    double[] xs = raw.subList(0, 240).stream().mapToDouble(m -> (Double) m.get("x")).toArray();
+    double[] ys = raw.subList(0, 240).stream().mapToDouble(m -> (Double) m.get("y")).toArray();
+    double meanY = SavedModelExportTest.mean(ys);
+    double stdY = SavedModelExportTest.std(ys);
+    FittedFeature x = Fitted.zScore("x", SavedModelExportTest.mean(xs), SavedModelExportTest.mean(xs), SavedModelExportTest.std(xs));
+    FittedFeature y = Fitted.zScore("y", meanY, meanY, stdY);
+    List<FittedFeature> features = List.of(x, y);
+    TransformedData.writeRaw(dir, "train", "part-0.parquet", features, raw.subList(0, 240));
+    TransformedData.writeRaw(dir, "eval", "part-0.parquet", features, raw.subList(240, 300));
+    TrainConfig c = TrainConfig.defaults("y").withModel(ModelType.LINEAR).withOptimizer(Optimizer.SGD, 0.1).withBatchSize(16).withEpochs(5);
+    try (TrainedModel m = Trainer.of(c).withProgress(ProgressLine.silent()).train(dir.toString(), features)) {
+      Predictions p = m.predict(dir.toString(), "eval");
+      float[] values = p.values();
+      float[] z = p.transformedValues();
+      double squared = 0;
+      double squaredStored = 0;
+      for (int i = 0; i < 60; i++) {
+        double truth = (Double) raw.get(240 + i).get("y");
+        assertThat(values[i]).as("row %s", i).isCloseTo((float) truth, org.assertj.core.api.Assertions.within(1.5f));
+        assertThat(values[i]).isCloseTo((float) (z[i] * stdY + meanY), org.assertj.core.api.Assertions.within(1e-6f * values[i]));
+        // The eval label as stored (a float z-score), mapped back by hand.
+        double stored = (Float) ReferenceTransform.apply(y, truth) * stdY + meanY;
+        squared += (values[i] - truth) * (values[i] - truth);
+        squaredStored += (values[i] - stored) * (values[i] - stored);
+      }
+      double rmse = Math.sqrt(squared / 60);
+      System.out.printf("z-scored label: RMSE %g in y's units (std %g)%n", rmse, stdY);
+      assertThat(rmse).isLessThan(0.05 * stdY);
+      TrainingHistory.Epoch last = m.history().epochs().get(4);
+      assertThat(last.evalRmse()).isCloseTo(Math.sqrt(squaredStored / 60), org.assertj.core.api.Assertions.within(1e-9));
+      assertThat(last.evalRmse()).isCloseTo(rmse, org.assertj.core.api.Assertions.within(1e-4));
+      // The loss stays in z units: the RMSE in y's units is the root of the eval loss times y's std.
+      assertThat(last.evalRmse()).isCloseTo(Math.sqrt(last.evalLoss()) * stdY, org.assertj.core.api.Assertions.within(1e-4));
+      assertThat(last.evalRmse()).isGreaterThan(10 * Math.sqrt(last.evalLoss()));
     }
   }
 
@@ -164,7 +206,7 @@ class TrainerTest {
     }
     try (TrainedModel m = Trainer.of(c).withProgress(ProgressLine.silent()).train(dir.toString(), features)) {
       assertThat(m.weights()).isEqualTo(first);
-      assertThat(withoutTimes(m.history())).isEqualTo(withoutTimes(firstHistory));
+      assertThat(m.history().withoutTimes()).isEqualTo(firstHistory.withoutTimes());
     }
     try (TrainedModel m = Trainer.of(c.withSeed(124)).withProgress(ProgressLine.silent()).train(dir.toString(), features)) {
       assertThat(m.weights()).isNotEqualTo(first);
