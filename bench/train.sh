@@ -35,6 +35,7 @@ begin_marker="<!-- train-bench:begin -->"
 end_marker="<!-- train-bench:end -->"
 
 step() { printf '\n== %s\n' "$*" >&2; }
+. "$here/lib.sh"
 
 step "data"
 data="$("$here/fetch-data.sh")"
@@ -62,9 +63,6 @@ EOF
 java "$heap" -jar "$jar" run "$work/ingest.yaml" --pipeline-root "$work/runs" >"$work/ingest.log" 2>&1 || { cat "$work/ingest.log" >&2; exit 1; }
 grep -E '^ *([0-9]+ rows|splits:)' "$work/ingest.log" >&2
 ingest_dir="$work/runs/bench-flights-train/ingest/1"
-
-# The busy CPU seconds of the whole machine so far (user, nice, system, irq, softirq, steal).
-machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
 
 step "TrainBench: $repeat transform runs of each case, then $epochs epochs of training (progress below)"
 busy0="$(machine_busy)"
@@ -117,19 +115,14 @@ awk -v r="$ratio" 'BEGIN {exit !(r + 0 >= 0.7)}' && echo "training ÷ ceiling $r
   echo "training ÷ ceiling $ratio: BELOW the 0.7 target" >&2
 
 [ "$results" = "none" ] && exit 0
-java_version="$(java -version 2>&1 | awk 'NR <= 2 {printf "%s%s", (NR > 1 ? "; " : ""), $0}')"
-cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"
-mem="$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null)"
-commit="$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-dirty="$(cd "$root" && git status --porcelain -- . ':!bench/RESULTS.md' 2>/dev/null || true)"
 block="$work/results-block.md"
 {
   echo "$begin_marker"
-  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$commit\`${dirty:+ (with uncommitted changes)}."
+  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(commit_line "$root")."
   echo
   echo "- Command: \`bench/train.sh\` (from the repository root)"
-  echo "- Machine: $(nproc) cores${cpu:+ ($cpu)}, ${mem:-unknown memory}; $(uname -sr)"
-  echo "- Java: $java_version; \`$heap\`; TensorFlow Java 1.1.0 (CPU)"
+  echo "- Machine: $(machine_line)"
+  echo "- Java: $(java_line); \`$heap\`; TensorFlow Java 1.1.0 (CPU)"
   echo "- Data: \`flights-3m.parquet\` from npm \`vega-datasets@3.2.1\`, ingested by \`beamline run\` (train:eval = 2:1 by hash)"
   echo "- Model: DNN [64, 32], ReLU, embeddings of 8 for origin, destination, hour and weekday, Adam 0.001,"
   echo "  batch $batch, $epochs epochs, shuffle buffer 10000, seed 42"
@@ -138,15 +131,5 @@ block="$work/results-block.md"
   echo "$table"
   echo "$end_marker"
 } >"$block"
-if [ ! -f "$results" ]; then
-  printf '# Beamline benchmarks\n' >"$results"
-fi
-if ! grep -qF "$begin_marker" "$results"; then
-  printf '\n# Transform and training benchmark\n\n%s\n%s\n' "$begin_marker" "$end_marker" >>"$results"
-fi
-awk -v block="$block" -v b="$begin_marker" -v e="$end_marker" '
-  $0 == b { while ((getline line < block) > 0) print line; skip = 1; next }
-  $0 == e { skip = 0; next }
-  !skip { print }' "$results" >"$results.tmp"
-mv "$results.tmp" "$results"
+write_section "$results" "$begin_marker" "$end_marker" "$block" "# Transform and training benchmark"
 echo "wrote $results" >&2

@@ -77,21 +77,7 @@ java $java_opts -jar "$jar" infer-schema "$work/schema-stats" --out "$work/schem
 node bench/duckdb-summary.mjs "$file" >"$work/duckdb-warmup.json"
 
 # --- timed runs ------------------------------------------------------------------------------------
-# The busy CPU seconds of the whole machine so far (user, nice, system, irq, softirq, steal).
-machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
-
-# Waits, at most $quiet_wait seconds, until other processes use less than a quarter of a core.
-wait_for_quiet() {
-  local waited=0 b0 b1
-  while [ "$waited" -lt "$quiet_wait" ]; do
-    b0="$(machine_busy)"
-    sleep 1
-    b1="$(machine_busy)"
-    awk -v a="$b0" -v b="$b1" 'BEGIN {exit !(b - a < 0.25)}' && return 0
-    waited=$((waited + 1))
-  done
-  log "the machine is still busy after ${quiet_wait} s; running anyway"
-}
+. bench/lib.sh
 
 # run <case> <rep> <out-prefix> <command...>: runs the command as one process, appends
 # "case rep wall-seconds max-rss-kb load-1min cpu-seconds others-cpu-seconds" to runs.tsv (cpu: user +
@@ -101,7 +87,7 @@ run() {
   local name="$1" rep="$2" out="$3"
   shift 3
   local load t0 t1 rss="-" cpu="-" busy0 busy1 others="-"
-  wait_for_quiet
+  wait_for_quiet "$quiet_wait"
   load="$(cut -d' ' -f1 /proc/loadavg)"
   busy0="$(machine_busy)"
   t0="$(date +%s%N)"

@@ -1,0 +1,53 @@
+# Shell functions the benchmark scripts share; sourced, not run: `. "$here/lib.sh"`.
+
+# The busy CPU seconds of the whole machine so far (user, nice, system, irq, softirq, steal).
+machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
+
+# wait_for_quiet <seconds>: waits, at most that long, until other processes use less than a quarter
+# of a core (the cases share the machine's cores with whatever else runs on it).
+wait_for_quiet() {
+  local limit="$1" waited=0 b0 b1
+  while [ "$waited" -lt "$limit" ]; do
+    b0="$(machine_busy)"
+    sleep 1
+    b1="$(machine_busy)"
+    awk -v a="$b0" -v b="$b1" 'BEGIN {exit !(b - a < 0.25)}' && return 0
+    waited=$((waited + 1))
+  done
+  echo "the machine is still busy after ${limit} s; running anyway" >&2
+}
+
+# The machine and the JVM, one line each, for a results section.
+machine_line() {
+  local cpu mem
+  cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"
+  mem="$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null)"
+  echo "$(nproc) cores${cpu:+ ($cpu)}, ${mem:-unknown memory}; $(uname -sr)"
+}
+java_line() { java -version 2>&1 | awk 'NR <= 2 {printf "%s%s", (NR > 1 ? "; " : ""), $0}'; }
+
+# commit_line <repository root>: the commit, and whether files outside bench/RESULTS.md differ from it.
+commit_line() {
+  local commit dirty
+  commit="$(cd "$1" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  dirty="$(cd "$1" && git status --porcelain -- . ':!bench/RESULTS.md' 2>/dev/null || true)"
+  echo "\`$commit\`${dirty:+ (with uncommitted changes)}"
+}
+
+# write_section <results file> <begin marker line> <end marker line> <block file> <heading if new>:
+# replaces the lines from the begin marker to the end marker with the block file (which holds both
+# markers); without the markers, appends the heading and the block. The rest of the file stays.
+write_section() {
+  local results="$1" begin="$2" end="$3" block="$4" heading="$5" tmp
+  [ -f "$results" ] || printf '# Beamline benchmarks\n' >"$results"
+  tmp="$(mktemp "$results.XXXXXX")"
+  if grep -q "^$begin" "$results"; then
+    awk -v block="$block" -v b="$begin" -v e="$end" '
+      index($0, b) == 1 { while ((getline line < block) > 0) print line; skip = 1; next }
+      skip && index($0, e) == 1 { skip = 0; next }
+      !skip { print }' "$results" >"$tmp"
+  else
+    { cat "$results"; printf '\n%s\n\n' "$heading"; cat "$block"; } >"$tmp"
+  fi
+  mv "$tmp" "$results"
+}
