@@ -196,6 +196,12 @@ class SavedModelExportTest {
     assertThat(provenance.at("/training/tensorflow_java").asText()).isEqualTo("1.1.0");
     assertThat(provenance.at("/training/classes").toString()).isEqualTo("[\"adelie\",\"chinstrap\",\"gentoo\"]");
     assertThat(provenance.at("/training/best_epoch").asInt()).isEqualTo(5);
+    // The kept epoch's eval metrics travel with the model.
+    TrainingHistory.Epoch kept = history.best();
+    assertThat(provenance.at("/training/eval_loss").asDouble()).isEqualTo(kept.evalLoss());
+    assertThat(provenance.at("/training/eval_accuracy").asDouble()).isEqualTo(kept.evalAccuracy());
+    assertThat(provenance.at("/training/eval_auc").asDouble()).isEqualTo(kept.evalAuc()).isBetween(0.0, 1.0);
+    assertThat(provenance.at("/training/eval_rmse").isMissingNode()).isTrue();
     assertThat(TrainingHistory.fromJson(Files.readString(extra.resolve("training_history.json")))).isEqualTo(history);
     JsonNode described = new ObjectMapper().readTree(Files.readString(extra.resolve("model.json")));
     assertThat(described.get("classes").toString()).isEqualTo("[\"adelie\",\"chinstrap\",\"gentoo\"]");
