@@ -2,14 +2,18 @@ package dev.beamline.core;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
@@ -78,51 +82,102 @@ public final class ExampleBatch implements Iterable<GenericRecord> {
     return new Coder(schema.toString());
   }
 
-  /** Encodes a batch as its size followed by each example in Avro's binary encoding. */
+  /**
+   * Encodes a batch as its size, the length in bytes of its examples' encoding, then each example in
+   * Avro's binary encoding. The length lets decoding read the whole batch into one array and decode it
+   * from there; batches are copied by the runner wherever it buffers them (the DirectRunner encodes and
+   * decodes every element it holds back for a side input), so both directions are on the hot path.
+   */
   public static final class Coder extends CustomCoder<ExampleBatch> {
     private static final long serialVersionUID = 1L;
     private static final VarIntCoder SIZE = VarIntCoder.of();
+    /** Avro's generated-at-runtime record readers, which skip the schema resolution of the default reader. */
+    private static final GenericData FAST_READS = fastReads();
+    /** Per thread, the codec of each schema it has used (by schema text). */
+    private static final ThreadLocal<Map<String, Codec>> CODECS = ThreadLocal.withInitial(HashMap::new);
 
     private final String schemaJson;
-    // Coders are shared between threads: the schema is parsed once and published in one volatile write;
-    // datum writers and readers, which are not documented as thread-safe, are made per call (per batch).
-    private transient volatile Schema schema;
 
     Coder(String schemaJson) {
       this.schemaJson = schemaJson;
     }
 
-    private Schema schema() {
-      Schema s = schema;
-      if (s == null) {
-        s = new Schema.Parser().parse(schemaJson);
-        schema = s;
+    private static GenericData fastReads() {
+      GenericData data = new GenericData();
+      data.setFastReaderEnabled(true);
+      return data;
+    }
+
+    /**
+     * What one thread reuses to encode and decode batches of one schema. Avro's datum readers and
+     * writers are not documented as thread-safe, so each thread has its own.
+     */
+    private static final class Codec {
+      final GenericDatumWriter<GenericRecord> writer;
+      final GenericDatumReader<GenericRecord> reader;
+      final Bytes buffer = new Bytes();
+      BinaryEncoder encoder;
+      BinaryDecoder decoder;
+
+      Codec(String schemaJson) {
+        Schema schema = new Schema.Parser().parse(schemaJson);
+        this.writer = new GenericDatumWriter<>(schema);
+        this.reader = new GenericDatumReader<>(schema, schema, FAST_READS);
       }
-      return s;
+    }
+
+    /** A byte buffer that writes its content out without copying it first. */
+    private static final class Bytes extends ByteArrayOutputStream {
+      void writeContentTo(OutputStream out) throws IOException {
+        out.write(buf, 0, count);
+      }
+
+      /** Empties the buffer, letting go of an array grown past 16 MiB by an unusually large batch. */
+      void clear() {
+        reset();
+        if (buf.length > (16 << 20)) {
+          buf = new byte[8192];
+        }
+      }
+    }
+
+    private Codec codec() {
+      return CODECS.get().computeIfAbsent(schemaJson, Codec::new);
     }
 
     @Override
     public void encode(ExampleBatch batch, OutputStream out) throws IOException {
-      GenericDatumWriter<GenericRecord> writer = new GenericDatumWriter<>(schema());
-      SIZE.encode(batch.size(), out);
-      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+      Codec c = codec();
+      c.buffer.clear();
+      c.encoder = EncoderFactory.get().binaryEncoder(c.buffer, c.encoder);
       for (GenericRecord r : batch.examples) {
-        writer.write(r, encoder);
+        c.writer.write(r, c.encoder);
       }
-      encoder.flush();
+      c.encoder.flush();
+      SIZE.encode(batch.size(), out);
+      SIZE.encode(c.buffer.size(), out);
+      c.buffer.writeContentTo(out);
     }
 
     @Override
     public ExampleBatch decode(InputStream in) throws IOException {
-      GenericDatumReader<GenericRecord> reader = new GenericDatumReader<>(schema());
       int n = SIZE.decode(in);
-      if (n < 0) {
-        throw new CoderException("negative batch size " + n);
+      int length = SIZE.decode(in);
+      if (n < 0 || length < 0) {
+        throw new CoderException("corrupt batch header: " + n + " examples in " + length + " bytes");
       }
-      BinaryDecoder decoder = DecoderFactory.get().directBinaryDecoder(in, null);
+      byte[] bytes = in.readNBytes(length);
+      if (bytes.length != length) {
+        throw new CoderException("batch truncated: " + bytes.length + " of " + length + " bytes");
+      }
+      Codec c = codec();
+      c.decoder = DecoderFactory.get().binaryDecoder(bytes, 0, length, c.decoder);
       List<GenericRecord> examples = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        examples.add(reader.read(null, decoder));
+        examples.add(c.reader.read(null, c.decoder));
+      }
+      if (!c.decoder.isEnd()) {
+        throw new CoderException("batch of " + n + " examples has bytes left over after them");
       }
       return of(examples);
     }
