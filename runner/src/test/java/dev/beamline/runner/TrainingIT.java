@@ -225,6 +225,57 @@ class TrainingIT {
     }
   }
 
+  @Test
+  void theBodyMassRegressionAnswersInGramsAsAccuratelyAsReported() throws Exception {
+    Path example = EXAMPLE.resolveSibling("body_mass.yaml");
+    BeamlineCliIT.Result r = BeamlineCliIT.cli("run", example.toString(), "--pipeline-root", tmp.resolve("regression").toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    Path run = tmp.resolve("regression/penguins-body-mass");
+    Path model = run.resolve("train/6");
+    TrainingHistory history = TrainingHistory.fromJson(Files.readString(model.resolve(SavedModelExport.EXTRA).resolve("training_history.json")));
+    double reported = history.best().evalRmse();
+    FittedTransform fitted = TransformOutput.open(run.resolve("transform/5")).transform();
+    double mean = fitted.feature("body_mass_g").mean();
+    double std = fitted.feature("body_mass_g").std();
+
+    // Raw eval rows in; predictions in grams out. The label the model was scored against is the raw
+    // body mass, or the training mean where it is missing (the transform imputed it).
+    List<GenericRecord> raw = IngestOutput.open(run.resolve("ingest/1")).readSplit("eval");
+    float[] predictions;
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
+      predictions = servePredictions(bundle, raw);
+    }
+    assertThat(predictions).hasSize(raw.size());
+    double squared = 0;
+    for (int i = 0; i < raw.size(); i++) {
+      Object mass = raw.get(i).get("body_mass_g");
+      double label = mass == null ? mean : ((Number) mass).doubleValue();
+      squared += (predictions[i] - label) * (predictions[i] - label);
+    }
+    double rmse = Math.sqrt(squared / raw.size());
+    System.out.printf("body mass: eval RMSE %.1f g from the SavedModel on raw rows, %.1f g reported; std %.1f g%n", rmse, reported, std);
+    // In grams: a model answering in z-scores would be off by about the mean, thousands of grams.
+    assertThat(rmse).isLessThan(0.5 * std);
+    assertThat(rmse).isCloseTo(reported, within(1e-3 * reported));
+    try (MetadataStore store = MetadataStore.open(PipelineSpec.defaultMetadataUrl(tmp.resolve("regression")))) {
+      assertThat(store.artifacts("MODEL", 10).get(0).properties().get("eval_rmse").asDouble()).isEqualTo(reported);
+    }
+  }
+
+  /** The serving signature's {@code predictions} for raw rows. */
+  private static float[] servePredictions(SavedModelBundle bundle, List<GenericRecord> rows) {
+    Signature sig = bundle.function(SavedModelExport.SERVING).signature();
+    Map<String, Tensor> inputs = new LinkedHashMap<>();
+    try {
+      sig.getInputs().forEach((name, in) -> inputs.put(name, column(rows, name, in.dataType)));
+      try (Result out = bundle.function(SavedModelExport.SERVING).call(inputs)) {
+        return Tensors.toFloats(out.get("predictions").orElseThrow());
+      }
+    } finally {
+      inputs.values().forEach(Tensor::close);
+    }
+  }
+
   /** Feeds raw rows to the serving signature: one input per raw feature, missing as NaN or "". */
   private static Served serve(SavedModelBundle bundle, List<GenericRecord> rows) {
     Signature sig = bundle.function(SavedModelExport.SERVING).signature();
