@@ -8,12 +8,22 @@ import org.apache.parquet.io.DelegatingSeekableInputStream;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.SeekableInputStream;
 
-/** A Parquet {@link InputFile} over any file that Beam's {@link FileSystems} can open. */
-final class BeamInputFile implements InputFile {
+/**
+ * A Parquet {@link InputFile} over any file that Beam's {@link FileSystems} can open (local, and
+ * whatever file systems are registered: GCS, S3, HDFS), without Hadoop's file system classes.
+ *
+ * <pre>{@code
+ * try (ParquetFileReader r = ParquetFileReader.open(new BeamInputFile("/runs/p/transform/5/examples/train/part-00000.parquet"))) {
+ *   long rows = r.getRecordCount();
+ * }
+ * }</pre>
+ */
+public final class BeamInputFile implements InputFile {
   private final String path;
   private final long length;
 
-  BeamInputFile(String path) throws IOException {
+  /** The file at {@code path} (a Beam resource id); reads its length now. */
+  public BeamInputFile(String path) throws IOException {
     this.path = path;
     this.length = FileSystems.matchSingleFileSpec(path).sizeBytes();
   }

@@ -41,6 +41,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -159,10 +160,24 @@ final class DataCommands {
     }
   }
 
-  static final String ENGINE_HELP =
-      "local (default for local data): statistics computed in this process by a thread pool, Parquet read column by column;"
-          + " beam (default with --runner, or for data elsewhere): a Beam pipeline on --runner. Both give the same statistics.";
-  static final String RUNNER_HELP = "Beam runner for --engine beam: direct (default) or flink.";
+  /** How {@code stats} and {@code validate} compute statistics: {@code --engine}, {@code --runner}, {@code --parallelism}. */
+  static final class EngineOptions {
+    @Option(names = "--engine", paramLabel = "local|beam",
+        description = "local (default for local data): statistics computed in this process by a thread pool, Parquet read column by column;"
+            + " beam (default with --runner, or for data elsewhere): a Beam pipeline on --runner. Both give the same statistics.")
+    String engine;
+
+    @Option(names = "--runner", description = "Beam runner for --engine beam: direct (default) or flink.")
+    String runner;
+
+    @Option(names = "--parallelism", defaultValue = "0", description = "Threads (local) or workers (beam); 0: one per core.")
+    int parallelism;
+
+    /** {@link DataCommands#compute} of {@code data} with these options. */
+    Computed compute(String data, Path out) throws IOException {
+      return DataCommands.compute(data, out, Engine.choose(engine, runner, data), runner, parallelism);
+    }
+  }
 
   private static Path ensure(Path dir) throws IOException {
     Files.createDirectories(dir);
@@ -182,18 +197,11 @@ final class DataCommands {
     @Option(names = "--out", defaultValue = "beamline-stats", description = "Output folder (default: ./beamline-stats).")
     Path out;
 
-    @Option(names = "--engine", paramLabel = "local|beam", description = ENGINE_HELP)
-    String engine;
-
-    @Option(names = "--runner", description = RUNNER_HELP)
-    String runner;
-
-    @Option(names = "--parallelism", defaultValue = "0", description = "Threads (local) or workers (beam); 0: one per core.")
-    int parallelism;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws IOException {
-      Computed c = compute(data, out, Engine.choose(engine, runner, data), runner, parallelism);
+      Computed c = engine.compute(data, out);
       StatisticsSet stats = c.statistics();
       Publisher.writeAtomically(out.resolve("report.html"), StatisticsReport.render(data, stats, null, List.of()));
       PrintWriter w = spec.commandLine().getOut();
@@ -261,21 +269,14 @@ final class DataCommands {
     @Option(names = "--out", defaultValue = "beamline-validation", description = "Output folder (default: ./beamline-validation).")
     Path out;
 
-    @Option(names = "--engine", paramLabel = "local|beam", description = ENGINE_HELP)
-    String engine;
-
-    @Option(names = "--runner", description = RUNNER_HELP)
-    String runner;
-
-    @Option(names = "--parallelism", defaultValue = "0", description = "Threads (local) or workers (beam); 0: one per core.")
-    int parallelism;
+    @Mixin EngineOptions engine;
 
     @Override
     public Integer call() throws IOException {
       DataSchema s = DataSchema.load(schema);
       StatisticsSet current = data.endsWith(".json")
           ? ValidationRun.readStatistics(Path.of(data))
-          : compute(data, out, Engine.choose(engine, runner, data), runner, parallelism).statistics();
+          : engine.compute(data, out).statistics();
       ValidationRun.Result r = ValidationRun.validate(data, current, s,
           baseline == null ? null : ValidationRun.readStatistics(baseline), skew == null ? null : ValidationRun.readStatistics(skew),
           DriftThresholds.defaults());

@@ -1,21 +1,16 @@
 package dev.beamline.training;
 
 import dev.beamline.core.DataCheckException;
+import dev.beamline.ingest.BeamInputFile;
 import dev.beamline.transform.OutputKind;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReader;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.DelegatingSeekableInputStream;
-import org.apache.parquet.io.InputFile;
-import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
@@ -247,42 +242,5 @@ final class ShardReader implements AutoCloseable {
 
     @Override
     public void end() {}
-  }
-
-  /** A Parquet input file over any file system that Beam's {@link FileSystems} can open. */
-  private static final class BeamInputFile implements InputFile {
-    private final String path;
-    private final long length;
-
-    BeamInputFile(String path) throws IOException {
-      this.path = path;
-      this.length = FileSystems.matchSingleFileSpec(path).sizeBytes();
-    }
-
-    @Override
-    public long getLength() {
-      return length;
-    }
-
-    @Override
-    public SeekableInputStream newStream() throws IOException {
-      SeekableByteChannel channel = (SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(path, false));
-      return new DelegatingSeekableInputStream(Channels.newInputStream(channel)) {
-        @Override
-        public long getPos() throws IOException {
-          return channel.position();
-        }
-
-        @Override
-        public void seek(long newPos) throws IOException {
-          channel.position(newPos);
-        }
-      };
-    }
-
-    @Override
-    public String toString() {
-      return path;
-    }
   }
 }
