@@ -86,7 +86,7 @@ public final class MetadataStore implements AutoCloseable {
         try (Statement s = c.createStatement()) {
           // Several processes may record into one file: wait for a lock instead of failing at once.
           s.execute("PRAGMA busy_timeout = 30000");
-          s.execute("PRAGMA journal_mode = WAL");
+          walMode(s);
           s.execute("PRAGMA foreign_keys = ON");
         }
       }
@@ -94,6 +94,32 @@ public final class MetadataStore implements AutoCloseable {
       return new MetadataStore(c, jdbcUrl, dialect);
     } catch (SQLException e) {
       throw new ConfigException("cannot open the metadata store " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Switches an SQLite database to write-ahead logging. Switching needs the database to itself, and
+   * SQLite answers BUSY at once rather than waiting when another connection is opening a new file at
+   * the same moment: retried for up to 30 s.
+   */
+  private static void walMode(Statement s) throws SQLException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      try {
+        s.execute("PRAGMA journal_mode = WAL");
+        return;
+      } catch (SQLException e) {
+        boolean busy = (e.getErrorCode() & 0xff) == 5 || String.valueOf(e.getMessage()).contains("SQLITE_BUSY");
+        if (!busy || System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(10 + (long) (Math.random() * 40));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 

@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * The versioned schema of the metadata store. Each migration is a list of statements; {@link #migrate}
  * applies those the database lacks, each migration in one transaction, and records it in {@code
- * schema_version}. Migrations are only ever appended: a released one never changes.
+ * schema_version}. Processes that open a new store at the same time may race to migrate it: the
+ * database lets one migration commit, and the others find it applied. Migrations are only ever
+ * appended: a released one never changes.
  */
 final class Migrations {
   private Migrations() {}
@@ -98,14 +100,15 @@ final class Migrations {
       s.execute(
           "CREATE TABLE IF NOT EXISTS schema_version ("
               + " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_time BIGINT NOT NULL)");
-    }
-    int current = 0;
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
-      if (rs.next()) {
-        current = rs.getInt(1);
+    } catch (SQLException e) {
+      // PostgreSQL may fail one of two concurrent CREATE TABLE IF NOT EXISTS: fine if the table is there.
+      try {
+        version(c);
+      } catch (SQLException absent) {
+        throw e;
       }
     }
+    int current = version(c);
     if (current > latest()) {
       throw new SQLException(
           "the database has schema version " + current + ", newer than this Beamline's " + latest()
@@ -127,10 +130,24 @@ final class Migrations {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
+        c.setAutoCommit(auto);
+        // Another process opening the same new store may have applied it first (both saw the old
+        // version; the database let one commit and failed the other): then there is nothing to do.
+        if (version(c) >= m.version()) {
+          continue;
+        }
         throw new SQLException("migration to schema version " + m.version() + " failed: " + e.getMessage(), e);
       } finally {
         c.setAutoCommit(auto);
       }
+    }
+  }
+
+  /** The highest migration applied to the database at {@code c}, 0 for none. */
+  private static int version(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_version")) {
+      return rs.next() ? rs.getInt(1) : 0;
     }
   }
 }

@@ -5,7 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +31,12 @@ abstract class MetadataStoreContract {
   /** A JDBC URL of an empty database. */
   abstract String emptyDatabaseUrl() throws Exception;
 
+  /**
+   * A JDBC URL of a database with no tables, which may not exist yet; {@code name} differs per call
+   * where databases can be told apart (SQLite files), else the one test database is emptied.
+   */
+  abstract String newDatabaseUrl(String name) throws Exception;
+
   @BeforeEach
   void open() throws Exception {
     store = MetadataStore.open(emptyDatabaseUrl());
@@ -36,6 +51,48 @@ abstract class MetadataStoreContract {
 
   static ObjectNode props(String key, long value) {
     return JSON.createObjectNode().put(key, value);
+  }
+
+  @Test
+  void processesOpeningANewStoreAtOnceAllSucceedAndMigrateItOnce() throws Exception {
+    // A run and a `beamline runs` (or a test polling the store) may open a store that does not exist yet at the same time.
+    store.close();
+    store = null;
+    for (int round = 0; round < 5; round++) {
+      String url = newDatabaseUrl("race-" + round);
+      int openers = 6;
+      CyclicBarrier start = new CyclicBarrier(openers);
+      ExecutorService pool = Executors.newFixedThreadPool(openers);
+      try {
+        List<Future<Long>> opened = new ArrayList<>();
+        for (int i = 0; i < openers; i++) {
+          String uri = "/o" + i;
+          opened.add(pool.submit(() -> {
+            start.await();
+            try (MetadataStore s = MetadataStore.open(url)) {
+              return s.putArtifact("EXAMPLES", uri, null, ArtifactState.LIVE, null);
+            }
+          }));
+        }
+        for (Future<Long> f : opened) {
+          assertThat(f.get()).isPositive();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      try (Connection c = DriverManager.getConnection(url);
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+        List<Integer> versions = new ArrayList<>();
+        while (rs.next()) {
+          versions.add(rs.getInt(1));
+        }
+        assertThat(versions).containsExactly(1);
+      }
+      try (MetadataStore s = MetadataStore.open(url)) {
+        assertThat(s.artifacts("EXAMPLES", 100)).hasSize(openers);
+      }
+    }
   }
 
   @Test

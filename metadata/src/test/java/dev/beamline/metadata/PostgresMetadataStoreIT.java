@@ -56,6 +56,11 @@ class PostgresMetadataStoreIT extends MetadataStoreContract {
   }
 
   @Override
+  String newDatabaseUrl(String name) throws SQLException {
+    return emptyDatabaseUrl();
+  }
+
+  @Override
   void setOwner(long executionId, String owner) throws Exception {
     try (Connection c = DriverManager.getConnection(url());
         Statement s = c.createStatement()) {

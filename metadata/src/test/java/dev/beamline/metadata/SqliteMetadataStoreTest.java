@@ -23,6 +23,11 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
   }
 
   @Override
+  String newDatabaseUrl(String name) {
+    return MetadataStore.sqliteUrl(tmp.resolve(name).resolve("metadata.sqlite"));
+  }
+
+  @Override
   void setOwner(long executionId, String owner) throws Exception {
     try (Connection c = DriverManager.getConnection(emptyDatabaseUrl());
         Statement s = c.createStatement()) {
