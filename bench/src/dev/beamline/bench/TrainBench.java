@@ -1,10 +1,8 @@
 package dev.beamline.bench;
 
-import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.StageOutput;
 import dev.beamline.ingest.IngestOutput;
-import dev.beamline.ingest.ReadPublishedExamples;
 import dev.beamline.runner.RunnerOptions;
 import dev.beamline.training.Auc;
 import dev.beamline.training.ProgressLine;
@@ -38,7 +36,6 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.values.PCollection;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroParquetWriter;
@@ -60,8 +57,9 @@ import org.tensorflow.types.TString;
  *
  * <ol>
  *   <li><b>transform, Beam</b>: {@link AnalyzeAndTransform} (the transform stage) in a Beam pipeline on
- *       the DirectRunner with Beamline's options, reading the ingested Parquet, fitting the analyzers
- *       on the train split and writing every split's features as Parquet with their statistics;
+ *       the DirectRunner with Beamline's options, reading the ingested Parquet (the train split for
+ *       the analyzers, then every split again for the apply step), fitting the analyzers on the train
+ *       split and writing every split's features as Parquet with their statistics;
  *   <li><b>transform, plain loop</b> (the reference): one thread does the same work with the same
  *       analyzers and transform, without Beam: parquet-avro records in, {@link AnalyzeFn#fitInMemory},
  *       {@link FittedTransform#apply(GenericRecord)}, parquet-avro Snappy files out (no statistics);
@@ -225,14 +223,12 @@ public final class TrainBench {
   }
 
   private static void beamTransform(IngestOutput ingest, TransformSpec spec, Path target) {
+    // As the transform stage of `beamline run` does: the published examples are read for the
+    // analyzers, then read again for the apply step once the transform is fitted.
     Pipeline p = Pipeline.create(RunnerOptions.create("direct", 0, List.of()));
-    PCollection<String> dir = p.apply("ExamplesDir", Create.of(ingest.dir().toString()).withCoder(StringUtf8Coder.of()));
-    Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
-    for (String s : ingest.splitNames()) {
-      splits.put(s, dir.apply("Read-" + s, ReadPublishedExamples.split(s, ingest.avroSchema())));
-    }
-    AnalyzeAndTransform.splits(splits).apply("AnalyzeAndTransform",
-        AnalyzeAndTransform.of(ingest.schema(), spec).withAnalysisSplit("train").to(new StageOutput(target.toString(), "bench", null)));
+    p.apply("ExamplesDir", Create.of(ingest.dir().toString()).withCoder(StringUtf8Coder.of()))
+        .apply("AnalyzeAndTransform", AnalyzeAndTransform.of(ingest.schema(), spec).withAnalysisSplit("train")
+            .to(new StageOutput(target.toString(), "bench", null)).readingPublished(ingest.avroSchema(), ingest.splitNames()));
     p.run().waitUntilFinish();
   }
 

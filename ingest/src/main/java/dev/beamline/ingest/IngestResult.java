@@ -97,6 +97,11 @@ public final class IngestResult implements POutput {
     return published;
   }
 
+  /** The Avro schema the examples are written with. */
+  public Schema avroSchema() {
+    return avroSchema;
+  }
+
   /** The schema of the examples, declared or inferred. */
   public ExampleSchema schema() {
     return schema;

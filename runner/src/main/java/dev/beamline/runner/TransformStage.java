@@ -6,13 +6,11 @@ import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.ConfigException;
-import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.StageOutput;
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.IngestOutput;
 import dev.beamline.ingest.IngestResult;
-import dev.beamline.ingest.ReadPublishedExamples;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.transform.AnalyzeAndTransform;
 import dev.beamline.transform.FittedFeature;
@@ -24,11 +22,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.avro.Schema;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
@@ -105,16 +103,23 @@ final class TransformStage implements Stage {
   @Override
   public Expanded expand(Pipeline p, StageOutput output, Map<String, Upstream> upstream) {
     Upstream in = upstream.get(IngestExamples.STAGE);
+    // The stage reads the published examples (twice: analyzers, then apply), whether the ingest runs
+    // in this graph or ran before: nothing waits in memory while the analyzers run.
     ExampleSchema schema;
-    Map<String, PCollection<ExampleBatch>> batches = new LinkedHashMap<>();
+    Schema avroSchema;
+    List<String> splitNames;
+    PCollection<String> examplesDir;
     if (in.result() instanceof IngestResult r) {
       schema = r.schema();
-      r.splitNames().forEach(s -> batches.put(s, r.batches(s)));
+      avroSchema = r.avroSchema();
+      splitNames = r.splitNames();
+      examplesDir = r.published();
     } else {
       IngestOutput o = IngestOutput.open(in.dir());
       schema = o.schema();
-      PCollection<String> dir = p.apply("ExamplesDir", Create.of(in.dir().toString()).withCoder(StringUtf8Coder.of()));
-      o.splitNames().forEach(s -> batches.put(s, dir.apply("ReadExamples-" + s, ReadPublishedExamples.split(s, o.avroSchema()))));
+      avroSchema = o.avroSchema();
+      splitNames = o.splitNames();
+      examplesDir = p.apply("ExamplesDir", Create.of(in.dir().toString()).withCoder(StringUtf8Coder.of()));
     }
     Upstream validate = upstream.get(ValidateStage.NAME);
     // Checked now, before anything runs: a transform of a missing feature or of the wrong type.
@@ -130,17 +135,17 @@ final class TransformStage implements Stage {
           validate.published().apply("TransformDoesNotFitTheData", ParDo.of(new Fail(e.getMessage()))).setCoder(StringUtf8Coder.of());
       return new Expanded(failed, null);
     }
-    if (!batches.containsKey(config.analyzeSplit())) {
+    if (!splitNames.contains(config.analyzeSplit())) {
       throw new ConfigException(
-          "transform: analyze_split '" + config.analyzeSplit() + "' is not a split of the data (splits: " + String.join(", ", batches.keySet()) + ")");
+          "transform: analyze_split '" + config.analyzeSplit() + "' is not a split of the data (splits: " + String.join(", ", splitNames) + ")");
     }
     if (validate != null && validate.inGraph()) {
       // Nothing is analyzed before validation passed: a failed validation stops the run here.
-      batches.replaceAll((split, b) -> b.apply("AwaitValidation-" + split, Wait.on(validate.published())).setCoder(b.getCoder()));
+      examplesDir = examplesDir.apply("AwaitValidation", Wait.on(validate.published())).setCoder(StringUtf8Coder.of());
     }
     TransformResult r =
-        AnalyzeAndTransform.splits(batches)
-            .apply("AnalyzeAndTransform", AnalyzeAndTransform.of(schema, config.spec()).withAnalysisSplit(config.analyzeSplit()).to(output));
+        examplesDir.apply("AnalyzeAndTransform",
+            AnalyzeAndTransform.of(schema, config.spec()).withAnalysisSplit(config.analyzeSplit()).to(output).readingPublished(avroSchema, splitNames));
     return new Expanded(r.published(), new InGraph(schema, config, r));
   }
 

@@ -6,11 +6,12 @@ import static com.google.common.base.Preconditions.checkState;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
-import dev.beamline.ingest.ExampleBatchParquetSink;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.StageOutput;
+import dev.beamline.ingest.ExampleBatchParquetSink;
+import dev.beamline.ingest.ReadPublishedExamples;
 import dev.beamline.validation.ComputeStatistics;
 import dev.beamline.validation.DatasetStatistics;
 import java.io.IOException;
@@ -18,9 +19,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.Schema;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.SerializableCoder;
@@ -28,6 +31,7 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -150,18 +154,99 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
 
   @Override
   public TransformResult expand(PCollectionTuple input) {
-    checkState(output != null, "AnalyzeAndTransform needs an output: call to(RunLayout) or to(StageOutput)");
-    spec.check(rawSchema);
     Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
     for (Map.Entry<TupleTag<?>, PCollection<?>> e : input.getAll().entrySet()) {
       @SuppressWarnings("unchecked")
       PCollection<ExampleBatch> batches = (PCollection<ExampleBatch>) e.getValue();
       splits.put(e.getKey().getId(), batches);
     }
-    if (!splits.containsKey(analysisSplit)) {
-      throw new ConfigException(
-          "transform: the analysis split '" + analysisSplit + "' is not among the splits " + splits.keySet());
+    checkAnalysisSplit(splits.keySet());
+    return build(input.getPipeline(), List.copyOf(splits.keySet()), splits.get(analysisSplit), fitted -> splits);
+  }
+
+  /**
+   * The same stage on published ingestion output instead of batches: its input holds the folder (one
+   * element, e.g. {@code IngestResult.published()}), which is read twice. The analyzers read the
+   * analysis split; each split is read again for the apply step once the transform is fitted. With
+   * batches as input, a runner must keep every batch that arrives before the fitted transform (the
+   * DirectRunner keeps them in memory, copied); reading again keeps memory flat and costs a second
+   * read of the analysis split.
+   *
+   * <pre>{@code
+   * TransformResult r = ingest.published()
+   *     .apply("Transform", AnalyzeAndTransform.of(rawSchema, spec).to(output).readingPublished(avroSchema, List.of("train", "eval")));
+   * }</pre>
+   *
+   * @param avroSchema the Avro schema of the published examples
+   * @param splitNames the splits to transform, the analysis split among them
+   */
+  public PTransform<PCollection<String>, TransformResult> readingPublished(Schema avroSchema, List<String> splitNames) {
+    checkNotNull(avroSchema, "avroSchema");
+    List<String> names = List.copyOf(splitNames);
+    checkAnalysisSplit(names);
+    return new ReadingPublished(this, avroSchema.toString(), names);
+  }
+
+  /** {@link #readingPublished}: reads the folders of its input, then runs the stage. */
+  private static final class ReadingPublished extends PTransform<PCollection<String>, TransformResult> {
+    private static final long serialVersionUID = 1L;
+    private final AnalyzeAndTransform stage;
+    private final String avroSchemaJson;
+    private final List<String> splitNames;
+
+    ReadingPublished(AnalyzeAndTransform stage, String avroSchemaJson, List<String> splitNames) {
+      this.stage = stage;
+      this.avroSchemaJson = avroSchemaJson;
+      this.splitNames = splitNames;
     }
+
+    @Override
+    public TransformResult expand(PCollection<String> dirs) {
+      Schema avro = new Schema.Parser().parse(avroSchemaJson);
+      PCollection<ExampleBatch> analysis = dirs.apply("ReadForAnalysis", ReadPublishedExamples.split(stage.analysisSplit, avro));
+      return stage.build(dirs.getPipeline(), splitNames, analysis, fitted -> {
+        // Released only once the side input is ready: the reads below start after the analyzers finished.
+        PCollection<String> fittedDirs =
+            dirs.apply("OnceFitted", ParDo.of(new OnceReady<String>(fitted)).withSideInputs(fitted)).setCoder(StringUtf8Coder.of());
+        Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
+        for (String split : splitNames) {
+          splits.put(split, fittedDirs.apply("Read-" + split, ReadPublishedExamples.split(split, avro)));
+        }
+        return splits;
+      });
+    }
+  }
+
+  /** Passes its input on once {@code view} is ready (a runner holds elements back until then). */
+  private static final class OnceReady<T> extends DoFn<T, T> {
+    private static final long serialVersionUID = 1L;
+    private final PCollectionView<?> view;
+
+    OnceReady(PCollectionView<?> view) {
+      this.view = view;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      c.sideInput(view);
+      c.output(c.element());
+    }
+  }
+
+  private void checkAnalysisSplit(Collection<String> splits) {
+    if (!splits.contains(analysisSplit)) {
+      throw new ConfigException("transform: the analysis split '" + analysisSplit + "' is not among the splits " + splits);
+    }
+  }
+
+  /**
+   * The stage: fits the analyzers on {@code analysisInput}, then applies the fitted transform to the
+   * batches that {@code applyInputs} gives for its view, one collection per split.
+   */
+  private TransformResult build(Pipeline p, List<String> splitNames, PCollection<ExampleBatch> analysisInput,
+      Function<PCollectionView<FittedTransform>, Map<String, PCollection<ExampleBatch>>> applyInputs) {
+    checkState(output != null, "AnalyzeAndTransform needs an output: call to(RunLayout) or to(StageOutput)");
+    spec.check(rawSchema);
     Path staging = output.stagingPath();
     Path outputDir = output.path();
     if (Files.exists(outputDir)) {
@@ -169,7 +254,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
     }
     Publisher.deleteRecursively(staging);
     try {
-      for (String split : splits.keySet()) {
+      for (String split : splitNames) {
         // An empty split still gets its (empty) folder.
         Files.createDirectories(staging.resolve(EXAMPLES_DIR).resolve(split));
       }
@@ -177,14 +262,14 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
       throw new UncheckedIOException("cannot create " + staging, e);
     }
 
-    Pipeline p = input.getPipeline();
     Schema outputSchema = OutputSchema.avro(spec, rawSchema);
     ExampleSchema scalars = OutputSchema.scalars(spec, rawSchema);
     PCollection<FittedTransform> fitted =
-        splits.get(analysisSplit)
+        analysisInput
             .apply("Analyze", Combine.globally(AnalyzeFn.of(rawSchema, spec)))
             .setCoder(SerializableCoder.of(FittedTransform.class));
     PCollectionView<FittedTransform> fittedView = fitted.apply("FittedView", View.asSingleton());
+    Map<String, PCollection<ExampleBatch>> splits = applyInputs.apply(fittedView);
 
     Map<String, PCollection<ExampleBatch>> transformed = new LinkedHashMap<>();
     List<PCollection<?>> written = new ArrayList<>();
@@ -219,7 +304,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
             .apply("AwaitWrites", Wait.on(written))
             .apply(
                 "Publish",
-                ParDo.of(new PublishTransformFn(fittedView, statisticsView, List.copyOf(splits.keySet()), outputSchema.toString(true), output))
+                ParDo.of(new PublishTransformFn(fittedView, statisticsView, splitNames, outputSchema.toString(true), output))
                     .withSideInputs(fittedView, statisticsView))
             .setCoder(StringUtf8Coder.of());
     return new TransformResult(p, fitted, transformed, statistics, published, outputSchema, outputDir);

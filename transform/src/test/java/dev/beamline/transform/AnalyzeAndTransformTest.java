@@ -178,6 +178,57 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
+  void readingPublishedExamplesGivesWhatTheBatchesGive(@TempDir Path tmp) throws Exception {
+    // An ingestion output's layout: examples/<split>/*.parquet, several shards per split.
+    Path ingest = tmp.resolve("ingest");
+    writeShard(ingest.resolve("examples/train/part-0.parquet"), train().subList(0, 4));
+    writeShard(ingest.resolve("examples/train/part-1.parquet"), train().subList(4, 6));
+    writeShard(ingest.resolve("examples/eval/part-0.parquet"), eval());
+
+    StageOutput fromBatches = new StageOutput(tmp.resolve("a").toString(), "a", null);
+    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
+    splits.put("train", batches(p, "Train", train()));
+    splits.put("eval", batches(p, "Eval", eval()));
+    AnalyzeAndTransform.splits(splits).apply("Transform", AnalyzeAndTransform.of(RAW, SPEC).to(fromBatches));
+    p.run().waitUntilFinish();
+
+    StageOutput fromFiles = new StageOutput(tmp.resolve("b").toString(), "b", null);
+    TestPipeline q = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    TransformResult r = q.apply("IngestDir", Create.of(ingest.toString()))
+        .apply("Transform", AnalyzeAndTransform.of(RAW, SPEC).to(fromFiles).readingPublished(RAW.toAvro(), List.of("train", "eval")));
+    PAssert.thatSingleton(r.published()).isEqualTo(fromFiles.dir());
+    q.run().waitUntilFinish();
+
+    TransformOutput a = TransformOutput.open(fromBatches.path());
+    TransformOutput b = TransformOutput.open(fromFiles.path());
+    assertThat(b.transform()).isEqualTo(a.transform());
+    assertThat(b.transform().feature("mass").mean()).isCloseTo(4.0, within(1e-12));
+    for (String split : List.of("train", "eval")) {
+      assertThat(sortedById(b.readSplit(split)).toString()).isEqualTo(sortedById(a.readSplit(split)).toString());
+    }
+    assertThat(b.readSplit("train")).hasSize(6);
+    assertThat(b.statistics().split("eval").orElseThrow().numExamples()).isEqualTo(3);
+    // Only the named splits, and the analysis split must be one of them.
+    assertThatThrownBy(() -> AnalyzeAndTransform.of(RAW, SPEC).readingPublished(RAW.toAvro(), List.of("eval")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("analysis split 'train'");
+  }
+
+  private static void writeShard(Path file, List<GenericRecord> records) throws Exception {
+    Files.createDirectories(file.getParent());
+    try (org.apache.parquet.hadoop.ParquetWriter<GenericRecord> w =
+        org.apache.parquet.avro.AvroParquetWriter.<GenericRecord>builder(new org.apache.hadoop.fs.Path(file.toUri()))
+            .withSchema(RAW.toAvro())
+            .withConf(new org.apache.hadoop.conf.Configuration(false))
+            .build()) {
+      for (GenericRecord r : records) {
+        w.write(r);
+      }
+    }
+  }
+
+  @Test
   void withOnlyListOutputsTheStatisticsCountTheExamples(@TempDir Path tmp) throws Exception {
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
     TransformSpec spec = TransformSpec.of(List.of(
