@@ -28,20 +28,15 @@ csv="$here/data/flights-3m.csv"
 expected_rows=3000000
 quiet_logs="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 
-step() { printf '\n== %s\n' "$*" >&2; }
 . "$here/lib.sh"
 
 step "data"
 data="$("$here/fetch-data.sh")"
 parquet="$data/data/flights-3m.parquet"
 
-step "build (mvn package -DskipTests, then javac bench/src)"
-(cd "$root" && { mvn -q -B -o package -DskipTests || mvn -q -B package -DskipTests; }) >&2
+build_bench "$root" "$classes"
 jar="$root/runner/target/beamline.jar"
-cp="$classes:$root/runner/target/lib/*"
-rm -rf "$classes"
-mkdir -p "$classes"
-javac --release 17 -d "$classes" -cp "$root/runner/target/lib/*" "$here"/src/dev/beamline/bench/*.java
+cp="$classes:$jar:$root/runner/target/lib/*"
 
 step "CSV copy of the Parquet file"
 java "$heap" $quiet_logs -cp "$cp" dev.beamline.bench.ParquetToCsv "$parquet" "$csv" >&2

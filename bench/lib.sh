@@ -1,5 +1,20 @@
 # Shell functions the benchmark scripts share; sourced, not run: `. "$here/lib.sh"`.
 
+step() { printf '\n== %s\n' "$*" >&2; }
+
+# build_bench <repository root> <classes folder>: builds Beamline (mvn package -DskipTests, offline
+# first) and compiles every class of bench/src into the (emptied) classes folder, against the runner's
+# jar and its libraries. Run the classes with -cp "<classes>:$root/runner/target/beamline.jar:$root/runner/target/lib/*".
+build_bench() {
+  local root="$1" classes="$2"
+  step "build (mvn package -DskipTests, then javac bench/src)"
+  (cd "$root" && { mvn -q -B -o package -DskipTests || mvn -q -B package -DskipTests; }) >&2
+  rm -rf "$classes"
+  mkdir -p "$classes"
+  find "$root/bench/src" -name '*.java' -print0 |
+    xargs -0 javac --release 17 -nowarn -d "$classes" -cp "$root/runner/target/beamline.jar:$root/runner/target/lib/*"
+}
+
 # The busy CPU seconds of the whole machine so far (user, nice, system, irq, softirq, steal).
 machine_busy() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / {printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / hz}' /proc/stat; }
 

@@ -34,21 +34,15 @@ quiet_logs="-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
 begin_marker="<!-- train-bench:begin -->"
 end_marker="<!-- train-bench:end -->"
 
-step() { printf '\n== %s\n' "$*" >&2; }
 . "$here/lib.sh"
 
 step "data"
 data="$("$here/fetch-data.sh")"
 parquet="$data/data/flights-3m.parquet"
 
-step "build (mvn package -DskipTests, then javac bench/src)"
-(cd "$root" && { mvn -q -B -o package -DskipTests || mvn -q -B package -DskipTests; }) >&2
-jar="$root/runner/target/beamline.jar"
 rm -rf "$work"
-mkdir -p "$classes"
-javac --release 17 -nowarn -d "$classes" -cp "$jar:$root/runner/target/lib/*" \
-  "$here"/src/dev/beamline/bench/*.java "$here"/src/dev/beamline/training/*.java 2>&1 | grep -v '^Note:' >&2 || true
-[ -f "$classes/dev/beamline/bench/TrainBench.class" ] || { echo "javac failed" >&2; exit 1; }
+build_bench "$root" "$classes"
+jar="$root/runner/target/beamline.jar"
 
 step "ingest (beamline run: train:eval = 2:1)"
 cat >"$work/ingest.yaml" <<EOF
