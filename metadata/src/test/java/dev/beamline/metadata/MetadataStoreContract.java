@@ -49,6 +49,19 @@ abstract class MetadataStoreContract {
     }
   }
 
+  /** The migrations recorded in the database at {@code url}, in order. */
+  static List<Integer> schemaVersions(String url) throws Exception {
+    try (Connection c = DriverManager.getConnection(url);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
+      List<Integer> versions = new ArrayList<>();
+      while (rs.next()) {
+        versions.add(rs.getInt(1));
+      }
+      return versions;
+    }
+  }
+
   static ObjectNode props(String key, long value) {
     return JSON.createObjectNode().put(key, value);
   }
@@ -80,15 +93,7 @@ abstract class MetadataStoreContract {
       } finally {
         pool.shutdownNow();
       }
-      try (Connection c = DriverManager.getConnection(url);
-          Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
-        List<Integer> versions = new ArrayList<>();
-        while (rs.next()) {
-          versions.add(rs.getInt(1));
-        }
-        assertThat(versions).containsExactly(1);
-      }
+      assertThat(schemaVersions(url)).containsExactly(1);
       try (MetadataStore s = MetadataStore.open(url)) {
         assertThat(s.artifacts("EXAMPLES", 100)).hasSize(openers);
       }

@@ -9,8 +9,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,15 +39,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     store.close();
     store = MetadataStore.open(emptyDatabaseUrl());
     assertThat(store.artifact(id)).isPresent();
-    try (Connection c = DriverManager.getConnection(emptyDatabaseUrl());
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT version FROM schema_version ORDER BY version")) {
-      List<Integer> versions = new ArrayList<>();
-      while (rs.next()) {
-        versions.add(rs.getInt(1));
-      }
-      assertThat(versions).containsExactly(1);
-    }
+    assertThat(schemaVersions(emptyDatabaseUrl())).containsExactly(1);
   }
 
   @Test
