@@ -165,18 +165,7 @@ final class TrainStage implements Stage {
     p.put("epochs", h.epochs().size());
     p.put("best_epoch", h.bestEpoch());
     p.put("steps", h.steps());
-    if (best.evalLoss() != null) {
-      p.put("eval_loss", best.evalLoss());
-    }
-    if (best.evalAccuracy() != null) {
-      p.put("eval_accuracy", best.evalAccuracy());
-    }
-    if (best.evalAuc() != null) {
-      p.put("eval_auc", best.evalAuc());
-    }
-    if (best.evalRmse() != null) {
-      p.put("eval_rmse", best.evalRmse());
-    }
+    best.evalMetrics().forEach(p::put);
     p.put("train_loss", best.trainLoss());
     p.put("seed", config.seed());
     p.put("format", "tensorflow-savedmodel");

@@ -215,19 +215,7 @@ public final class SavedModelExport {
         t.put("best_epoch", history.bestEpoch());
         t.put("stopped_early", history.stoppedEarly());
         t.put("train_loss", history.best().trainLoss());
-        TrainingHistory.Epoch best = history.best();
-        if (best.evalLoss() != null) {
-          t.put("eval_loss", best.evalLoss());
-        }
-        if (best.evalAccuracy() != null) {
-          t.put("eval_accuracy", best.evalAccuracy());
-        }
-        if (best.evalAuc() != null) {
-          t.put("eval_auc", best.evalAuc());
-        }
-        if (best.evalRmse() != null) {
-          t.put("eval_rmse", best.evalRmse());
-        }
+        history.best().evalMetrics().forEach(t::put);
       }
       return JSON.writeValueAsString(root);
     } catch (IOException | ClassCastException e) {

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What happened during one training run, epoch by epoch: the mean training loss, the eval loss and
@@ -81,7 +83,29 @@ public record TrainingHistory(
       Double evalAuc,
       Double evalRmse,
       double examplesPerSecond,
-      double seconds) {}
+      double seconds) {
+
+    /**
+     * The eval metrics this epoch has, by their names in {@code training_history.json}, in the order
+     * {@code eval_loss}, {@code eval_accuracy}, {@code eval_auc}, {@code eval_rmse}; empty without eval.
+     */
+    public Map<String, Double> evalMetrics() {
+      Map<String, Double> m = new LinkedHashMap<>();
+      if (evalLoss != null) {
+        m.put("eval_loss", evalLoss);
+      }
+      if (evalAccuracy != null) {
+        m.put("eval_accuracy", evalAccuracy);
+      }
+      if (evalAuc != null) {
+        m.put("eval_auc", evalAuc);
+      }
+      if (evalRmse != null) {
+        m.put("eval_rmse", evalRmse);
+      }
+      return m;
+    }
+  }
 
   /**
    * This history with every wall time and throughput set to 0: what two runs with the same seed,
