@@ -130,7 +130,6 @@ final class Migrations {
         c.commit();
       } catch (SQLException e) {
         c.rollback();
-        c.setAutoCommit(auto);
         // Another process opening the same new store may have applied it first (both saw the old
         // version; the database let one commit and failed the other): then there is nothing to do.
         if (version(c) >= m.version()) {
