@@ -264,28 +264,26 @@ class TrainingIT {
 
   /** The serving signature's {@code predictions} for raw rows. */
   private static float[] servePredictions(SavedModelBundle bundle, List<GenericRecord> rows) {
-    Signature sig = bundle.function(SavedModelExport.SERVING).signature();
-    Map<String, Tensor> inputs = new LinkedHashMap<>();
-    try {
-      sig.getInputs().forEach((name, in) -> inputs.put(name, column(rows, name, in.dataType)));
-      try (Result out = bundle.function(SavedModelExport.SERVING).call(inputs)) {
-        return Tensors.toFloats(out.get("predictions").orElseThrow());
-      }
-    } finally {
-      inputs.values().forEach(Tensor::close);
-    }
+    return call(bundle, rows, out -> Tensors.toFloats(out.get("predictions").orElseThrow()));
   }
 
   /** Feeds raw rows to the serving signature: one input per raw feature, missing as NaN or "". */
   private static Served serve(SavedModelBundle bundle, List<GenericRecord> rows) {
+    return call(bundle, rows, out -> {
+      Tensor p = out.get("probabilities").orElseThrow();
+      return new Served(p.shape().asArray(), Tensors.toFloats(p), Tensors.toLongs(out.get("class_ids").orElseThrow()),
+          Tensors.toStrings(out.get("classes").orElseThrow()));
+    });
+  }
+
+  /** Calls the serving signature on raw rows (one input per raw feature) and reads its result with {@code read}. */
+  private static <T> T call(SavedModelBundle bundle, List<GenericRecord> rows, java.util.function.Function<Result, T> read) {
     Signature sig = bundle.function(SavedModelExport.SERVING).signature();
     Map<String, Tensor> inputs = new LinkedHashMap<>();
     try {
       sig.getInputs().forEach((name, in) -> inputs.put(name, column(rows, name, in.dataType)));
       try (Result out = bundle.function(SavedModelExport.SERVING).call(inputs)) {
-        Tensor p = out.get("probabilities").orElseThrow();
-        return new Served(p.shape().asArray(), Tensors.toFloats(p), Tensors.toLongs(out.get("class_ids").orElseThrow()),
-            Tensors.toStrings(out.get("classes").orElseThrow()));
+        return read.apply(out);
       }
     } finally {
       inputs.values().forEach(Tensor::close);
