@@ -227,7 +227,7 @@ public final class TrainBench {
     // analyzers, then read again for the apply step once the transform is fitted.
     Pipeline p = Pipeline.create(RunnerOptions.create("direct", 0, List.of()));
     p.apply("ExamplesDir", Create.of(ingest.dir().toString()).withCoder(StringUtf8Coder.of()))
-        .apply("AnalyzeAndTransform", AnalyzeAndTransform.of(ingest.schema(), spec).withAnalysisSplit("train")
+        .apply("AnalyzeAndTransform", AnalyzeAndTransform.of(ingest.schema(), spec).withAnalyzeSplit("train")
             .to(new StageOutput(target.toString(), "bench", null)).readingPublished(ingest.avroSchema(), ingest.splitNames()));
     p.run().waitUntilFinish();
   }

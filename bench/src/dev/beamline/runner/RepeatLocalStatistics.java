@@ -1,5 +1,7 @@
 package dev.beamline.runner;
 
+import dev.beamline.validation.local.LocalStatistics;
+
 import dev.beamline.validation.StatisticsSet;
 
 /**

@@ -48,9 +48,19 @@ public final class RunLayout implements Serializable {
    */
   public static RunLayout of(Path pipelineRoot, String pipelineName, String runId) {
     checkNotNull(pipelineRoot, "pipelineRoot");
+    return of(pipelineRoot.toAbsolutePath().normalize().toString(), pipelineName, runId);
+  }
+
+  /**
+   * The layout of a run under {@code pipelineRoot}, a local path or the URI of any file system that
+   * Beam supports (e.g. {@code hdfs://namenode:8020/beamline-runs}).
+   */
+  public static RunLayout of(String pipelineRoot, String pipelineName, String runId) {
+    checkNotNull(pipelineRoot, "pipelineRoot");
     checkName("pipeline name", pipelineName);
     checkName("run id", runId);
-    return new RunLayout(pipelineRoot.toAbsolutePath().normalize().toString(), pipelineName, runId);
+    String root = Storage.isLocal(pipelineRoot) ? Paths.get(pipelineRoot).toAbsolutePath().normalize().toString() : pipelineRoot;
+    return new RunLayout(root.endsWith("/") && root.length() > 1 ? root.substring(0, root.length() - 1) : root, pipelineName, runId);
   }
 
   private static void checkName(String what, String value) {
@@ -67,8 +77,20 @@ public final class RunLayout implements Serializable {
         + String.format("-%04x", ThreadLocalRandom.current().nextInt(0x10000));
   }
 
+  /** The pipeline root on the local file system. */
   public Path pipelineRoot() {
     return Paths.get(pipelineRoot);
+  }
+
+  /** The pipeline root as given: a local path or a URI. */
+  public String rootUri() {
+    return pipelineRoot;
+  }
+
+  /** {@code <pipeline-root>/<pipeline>/<stage>} as a path or URI. */
+  public String stageUri(String stage) {
+    checkName("stage", stage);
+    return Storage.resolve(Storage.resolve(pipelineRoot, pipelineName), stage);
   }
 
   public String pipelineName() {
@@ -105,7 +127,7 @@ public final class RunLayout implements Serializable {
    * <stage>/<execution-id>}.
    */
   public StageOutput output(String stage, long executionId) {
-    return new StageOutput(stageDir(stage).resolve(Long.toString(executionId)).toString(), runId, null);
+    return new StageOutput(Storage.resolve(stageUri(stage), Long.toString(executionId)), runId, null);
   }
 
   @Override

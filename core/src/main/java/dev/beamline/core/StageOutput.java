@@ -3,7 +3,6 @@ package dev.beamline.core;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Map;
@@ -27,15 +26,24 @@ public record StageOutput(String dir, String runId, String provenanceJson) imple
     checkNotNull(runId, "runId");
   }
 
-  /** The published folder. */
+  /** The published folder, on the local file system. */
   public Path path() {
     return Paths.get(dir);
   }
 
-  /** The staging folder: {@code .staging-<name>} beside {@link #path()}. */
+  /** The staging folder on the local file system: {@code .staging-<name>} beside {@link #path()}. */
   public Path stagingPath() {
-    Path p = path();
-    return p.resolveSibling(".staging-" + p.getFileName());
+    return Paths.get(stagingDir());
+  }
+
+  /** The staging folder's path or URI: {@code .staging-<name>} beside {@link #dir()}. */
+  public String stagingDir() {
+    return Storage.stagingOf(dir);
+  }
+
+  /** {@code name} inside the staging folder. */
+  public String staged(String name) {
+    return Storage.resolve(stagingDir(), name);
   }
 
   /** The same output, with {@code provenanceJson} written beside the artifact when it is published. */
@@ -49,18 +57,18 @@ public record StageOutput(String dir, String runId, String provenanceJson) imple
    * output is already published (a retried step), so it may be called again safely.
    */
   public void publish(Map<String, String> files) {
-    if (!Files.exists(stagingPath()) && Files.exists(path())) {
+    if (!Storage.exists(stagingDir()) && Storage.exists(dir)) {
       return;
     }
-    files.forEach((name, text) -> Publisher.writeAtomically(stagingPath().resolve(name), text));
+    files.forEach((name, text) -> Storage.writeString(staged(name), text));
     writeProvenance();
-    Publisher.publishDirectory(stagingPath(), path());
+    Storage.publish(stagingDir(), dir);
   }
 
   /** Writes the provenance, if any, into the staging folder; call before publishing it. */
   public void writeProvenance() {
     if (provenanceJson != null) {
-      Publisher.writeAtomically(stagingPath().resolve(PROVENANCE_FILE), provenanceJson);
+      Storage.writeString(staged(PROVENANCE_FILE), provenanceJson);
     }
   }
 }

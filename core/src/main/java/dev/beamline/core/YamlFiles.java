@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -62,29 +63,52 @@ public final class YamlFiles {
     T value;
     try {
       value = YAML.readValue(text, type);
-    } catch (UnrecognizedPropertyException e) {
-      List<String> known = new ArrayList<>();
-      e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
-      known.sort(Comparator.naturalOrder());
-      String closest = closest(e.getPropertyName(), known);
-      throw new ConfigException(
-          where(source, e, lines)
-              + "unknown key '" + dotted(e) + "'"
-              + (closest == null ? "" : "; did you mean '" + closest + "'?")
-              + " (known keys here: " + String.join(", ", known) + ")");
-    } catch (JsonMappingException e) {
-      if (e.getCause() instanceof JsonProcessingException cause && !(cause instanceof JsonMappingException)) {
-        // A syntax error (such as a duplicate key) found while binding: the parser knows where.
-        throw new ConfigException(where(source, cause.getLocation()) + "not valid YAML: " + cause.getOriginalMessage());
-      }
-      throw new ConfigException(where(source, e, lines) + "bad value for '" + dotted(e) + "': " + e.getOriginalMessage());
     } catch (JsonProcessingException e) {
-      throw new ConfigException(where(source, e.getLocation()) + "not valid YAML: " + e.getOriginalMessage());
+      throw describe(e, source, "", lines);
     }
     if (value == null) {
       throw new ConfigException(source + ": the file is empty");
     }
     return new Parsed<>(value, source, lines);
+  }
+
+  /**
+   * Binds the part {@code node} of a parsed file, found under the dotted key {@code prefix} (e.g. {@code
+   * ingest}), to {@code type}, with the same strictness and messages as {@link #read}.
+   *
+   * @param lines the file's key index ({@link #lineIndex}), to name lines
+   */
+  public static <T> T bind(JsonNode node, Class<T> type, String source, String prefix, Map<String, Integer> lines) {
+    try {
+      return YAML.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      throw describe(e, source, prefix, lines);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(source + ": bad value under '" + prefix + "': " + e.getMessage());
+    }
+  }
+
+  /** A message naming the file, line and dotted key of a binding or syntax error. */
+  private static ConfigException describe(JsonProcessingException ex, String source, String prefix, Map<String, Integer> lines) {
+    if (ex instanceof UnrecognizedPropertyException e) {
+      List<String> known = new ArrayList<>();
+      e.getKnownPropertyIds().forEach(k -> known.add(String.valueOf(k)));
+      known.sort(Comparator.naturalOrder());
+      String closest = closest(e.getPropertyName(), known);
+      return new ConfigException(
+          where(source, e, prefix, lines)
+              + "unknown key '" + dotted(prefix, e) + "'"
+              + (closest == null ? "" : "; did you mean '" + closest + "'?")
+              + " (known keys here: " + String.join(", ", known) + ")");
+    }
+    if (ex instanceof JsonMappingException e) {
+      if (e.getCause() instanceof JsonProcessingException cause && !(cause instanceof JsonMappingException)) {
+        // A syntax error (such as a duplicate key) found while binding: the parser knows where.
+        return new ConfigException(where(source, cause.getLocation()) + "not valid YAML: " + cause.getOriginalMessage());
+      }
+      return new ConfigException(where(source, e, prefix, lines) + "bad value for '" + dotted(prefix, e) + "': " + e.getOriginalMessage());
+    }
+    return new ConfigException(where(source, ex.getLocation()) + "not valid YAML: " + ex.getOriginalMessage());
   }
 
   /** The line of every key in {@code text}, by JSON pointer ({@code /ingest/csv/delimiter}). */
@@ -107,13 +131,14 @@ public final class YamlFiles {
   }
 
   /** The line of the key that {@code e} is about, from the key index, else from the parser's location. */
-  private static String where(String source, JsonMappingException e, Map<String, Integer> lines) {
-    Integer line = lines.get("/" + dotted(e).replace('.', '/'));
-    return line != null ? source + " line " + line + ": " : where(source, e.getLocation());
+  private static String where(String source, JsonMappingException e, String prefix, Map<String, Integer> lines) {
+    Integer line = lines.get("/" + dotted(prefix, e).replace('.', '/'));
+    // A tree being bound has no locations of its own: only the key index can name the line.
+    return line != null ? source + " line " + line + ": " : prefix.isEmpty() ? where(source, e.getLocation()) : source + ": ";
   }
 
-  private static String dotted(JsonMappingException e) {
-    StringBuilder s = new StringBuilder();
+  private static String dotted(String prefix, JsonMappingException e) {
+    StringBuilder s = new StringBuilder(prefix);
     for (JsonMappingException.Reference r : e.getPath()) {
       if (r.getFieldName() != null) {
         s.append(s.length() == 0 ? "" : ".").append(r.getFieldName());

@@ -70,7 +70,7 @@ class RunLayoutTest {
 
   @Test
   void rejectsNullArguments() {
-    assertThatThrownBy(() -> RunLayout.of(null, "p", RUN)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> RunLayout.of((java.nio.file.Path) null, "p", RUN)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> RunLayout.of(ROOT, null, RUN))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("pipeline name 'null' is not valid");

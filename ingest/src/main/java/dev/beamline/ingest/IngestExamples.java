@@ -5,16 +5,13 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
-import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.StageOutput;
-import java.io.IOException;
+import dev.beamline.core.Storage;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,15 +23,19 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TypeDescriptors;
 
 /**
@@ -50,8 +51,10 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * PCollection<GenericRecord> train = r.split("train");
  * }</pre>
  *
- * <p>Input files are listed, checked and, without a declared schema, scanned for types while the graph
- * is built; the rows are read on the workers, one whole file per element.
+ * <p>Input files are listed, checked and, without a declared schema, scanned for types when the transform
+ * is made ({@link #from} or {@link ResolvedInput#of}); {@code expand()} only builds the graph. The rows
+ * are read on the workers, one whole file per element, and the output is written, checked and
+ * published when the pipeline runs.
  */
 public final class IngestExamples extends PTransform<PBegin, IngestResult> {
   private static final long serialVersionUID = 1L;
@@ -154,17 +157,28 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
     }
   }
 
-  private final Config config;
+  private final ResolvedInput input;
   private final StageOutput output;
 
-  private IngestExamples(Config config, StageOutput output) {
-    this.config = config;
+  private IngestExamples(ResolvedInput input, StageOutput output) {
+    this.input = input;
     this.output = output;
   }
 
-  /** Ingestion with {@code config}; say where it writes with {@link #to(StageOutput)}. */
+  /**
+   * Ingestion with {@code config}; say where it writes with {@link #to(StageOutput)}. Lists the input
+   * files and reads (or checks) their schema now, before the graph is built.
+   *
+   * @throws DataCheckException for an empty file or files that disagree with the schema
+   * @throws ConfigException when nothing matches the input pattern
+   */
   public static IngestExamples from(Config config) {
-    return new IngestExamples(checkNotNull(config, "config"), null);
+    return of(ResolvedInput.of(checkNotNull(config, "config")));
+  }
+
+  /** Ingestion of an input resolved already; say where it writes with {@link #to(StageOutput)}. */
+  public static IngestExamples of(ResolvedInput input) {
+    return new IngestExamples(checkNotNull(input, "input"), null);
   }
 
   /** Writes into the {@value #STAGE} stage of {@code layout}: {@code <root>/<pipeline>/ingest/<run-id>}. */
@@ -174,20 +188,28 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
 
   /** Writes into {@code output}. */
   public IngestExamples to(StageOutput output) {
-    return new IngestExamples(config, checkNotNull(output, "output"));
+    return new IngestExamples(input, checkNotNull(output, "output"));
   }
 
   public Config config() {
-    return config;
+    return input.config();
   }
 
+  /** The input files, their reader and the schema, as resolved when this transform was made. */
+  public ResolvedInput input() {
+    return input;
+  }
+
+  /**
+   * Builds the graph, and only that: nothing is read, created or deleted here. The writes create the
+   * staging folder when the pipeline runs; {@link PublishIngestFn} checks and publishes it.
+   */
   @Override
   public IngestResult expand(PBegin begin) {
     checkState(output != null, "IngestExamples needs an output: call to(RunLayout) or to(StageOutput)");
-    ResolvedInput resolved = ResolvedInput.of(config);
-    InputFiles inputs = resolved.files();
-    FormatReader reader = resolved.reader();
-    ExampleSchema schema = resolved.schema();
+    Config config = input.config();
+    InputFiles inputs = input.files();
+    ExampleSchema schema = input.schema();
     int partitionField = -1;
     if (config.splits().partitionFeature() != null) {
       partitionField = schema.indexOf(config.splits().partitionFeature());
@@ -196,23 +218,17 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
             "split partition feature '" + config.splits().partitionFeature() + "' is not in the schema " + schema.names());
       }
     }
-    Path staging = output.stagingPath();
-    Path outputDir = output.path();
-    if (Files.exists(outputDir)) {
-      throw new ConfigException("output " + outputDir + " exists already: run ids must not be reused");
-    }
-    Publisher.deleteRecursively(staging);
-    try {
-      Files.createDirectories(staging);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + staging, e);
-    }
+    String outputDir = output.dir();
+    String staging = Storage.stagingOf(outputDir);
+    // The sinks' temporary files go under one folder of their own, removed before publishing, so that
+    // the folders published (the dead letters too, when the run fails its threshold) hold none.
+    String sinkTemp = Storage.resolve(staging, PublishIngestFn.SINK_TEMP_DIR);
 
     Pipeline p = begin.getPipeline();
     Schema avroSchema = schema.toAvro();
     SplitConfig splitConfig = config.splits();
     ReadExamplesFn readFn =
-        new ReadExamplesFn(reader, schema, new SplitFn(splitConfig, partitionField), splitConfig.names(), BATCH_SIZE);
+        new ReadExamplesFn(input.reader(), schema, new SplitFn(splitConfig, partitionField), splitConfig.names(), BATCH_SIZE);
     List<String> paths = inputs.files().stream().map(InputFiles.InputFile::path).toList();
     PCollectionTuple read =
         p.apply("ListFiles", Create.of(paths).withCoder(StringUtf8Coder.of()))
@@ -224,7 +240,7 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
         read.get(ReadExamplesFn.FINGERPRINTS).setCoder(SerializableCoder.of(FileFingerprint.class));
 
     Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
-    List<PCollection<?>> written = new ArrayList<>();
+    List<PCollection<KV<Void, String>>> written = new ArrayList<>();
     for (int i = 0; i < splitConfig.names().size(); i++) {
       String name = splitConfig.names().get(i);
       PCollection<ExampleBatch> split = read.get(readFn.splitTag(i)).setCoder(ExampleBatch.coder(avroSchema));
@@ -232,7 +248,8 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
       FileIO.Write<Void, ExampleBatch> write =
           FileIO.<ExampleBatch>write()
               .via(new ExampleBatchParquetSink(avroSchema))
-              .to(staging.resolve("examples").resolve(name).toString())
+              .to(Storage.resolve(staging, PublishIngestFn.EXAMPLES_DIR + "/" + name))
+              .withTempDirectory(Storage.resolve(sinkTemp, name))
               .withPrefix("part")
               .withSuffix(".parquet");
       if (config.shards() > 0) {
@@ -247,19 +264,26 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
                 "WriteDeadLetter",
                 FileIO.<String>write()
                     .via(TextIO.sink())
-                    .to(staging.resolve(PublishIngestFn.DEAD_LETTER_DIR).toString())
+                    .to(Storage.resolve(staging, PublishIngestFn.DEAD_LETTER_DIR))
+                    .withTempDirectory(Storage.resolve(sinkTemp, PublishIngestFn.DEAD_LETTER_DIR))
                     .withPrefix("rejected")
                     .withSuffix(".jsonl")
                     .withNumShards(1))
             .getPerDestinationOutputFilenames());
 
-    var fingerprintView = fingerprints.apply("FingerprintsView", View.asList());
+    // Side inputs are complete before the publishing step starts: it runs once every file is written.
+    PCollectionView<List<String>> writtenView =
+        PCollectionList.of(written)
+            .apply("WrittenFiles", Flatten.pCollections())
+            .apply("WrittenNames", Values.create())
+            .apply("WrittenView", View.asList());
+    PCollectionView<List<FileFingerprint>> fingerprintView = fingerprints.apply("FingerprintsView", View.asList());
     PCollection<String> published =
-        p.apply("OutputDir", Create.of(outputDir.toString()).withCoder(StringUtf8Coder.of()))
-            .apply("AwaitWrites", Wait.on(written))
+        p.apply("OutputDir", Create.of(outputDir).withCoder(StringUtf8Coder.of()))
             .apply(
                 "Publish",
-                ParDo.of(new PublishIngestFn(fingerprintView, config, schema, inputs, output)).withSideInputs(fingerprintView))
+                ParDo.of(new PublishIngestFn(fingerprintView, writtenView, config, schema, inputs, output))
+                    .withSideInputs(fingerprintView, writtenView))
             .setCoder(StringUtf8Coder.of());
     return new IngestResult(p, splits, avroSchema, rejected, fingerprints, published, schema, inputs, outputDir);
   }

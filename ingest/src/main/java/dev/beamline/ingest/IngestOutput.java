@@ -1,62 +1,88 @@
 package dev.beamline.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.Storage;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.hadoop.ParquetReader;
 
 /**
- * A published ingestion output, read back: its schema, fingerprint and the Parquet shards of each split.
- * For later stages that run outside Beam, for tools, and for tests.
+ * A published ingestion output, read back through {@link Storage} (any file system Beam supports): its
+ * schema, fingerprint and the Parquet shards of each split. For later stages that run outside Beam, for
+ * tools, and for tests.
  *
  * <pre>{@code
- * IngestOutput out = IngestOutput.open(Paths.get("beamline-runs/penguins/ingest/20261128-101502-3fa9"));
+ * IngestOutput out = IngestOutput.open("beamline-runs/penguins/ingest/20261128-101502-3fa9");
  * long rows = out.fingerprint().get("rows").asLong();
  * List<GenericRecord> train = out.readSplit("train");
  * }</pre>
  */
 public final class IngestOutput {
-  private final Path dir;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String uri;
   private final JsonNode fingerprint;
   private final Schema avroSchema;
 
-  private IngestOutput(Path dir, JsonNode fingerprint, Schema avroSchema) {
-    this.dir = dir;
+  private IngestOutput(String uri, JsonNode fingerprint, Schema avroSchema) {
+    this.uri = uri;
     this.fingerprint = fingerprint;
     this.avroSchema = avroSchema;
   }
 
   /**
-   * Opens the published output folder {@code dir} ({@code <root>/<pipeline>/ingest/<run-id>}).
+   * Opens the published output folder {@code uri} ({@code <root>/<pipeline>/ingest/<run-id>}).
    *
    * @throws UncheckedIOException when it is not a complete, published output
    */
-  public static IngestOutput open(Path dir) {
+  public static IngestOutput open(String uri) {
+    JsonNode fingerprint;
     try {
-      JsonNode fingerprint = new ObjectMapper().readTree(Files.readString(dir.resolve("fingerprint.json")));
-      Schema schema = new Schema.Parser().parse(Files.readString(dir.resolve("schema.avsc")));
-      return new IngestOutput(dir, fingerprint, schema);
-    } catch (NoSuchFileException e) {
-      throw new UncheckedIOException(dir + " is not a published ingestion output: " + e.getFile() + " is missing", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+      fingerprint = JSON.readTree(read(uri, PublishIngestFn.FINGERPRINT_FILE));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+    Schema schema = new Schema.Parser().parse(read(uri, PublishIngestFn.SCHEMA_FILE));
+    return new IngestOutput(uri, fingerprint, schema);
+  }
+
+  /** Opens the published output folder {@code dir}, as {@link #open(String)} does. */
+  public static IngestOutput open(Path dir) {
+    return open(dir.toString());
+  }
+
+  private static String read(String dir, String name) {
+    String file = Storage.resolve(dir, name);
+    try {
+      return Storage.readString(file);
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileNotFoundException) {
+        throw new UncheckedIOException(dir + " is not a published ingestion output: " + file + " is missing", e.getCause());
+      }
+      throw e;
     }
   }
 
+  /** The output folder, as given to {@link #open(String)}. */
+  public String uri() {
+    return uri;
+  }
+
+  /** The output folder as a local path. */
   public Path dir() {
-    return dir;
+    return Paths.get(uri);
   }
 
   /** The content of {@code fingerprint.json}: files with SHA-256 and row counts, splits, spans, schema. */
@@ -82,25 +108,25 @@ public final class IngestOutput {
   }
 
   /** The Parquet shards of {@code split}, sorted by name. */
-  public List<Path> shards(String split) {
-    return shardsOf(dir, split);
+  public List<String> shards(String split) {
+    return shardsOf(uri, split);
   }
 
   /** The Parquet shards of {@code split} in the published output {@code dir}, sorted by name. */
+  public static List<String> shardsOf(String dir, String split) {
+    return Storage.match(Storage.resolve(dir, PublishIngestFn.EXAMPLES_DIR + "/" + split + "/*.parquet"));
+  }
+
+  /** The Parquet shards of {@code split} in the local published output {@code dir}, sorted by name. */
   public static List<Path> shardsOf(Path dir, String split) {
-    Path splitDir = dir.resolve("examples").resolve(split);
-    try (Stream<Path> files = Files.list(splitDir)) {
-      return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + splitDir + ": " + e.getMessage(), e);
-    }
+    return shardsOf(dir.toString(), split).stream().map(Paths::get).toList();
   }
 
   /** Every example of {@code split}, read into memory; for small data and tests. */
   public List<GenericRecord> readSplit(String split) {
     List<GenericRecord> out = new ArrayList<>();
-    for (Path shard : shards(split)) {
-      try (ParquetReader<GenericRecord> reader = ParquetFormatReader.openReader(shard.toString())) {
+    for (String shard : shards(split)) {
+      try (ParquetReader<GenericRecord> reader = ParquetFormatReader.openReader(shard)) {
         for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
           out.add(r);
         }
@@ -113,20 +139,22 @@ public final class IngestOutput {
 
   /** The lines of the dead-letter files, each one rejected row as JSON. */
   public List<String> rejectedRows() {
-    return readDeadLetters(dir);
+    return readDeadLetters(uri);
   }
 
   /** The lines of the dead-letter files under {@code runDir/dead_letter}, also for a run that failed its check. */
-  public static List<String> readDeadLetters(Path runDir) {
-    Path dl = runDir.resolve(PublishIngestFn.DEAD_LETTER_DIR);
+  public static List<String> readDeadLetters(String runDir) {
     List<String> lines = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dl)) {
-      for (Path f : files.filter(PublishIngestFn::isShard).sorted().toList()) {
-        lines.addAll(Files.readAllLines(f));
+    for (String f : Storage.list(Storage.resolve(runDir, PublishIngestFn.DEAD_LETTER_DIR))) {
+      if (PublishIngestFn.isShard(f)) {
+        Storage.readString(f).lines().forEach(lines::add);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + dl + ": " + e.getMessage(), e);
     }
     return lines;
+  }
+
+  /** The lines of the dead-letter files under the local {@code runDir/dead_letter}. */
+  public static List<String> readDeadLetters(Path runDir) {
+    return readDeadLetters(runDir.toString());
   }
 }

@@ -4,6 +4,7 @@ import com.google.common.collect.ImmutableMap;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +35,7 @@ public final class IngestResult implements POutput {
   private final PCollection<String> published;
   private final ExampleSchema schema;
   private final InputFiles inputs;
-  private final Path outputDir;
+  private final String outputDir;
 
   IngestResult(
       Pipeline pipeline,
@@ -45,7 +46,7 @@ public final class IngestResult implements POutput {
       PCollection<String> published,
       ExampleSchema schema,
       InputFiles inputs,
-      Path outputDir) {
+      String outputDir) {
     this.pipeline = pipeline;
     this.batches = ImmutableMap.copyOf(batches);
     this.avroSchema = avroSchema;
@@ -116,8 +117,13 @@ public final class IngestResult implements POutput {
    * Where the output is published: {@code examples/<split>/part-*.parquet}, {@code schema.avsc},
    * {@code fingerprint.json} and {@code dead_letter/rejected-*.jsonl}.
    */
-  public Path outputDir() {
+  public String outputUri() {
     return outputDir;
+  }
+
+  /** {@link #outputUri()} as a local path. */
+  public Path outputDir() {
+    return Paths.get(outputDir);
   }
 
   @Override

@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.ExampleBatch;
 import java.io.IOException;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -48,7 +47,7 @@ public final class ReadPublishedExamples extends PTransform<PCollection<String>,
     return dirs.apply("ListShards", ParDo.of(new DoFn<String, String>() {
               @ProcessElement
               public void process(@Element String dir, OutputReceiver<String> out) {
-                IngestOutput.shardsOf(Paths.get(dir), name).forEach(p -> out.output(p.toString()));
+                IngestOutput.shardsOf(dir, name).forEach(out::output);
               }
             }))
         .setCoder(StringUtf8Coder.of())

@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <pre>{@code
  * SplitConfig s = SplitConfig.defaults();                          // train:eval = 2:1
- * SplitConfig t = SplitConfig.of(Map.of("train", 8, "eval", 1, "test", 1)).withPartitionFeature("user_id");
+ * SplitConfig t = SplitConfig.of(ImmutableMap.of("train", 8, "eval", 1, "test", 1)).withPartitionFeature("user_id");
  * }</pre>
  */
 public record SplitConfig(ImmutableList<String> names, ImmutableList<Integer> buckets, String partitionFeature)
@@ -42,6 +42,11 @@ public record SplitConfig(ImmutableList<String> names, ImmutableList<Integer> bu
 
   /** Splits in the iteration order of {@code bucketsBySplit}, which maps each split's name to its bucket count. */
   public static SplitConfig of(Map<String, Integer> bucketsBySplit) {
+    checkArgument(
+        bucketsBySplit.size() < 2 || bucketsBySplit instanceof java.util.SortedMap || bucketsBySplit instanceof java.util.LinkedHashMap
+            || bucketsBySplit instanceof com.google.common.collect.ImmutableMap,
+        "splits take buckets in the map's order: give a map with a defined order (LinkedHashMap, ImmutableMap), got %s",
+        bucketsBySplit.getClass().getSimpleName());
     return new SplitConfig(
         ImmutableList.copyOf(bucketsBySplit.keySet()), ImmutableList.copyOf(bucketsBySplit.values()), null);
   }

@@ -19,6 +19,8 @@ import dev.beamline.validation.InferSchema;
 import dev.beamline.validation.StatisticsReport;
 import dev.beamline.validation.StatisticsSet;
 import dev.beamline.validation.ValidationRun;
+import dev.beamline.validation.StatisticsStage;
+import dev.beamline.validation.local.LocalStatistics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

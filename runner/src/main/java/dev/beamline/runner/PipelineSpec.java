@@ -3,35 +3,30 @@ package dev.beamline.runner;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import dev.beamline.ingest.IngestExamples;
-import dev.beamline.training.TrainConfig;
-import dev.beamline.validation.ValidationConfig;
-import java.io.Serializable;
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.Storage;
+import dev.beamline.core.stage.Stage;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * A whole Beamline pipeline, as a value: its name, the root folder of its runs, and the configuration of
- * each stage. A YAML file ({@link PipelineYaml}) and this Java API build the same value, and so the same
- * Beam graph ({@link PipelineGraph}).
+ * A whole Beamline pipeline, as a value: its name, the root folder of its runs, its metadata store and
+ * its stages. A YAML file ({@link PipelineYaml}) and this Java API build the same value; the runner
+ * ({@link PipelineRun}) orders the stages by the artifact kinds they consume and produce, so they may
+ * be given in any order.
  *
  * <pre>{@code
  * PipelineSpec spec = PipelineSpec.named("penguins")
  *     .withRoot(Paths.get("beamline-runs"))
- *     .withIngest(IngestExamples.Config.of("examples/penguins/data/penguins.csv"));
+ *     .withStage(new IngestStage(IngestExamples.Config.of("examples/penguins/data/penguins.csv")));
  * }</pre>
  */
-public record PipelineSpec(
-    String name,
-    Path root,
-    String metadataUrl,
-    IngestExamples.Config ingest,
-    ValidationConfig validation,
-    TransformConfig transform,
-    TrainConfig train)
-    implements Serializable {
+public record PipelineSpec(String name, String root, String metadataUrl, List<Stage<?>> stages) {
   /** Where runs go when neither the file nor the command line says: {@code beamline-runs} in the working folder. */
-  public static final Path DEFAULT_ROOT = Paths.get("beamline-runs");
+  public static final String DEFAULT_ROOT = "beamline-runs";
 
   public PipelineSpec {
     checkArgument(
@@ -39,15 +34,27 @@ public record PipelineSpec(
         "pipeline name '%s' is not valid: use letters, digits, '.', '_' and '-', starting with a letter or digit",
         name);
     checkNotNull(root, "root");
+    // A local folder is named by its absolute path, so that outputs and the store agree on it.
+    root = Storage.isLocal(root) ? Paths.get(root).toAbsolutePath().normalize().toString() : root;
+    stages = List.copyOf(stages);
   }
 
   /** A pipeline called {@code name}, with runs under {@link #DEFAULT_ROOT} and no stage yet. */
   public static PipelineSpec named(String name) {
-    return new PipelineSpec(name, DEFAULT_ROOT, null, null, null, null, null);
+    return new PipelineSpec(name, DEFAULT_ROOT, null, List.of());
   }
 
+  /** Runs go under the local folder {@code root}. */
   public PipelineSpec withRoot(Path root) {
-    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, ingest, validation, transform, train);
+    return withRoot(checkNotNull(root, "root").toString());
+  }
+
+  /**
+   * Runs go under {@code root}: a local folder or the URI of any file system Beam supports (e.g. {@code
+   * hdfs://namenode:8020/beamline-runs}); the metadata store is then named explicitly.
+   */
+  public PipelineSpec withRoot(String root) {
+    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, stages);
   }
 
   /**
@@ -55,31 +62,56 @@ public record PipelineSpec(
    * jdbc:postgresql://...}); null (the default) means the SQLite file {@code <root>/metadata.sqlite}.
    */
   public PipelineSpec withMetadataUrl(String jdbcUrl) {
-    return new PipelineSpec(name, root, jdbcUrl, ingest, validation, transform, train);
+    return new PipelineSpec(name, root, jdbcUrl, stages);
   }
 
-  public PipelineSpec withIngest(IngestExamples.Config ingest) {
-    return new PipelineSpec(name, root, metadataUrl, checkNotNull(ingest, "ingest"), validation, transform, train);
+  /**
+   * Adds {@code stage}.
+   *
+   * @throws IllegalArgumentException when the pipeline has a stage of that name already
+   */
+  public PipelineSpec withStage(Stage<?> stage) {
+    checkNotNull(stage, "stage");
+    checkArgument(stage(stage.name()).isEmpty(), "pipeline '%s' has a stage '%s' already", name, stage.name());
+    List<Stage<?>> more = new ArrayList<>(stages);
+    more.add(stage);
+    return new PipelineSpec(name, root, metadataUrl, more);
   }
 
-  /** Validates the ingested data: statistics, schema (inferred or imported) and anomalies. */
-  public PipelineSpec withValidation(ValidationConfig validation) {
-    return new PipelineSpec(name, root, metadataUrl, ingest, checkNotNull(validation, "validation"), transform, train);
+  /** Adds each of {@code more}. */
+  public PipelineSpec withStages(List<? extends Stage<?>> more) {
+    PipelineSpec s = this;
+    for (Stage<?> stage : more) {
+      s = s.withStage(stage);
+    }
+    return s;
   }
 
-  /** Transforms the ingested (and validated) data: analyzers on one split, features for every split. */
-  public PipelineSpec withTransform(TransformConfig transform) {
-    return new PipelineSpec(name, root, metadataUrl, ingest, validation, checkNotNull(transform, "transform"), train);
+  /** The stage called {@code stageName}, if the pipeline has it. */
+  public Optional<Stage<?>> stage(String stageName) {
+    return stages.stream().filter(s -> s.name().equals(stageName)).findFirst();
   }
 
-  /** Trains a model on the transformed features and exports it as a SavedModel. */
-  public PipelineSpec withTrain(TrainConfig train) {
-    return new PipelineSpec(name, root, metadataUrl, ingest, validation, transform, checkNotNull(train, "train"));
+  /** The pipeline's stage of type {@code type}, if it has one. */
+  public <T extends Stage<?>> Optional<T> stage(Class<T> type) {
+    return stages.stream().filter(type::isInstance).map(type::cast).findFirst();
   }
 
-  /** The JDBC URL of the metadata store this pipeline records into. */
+  /**
+   * The JDBC URL of the metadata store this pipeline records into.
+   *
+   * @throws ConfigException when none is named and the root is not local (SQLite needs a local file)
+   */
   public String metadataJdbcUrl() {
-    return metadataUrl != null ? metadataUrl : defaultMetadataUrl(root);
+    if (metadataUrl != null) {
+      return metadataUrl;
+    }
+    if (!Storage.isLocal(root)) {
+      throw new ConfigException(
+          "pipeline '" + name + "' has its root on " + root + ": name a metadata store with pipeline.metadata or --metadata-url"
+              + " (the default SQLite file must be on a local disk)");
+    }
+    return defaultMetadataUrl(Paths.get(root));
   }
 
   /** The default store of runs under {@code root}: the SQLite file {@code <root>/metadata.sqlite}. */

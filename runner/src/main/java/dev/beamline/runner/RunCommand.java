@@ -1,20 +1,21 @@
 package dev.beamline.runner;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hashing;
 import dev.beamline.core.DataCheckException;
+import dev.beamline.core.Provenance;
 import dev.beamline.core.RunLayout;
+import dev.beamline.core.Storage;
 import dev.beamline.metadata.MetadataStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptions;
 import picocli.CommandLine;
@@ -35,8 +36,6 @@ import picocli.CommandLine.Parameters;
       "Any other --name=value option is passed to Beam (e.g. --flinkMaster=host:8081, --targetParallelism=4)."
     })
 final class RunCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "<pipeline.yaml>", description = "The pipeline configuration file.")
@@ -57,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--pipeline-root",
       description = "Folder of all runs; overrides pipeline.root (default: ./beamline-runs).")
-  Path pipelineRoot;
+  String pipelineRoot;
 
   @Option(names = "--run-id", description = "Id of this run (default: UTC time and a random suffix).")
   String runId;
@@ -95,8 +94,9 @@ final class RunCommand implements Callable<Integer> {
     PipelineOptions options = RunnerOptions.create(runner, parallelism, beamOptions);
     FileSystems.setDefaultPipelineOptions(options);
     String id = runId != null ? runId : RunLayout.newRunId();
-    RunLayout layout = RunLayout.of(pipelineSpec.root(), pipelineSpec.name(), id);
-    Path logFile = layout.pipelineRoot().resolve(pipelineSpec.name()).resolve("logs").resolve(id + ".log");
+    // The log is a local file: under the pipeline root when that is local, else in the temporary folder.
+    Path logRoot = Storage.isLocal(pipelineSpec.root()) ? Paths.get(pipelineSpec.root()) : Paths.get(System.getProperty("java.io.tmpdir"), "beamline-logs");
+    Path logFile = logRoot.resolve(pipelineSpec.name()).resolve("logs").resolve(id + ".log");
     try (RunLog log = new RunLog(logFile);
         PrintWriter out = log.tee(spec.commandLine().getOut());
         MetadataStore store = MetadataStore.open(pipelineSpec.metadataJdbcUrl())) {
@@ -116,27 +116,16 @@ final class RunCommand implements Callable<Integer> {
     String version = codeVersion != null ? codeVersion : BeamlineCli.version();
     PipelineRun run = new PipelineRun(store, pipelineSpec, id, version, provenance(options), !noCache);
     out.printf("beamline: running pipeline '%s', run %s, on %s%n", pipelineSpec.name(), id, options.getRunner().getSimpleName());
-    Pipeline pipeline = Pipeline.create(options);
-    boolean work;
     try {
-      work = run.plan(pipeline);
-      if (work) {
-        PipelineResult.State state = pipeline.run().waitUntilFinish();
-        if (state != PipelineResult.State.DONE) {
-          throw new IllegalStateException("the Beam pipeline ended in state " + state);
-        }
-      }
+      run.execute(Pipeline.create(options));
     } catch (RuntimeException e) {
-      DataCheckException check = DataCheckException.findIn(e);
-      run.failed(check != null ? check.getMessage() : e.toString());
       out.printf("beamline: run %s FAILED; log: %s%n", id, log.file());
       throw e;
     }
-    run.succeeded();
     for (PipelineRun.StageResult r : run.results()) {
       String how = r.cached() ? "from cache (execution #" + r.cachedFrom() + ")" : "ran as execution #" + r.executionId();
       out.printf("  %s: %s, artifact #%d%n", r.stage().name(), how, r.artifactId());
-      for (String line : r.stage().summary(r.outputDir())) {
+      for (String line : run.published(r).summary()) {
         out.printf("      %s%n", line);
       }
       out.printf("      output: %s%n", r.outputDir());
@@ -152,24 +141,16 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** What every artifact of this run carries: versions, runner and options, and the configuration file. */
-  private ObjectNode provenance(PipelineOptions options) throws IOException {
-    ObjectNode p = JSON.createObjectNode();
-    p.put("beamline_version", BeamlineCli.version());
-    p.put("beam_version", org.apache.beam.sdk.util.ReleaseInfo.getReleaseInfo().getVersion());
-    p.put("java_version", System.getProperty("java.version"));
-    p.put("java_vendor", System.getProperty("java.vendor"));
-    p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-    p.put("runner", options.getRunner().getSimpleName());
-    ObjectNode opts = p.putObject("runner_options");
-    opts.put("runner", runner);
-    opts.put("parallelism", parallelism);
-    beamOptions.forEach(opts.putArray("pass_through")::add);
-    // Ingestion draws no random numbers: splits come from an unseeded, stable hash.
-    p.putObject("seeds").put("split_hash", "farmhash_fingerprint64 (deterministic, unseeded)");
+  private Provenance provenance(PipelineOptions options) throws IOException {
     Path file = pipelineFile.toAbsolutePath().normalize();
-    p.put("pipeline_file", file.toString());
-    p.put("pipeline_file_sha256", Hashing.sha256().hashBytes(Files.readAllBytes(file)).toString());
-    p.put("pipeline_config", Files.readString(file));
-    return p;
+    return Provenance.ofRun(
+        BeamlineCli.version(),
+        options.getRunner().getSimpleName(),
+        new Provenance.RunnerOptions(runner, parallelism, List.copyOf(beamOptions)),
+        // Ingestion draws no random numbers: splits come from an unseeded, stable hash.
+        Map.of("split_hash", "farmhash_fingerprint64 (deterministic, unseeded)"),
+        file.toString(),
+        Hashing.sha256().hashBytes(Files.readAllBytes(file)).toString(),
+        Files.readString(file));
   }
 }

@@ -3,6 +3,7 @@ package dev.beamline.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beamline.ingest.InputFormat;
+import dev.beamline.validation.local.EngineComparison;
 import dev.beamline.validation.ValidationRun;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,7 +13,11 @@ import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.InputFiles;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.ingest.SplitConfig;
+import dev.beamline.ingest.IngestStage;
 import dev.beamline.training.TrainConfig;
+import dev.beamline.training.TrainStage;
+import dev.beamline.transform.TransformConfig;
+import dev.beamline.transform.TransformStage;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.TransformSpec;
 import java.nio.file.Path;
@@ -28,6 +32,10 @@ class PipelineYamlTest {
 
   private static PipelineSpec parse(String yaml) {
     return PipelineYaml.parse(yaml, "p.yaml", BASE);
+  }
+
+  private static IngestExamples.Config ingest(PipelineSpec spec) {
+    return spec.stage(IngestStage.class).orElseThrow().config();
   }
 
   private static void assertRejected(String yaml, String message) {
@@ -83,23 +91,26 @@ class PipelineYamlTest {
             .withSplits(SplitConfig.of(splits).withPartitionFeature("a"))
             .withMaxRejectedFraction(0.01)
             .withShards(4);
-    assertThat(spec)
-        .isEqualTo(PipelineSpec.named("flights").withRoot(Paths.get("/data/project/runs")).withIngest(expected));
+    assertThat(spec.name()).isEqualTo("flights");
+    assertThat(spec.root()).isEqualTo("/data/project/runs");
+    assertThat(ingest(spec)).isEqualTo(expected);
   }
 
   @Test
   void defaultsMatchTheJavaApiDefaults() {
     PipelineSpec spec = parse("pipeline:\n  name: p\ningest:\n  input: in.csv\n");
-    assertThat(spec).isEqualTo(PipelineSpec.named("p").withIngest(IngestExamples.Config.of("/data/project/in.csv")));
-    assertThat(spec.root()).isEqualTo(Paths.get("beamline-runs"));
+    assertThat(ingest(spec)).isEqualTo(IngestExamples.Config.of("/data/project/in.csv"));
+    assertThat(spec.stages()).extracting(s -> s.name()).containsExactly("ingest");
+    assertThat(spec.root()).isEqualTo(Paths.get("beamline-runs").toAbsolutePath().toString());
   }
 
   @Test
   void bundledExampleLoads() {
     PipelineSpec spec = PipelineYaml.load(Paths.get("../examples/penguins/pipeline.yaml"));
     assertThat(spec.name()).isEqualTo("penguins");
-    assertThat(spec.ingest().input()).endsWith("examples/penguins/data/penguins.csv");
-    assertThat(spec.ingest().splits().asMap()).containsExactly(Map.entry("train", 2), Map.entry("eval", 1));
+    assertThat(ingest(spec).input()).endsWith("examples/penguins/data/penguins.csv");
+    assertThat(spec.stages()).extracting(s -> s.name()).containsExactly("ingest", "statistics", "schema", "validate", "transform", "train");
+    assertThat(ingest(spec).splits().asMap()).containsExactly(Map.entry("train", 2), Map.entry("eval", 1));
   }
 
   @Test
@@ -226,8 +237,8 @@ class PipelineYamlTest {
             FeatureTransform.string("notes").withText(new FeatureTransform.Text(1, 2)).withLowercase(true)
                 .withVocabulary(FeatureTransform.Vocabulary.defaults()).withEncode(FeatureTransform.Encoding.TFIDF),
             FeatureTransform.string("tags").withSeparator("|").withHashBuckets(16).withEncode(FeatureTransform.Encoding.IDS).withMaxTokens(4));
-    assertThat(spec.transform()).isEqualTo(TransformConfig.of(TransformSpec.of(f)));
-    assertThat(spec.train())
+    assertThat(spec.stage(TransformStage.class).orElseThrow().config()).isEqualTo(TransformConfig.of(TransformSpec.of(f)));
+    assertThat(spec.stage(TrainStage.class).orElseThrow().config())
         .isEqualTo(
             TrainConfig.defaults("island")
                 .withFeatures(List.of("mass", "hour"))

@@ -14,6 +14,7 @@ import dev.beamline.training.ProgressLine;
 import dev.beamline.training.SavedModelExport;
 import dev.beamline.training.Tensors;
 import dev.beamline.training.TrainConfig;
+import dev.beamline.training.TrainStage;
 import dev.beamline.training.TrainedModel;
 import dev.beamline.training.Trainer;
 import dev.beamline.training.TrainingHistory;
@@ -118,7 +119,7 @@ class TrainingIT {
     TransformOutput transform = TransformOutput.open(runs.resolve("transform/5"));
     FittedTransform fitted = transform.transform();
     String data = transform.dir().resolve(AnalyzeAndTransform.EXAMPLES_DIR).toString();
-    TrainConfig config = PipelineYaml.load(EXAMPLE).train();
+    TrainConfig config = PipelineYaml.load(EXAMPLE).stage(TrainStage.class).orElseThrow().config();
     JsonNode provenance = JSON.readTree(Files.readString(model.resolve(SavedModelExport.EXTRA).resolve("provenance.json")));
     // Through text, as the provenance was written: a tree built from the value types its numbers differently.
     JsonNode configJson = JSON.readTree(SNAKE.writeValueAsString(config));

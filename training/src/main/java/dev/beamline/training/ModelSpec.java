@@ -2,6 +2,7 @@ package dev.beamline.training;
 
 import com.google.common.collect.ImmutableList;
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.FeatureType;
 import dev.beamline.training.TrainConfig.ModelType;
 import dev.beamline.training.TrainConfig.Task;
 import dev.beamline.transform.FittedFeature;
@@ -71,20 +72,19 @@ public final class ModelSpec implements Serializable {
     /** {@code string}: {@code DT_STRING}, the empty string when missing. */
     STRING;
 
-    /** The family of a raw type name as {@link FittedFeature#inputType()} holds it. */
-    public static RawFamily of(String inputType) {
+    /** The family of a raw feature of type {@code inputType} ({@link FittedFeature#inputType()}). */
+    public static RawFamily of(FeatureType inputType) {
       switch (inputType) {
-        case "int":
-        case "float":
-        case "boolean":
+        case INT:
+        case FLOAT:
+        case BOOLEAN:
           return NUMERIC;
-        case "timestamp":
+        case TIMESTAMP:
           return TIMESTAMP;
-        case "string":
+        case STRING:
           return STRING;
         default:
-          throw new IllegalArgumentException(
-              "unknown raw type '" + inputType + "'; expected int, float, boolean, timestamp or string");
+          throw new AssertionError(inputType);
       }
     }
   }
@@ -160,13 +160,7 @@ public final class ModelSpec implements Serializable {
             + "', which the label '" + label.name() + "' is computed from (the label would leak into the inputs)");
         continue;
       }
-      RawFamily family;
-      try {
-        family = RawFamily.of(f.inputType());
-      } catch (IllegalArgumentException e) {
-        problems.add("transformed feature '" + name + "': " + e.getMessage());
-        continue;
-      }
+      RawFamily family = RawFamily.of(f.inputType());
       RawInput previous = raw.putIfAbsent(f.spec().input(), new RawInput(f.spec().input(), family));
       if (previous != null && previous.family() != family) {
         problems.add("raw feature '" + f.spec().input() + "' is read as " + previous.family() + " and as " + family);

@@ -36,11 +36,13 @@ import org.apache.beam.sdk.values.PCollection;
  * <pre>{@code
  * PCollection<String> model = transformed.apply(
  *     Train.of(config, layout.output("train").withProvenance(json))
- *         .withFittedFeatures(dir -> FittedTransform.read(dir).features()));
+ *         .withFittedFeatures(dir -> FittedTransform.read(Storage.parent(dir)).features()));
  * }</pre>
  */
 public final class Train extends PTransform<PCollection<String>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
+  /** The file, beside the SavedModel, with the training history ({@link TrainingHistory}). */
+  public static final String HISTORY_FILE = "training_history.json";
 
   private final TrainConfig config;
   private final StageOutput output;
@@ -59,7 +61,8 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
 
   /**
    * Reads the fitted features of the transformed data at run time from its folder (the input
-   * element), e.g. {@code dir -> FittedTransform.read(dir).features()}.
+   * element), e.g. {@code dir -> FittedTransform.read(Storage.parent(dir)).features()} for the examples
+   * folder inside a published transform.
    */
   public Train withFittedFeatures(SerializableFunction<String, List<FittedFeature>> fromDataDir) {
     return new Train(config, output, checkNotNull(fromDataDir, "fromDataDir"));
@@ -132,7 +135,7 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
       Publisher.deleteRecursively(output.stagingPath());
       try (TrainedModel model = Trainer.of(config).train(dataDir, fitted.apply(dataDir))) {
         model.exportInto(output.stagingPath(), output.provenanceJson());
-        output.publish(Map.of("training_history.json", model.history().toJson()));
+        output.publish(Map.of(HISTORY_FILE, model.history().toJson()));
       }
       out.output(output.dir());
     }

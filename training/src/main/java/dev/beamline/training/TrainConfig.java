@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * How a model is trained on transformed examples: the task, the model, the optimizer and the schedule.
  * Immutable; {@link #defaults(String)} sets every default and the {@code withX} methods check their
- * argument.
+ * argument. Every default lives here: the YAML binding ({@link TrainStageFactory}) only applies what the
+ * file sets.
  *
  * <pre>{@code
  * TrainConfig c = TrainConfig.defaults("species")
@@ -31,11 +32,11 @@ import java.util.Map;
  * @param epochs passes over the training split (when {@code steps} is null)
  * @param steps total training steps instead of epochs; null to use epochs
  * @param optimizer ADAM or SGD
- * @param learningRate the optimizer's learning rate
+ * @param learningRate the optimizer's learning rate (by default {@link #defaultLearningRate} of the optimizer)
  * @param l2 L2 penalty on the weights (not biases)
  * @param earlyStoppingPatience stop after this many epochs without an eval-loss improvement of at least
- *     {@code minDelta}, keeping the best epoch's weights; null to train all epochs
- * @param minDelta the smallest eval-loss decrease that counts as an improvement
+ *     {@code minDelta}, keeping the best epoch's weights; null (the default) to train all epochs
+ * @param minDelta the smallest eval-loss decrease that counts as an improvement; 0 without early stopping
  * @param shuffleBuffer examples held for shuffling (the bound on examples in memory)
  * @param seed the seed of initialization, shuffling and dropout
  * @param trainSplit the split trained on
@@ -88,6 +89,11 @@ public record TrainConfig(
     SGD
   }
 
+  /** The patience of early stopping when it is turned on without one. */
+  public static final int DEFAULT_EARLY_STOPPING_PATIENCE = 3;
+  /** The smallest improvement of early stopping when it is turned on without one. */
+  public static final double DEFAULT_MIN_DELTA = 0.0;
+
   public TrainConfig {
     features = List.copyOf(features);
     hiddenUnits = List.copyOf(hiddenUnits);
@@ -96,7 +102,12 @@ public record TrainConfig(
 
   /** A DNN with hidden layers [64, 32], ReLU, Adam at 0.001, batches of 64, 10 epochs, seed 42. */
   public static TrainConfig defaults(String label) {
-    return new TrainConfig(label, List.of(), Task.AUTO, ModelType.DNN, List.of(64, 32), Activation.RELU, 0.0, 0, Map.of(), 64, 10, null, Optimizer.ADAM, 0.001, 0.0, null, 0.0, 10_000, 42L, "train", "eval");
+    return new TrainConfig(label, List.of(), Task.AUTO, ModelType.DNN, List.of(64, 32), Activation.RELU, 0.0, 0, Map.of(), 64, 10, null, Optimizer.ADAM, defaultLearningRate(Optimizer.ADAM), 0.0, null, DEFAULT_MIN_DELTA, 10_000, 42L, "train", "eval");
+  }
+
+  /** The learning rate of {@code optimizer} unless told otherwise: 0.01 for SGD, 0.001 for Adam. */
+  public static double defaultLearningRate(Optimizer optimizer) {
+    return optimizer == Optimizer.SGD ? 0.01 : 0.001;
   }
 
   public TrainConfig withFeatures(List<String> features) {
@@ -150,6 +161,16 @@ public record TrainConfig(
     return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
   }
 
+  /** Trains with {@code optimizer} at its {@link #defaultLearningRate}. */
+  public TrainConfig withOptimizer(Optimizer optimizer) {
+    return withOptimizer(optimizer, defaultLearningRate(optimizer));
+  }
+
+  /** Keeps the optimizer, at {@code learningRate}. */
+  public TrainConfig withLearningRate(double learningRate) {
+    return withOptimizer(optimizer, learningRate);
+  }
+
   public TrainConfig withOptimizer(Optimizer optimizer, double learningRate) {
     checkArgument(learningRate > 0, "learning_rate must be positive, got %s", learningRate);
     return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
@@ -160,10 +181,18 @@ public record TrainConfig(
     return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
   }
 
+  /** Stops early with the default patience ({@value #DEFAULT_EARLY_STOPPING_PATIENCE}) and min_delta (0). */
+  public TrainConfig withEarlyStopping() {
+    return withEarlyStopping(DEFAULT_EARLY_STOPPING_PATIENCE, DEFAULT_MIN_DELTA);
+  }
+
+  /** Stops early after {@code patience} epochs without an improvement of {@code minDelta}; a null patience trains all epochs. */
   public TrainConfig withEarlyStopping(Integer patience, double minDelta) {
     checkArgument(patience == null || patience >= 1, "early_stopping patience must be at least 1, got %s", patience);
     checkArgument(minDelta >= 0, "early_stopping min_delta must be 0 or more, got %s", minDelta);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, patience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    // Without early stopping min_delta means nothing: one configuration, one form.
+    double delta = patience == null ? DEFAULT_MIN_DELTA : minDelta;
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, patience, delta, shuffleBuffer, seed, trainSplit, evalSplit);
   }
 
   public TrainConfig withShuffleBuffer(int shuffleBuffer) {

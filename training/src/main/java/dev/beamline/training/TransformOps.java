@@ -115,7 +115,7 @@ public final class TransformOps {
   public static Operand<?> apply(Ops tf, FittedFeature f, Operand<?> raw) {
     RawFamily family = RawFamily.of(f.inputType());
     checkArgument(raw.type() == rawType(family), "'%s' reads a %s raw feature, which is fed as %s, not %s",
-        f.name(), f.inputType(), rawType(family).getSimpleName(), raw.type().getSimpleName());
+        f.name(), f.inputType().configName(), rawType(family).getSimpleName(), raw.type().getSimpleName());
     switch (family) {
       case NUMERIC:
         return numeric(tf, f, (Operand<TFloat64>) raw);

@@ -4,6 +4,8 @@
  *
  * <ul>
  *   <li>{@link dev.beamline.training.Train}: the stage as a Beam composite transform.
+ *   <li>{@link dev.beamline.training.TrainStage}: the stage behind the runner's stage contract, made from
+ *       the {@code train:} section of a pipeline file by {@link dev.beamline.training.TrainStageFactory}.
  *   <li>{@link dev.beamline.training.Trainer}: the training loop, testable without a pipeline; it returns
  *       a {@link dev.beamline.training.TrainedModel} with its {@link dev.beamline.training.TrainingHistory}.
  *   <li>{@link dev.beamline.training.ModelSpec}: a {@link dev.beamline.training.TrainConfig} resolved

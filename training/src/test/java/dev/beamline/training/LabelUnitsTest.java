@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.beamline.core.FeatureType;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.FeatureTransform.Scale;
 import dev.beamline.transform.FittedFeature;
@@ -23,7 +24,7 @@ import org.tensorflow.types.TFloat32;
 class LabelUnitsTest {
 
   static FittedFeature label(FeatureTransform spec, Double mean, Double std, Double min, Double max) {
-    return Fitted.numeric(spec, "float", OutputKind.FLOAT, 0, 0.0, mean, std, min, max, null);
+    return Fitted.numeric(spec, FeatureType.FLOAT, OutputKind.FLOAT, 0, 0.0, mean, std, min, max, null);
   }
 
   static final FittedFeature Z = label(FeatureTransform.numeric("y").withScale(Scale.Z_SCORE), 100.0, 4.0, null, null);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.FeatureType;
 import dev.beamline.training.ModelSpec.InputEncoding;
 import dev.beamline.training.ModelSpec.RawFamily;
 import dev.beamline.training.TrainConfig.ModelType;
@@ -84,7 +85,7 @@ class ModelSpecTest {
         "train.features: 'beak' is not a transformed feature", "train.features lists 'bill' twice",
         "train.features: 'species' is the label");
     FittedFeature leak = new FittedFeature(FeatureTransform.string("species").withOutput("species_hash").withHashBuckets(5),
-        "string", dev.beamline.transform.OutputKind.ID, 5, null, null, null, null, null, null, null, null, null, null, 10);
+        FeatureType.STRING, dev.beamline.transform.OutputKind.ID, 5, null, null, null, null, null, null, null, null, null, null, 10);
     List<FittedFeature> withLeak = new java.util.ArrayList<>(FEATURES);
     withLeak.add(leak);
     assertThatThrownBy(() -> ModelSpec.resolve(TrainConfig.defaults("species"), withLeak))

@@ -35,16 +35,16 @@ final class ReferenceTransform {
    */
   static Object apply(FittedFeature f, Object raw) {
     switch (f.inputType()) {
-      case "int":
-      case "float":
-      case "boolean":
+      case INT:
+      case FLOAT:
+      case BOOLEAN:
         return numeric(f, raw == null ? Double.NaN : ((Number) raw).doubleValue());
-      case "timestamp":
+      case TIMESTAMP:
         return timestamp(f, (Long) raw);
-      case "string":
+      case STRING:
         return string(f, (String) raw);
       default:
-        throw new IllegalArgumentException(f.inputType());
+        throw new IllegalArgumentException(f.inputType().configName());
     }
   }
 

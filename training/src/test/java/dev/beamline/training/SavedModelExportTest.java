@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamline.core.FeatureType;
 import dev.beamline.training.TrainConfig.Activation;
 import dev.beamline.training.TrainConfig.ModelType;
 import dev.beamline.training.TrainConfig.Optimizer;
@@ -46,14 +47,14 @@ class SavedModelExportTest {
   static List<FittedFeature> features() {
     FittedFeature bill = Fitted.zScore("bill", 44.0, 44.0, 5.5);
     FittedFeature mass = Fitted.numeric(FeatureTransform.numeric("mass").withClip(2500.0, 6500.0).withLog(1.0).withScale(FeatureTransform.Scale.MIN_MAX),
-        "int", OutputKind.FLOAT, 0, 4200.0, null, null, Math.log(2501), Math.log(6501), null);
+        FeatureType.INT, OutputKind.FLOAT, 0, 4200.0, null, null, Math.log(2501), Math.log(6501), null);
     FittedFeature flipper = Fitted.bucketized("flipper", 200.0, 190.0, 200.0, 215.0);
     FittedFeature island = Fitted.vocabulary("island", ISLANDS, 1, null, Encoding.ID, true);
     FittedFeature sex = Fitted.vocabulary("sex", List.of("male", "female"), 0, "male", Encoding.ONE_HOT, true);
     FittedFeature colour = Fitted.hashed("colour", 7, Encoding.ONE_HOT);
     FittedFeature hour = Fitted.timePart("seen", TimePart.HOUR_OF_DAY, Encoding.ID, 12);
     FittedFeature day = new FittedFeature(FeatureTransform.numeric("seen").withOutput("seen_day").withTimePart(TimePart.DAY_OF_WEEK).withEncode(Encoding.ONE_HOT),
-        "timestamp", OutputKind.VECTOR, 7, 2.0, null, null, null, null, null, null, null, null, null, 100);
+        FeatureType.TIMESTAMP, OutputKind.VECTOR, 7, 2.0, null, null, null, null, null, null, null, null, null, 100);
     FeatureTransform note = FeatureTransform.string("note").withText(new FeatureTransform.Text(1, 2))
         .withVocabulary(new FeatureTransform.Vocabulary(null, 1, 2)).withLowercase(true);
     FittedFeature noteTfidf = Fitted.tokens(note.withEncode(Encoding.TFIDF), WORDS, new double[] {1.2, 1.5, 1.1, 2.0, 1.9, 2.2, 2.3});
@@ -254,12 +255,12 @@ class SavedModelExportTest {
         inverse = z -> z * std(ys) + mean(ys);
         break;
       case "min_max":
-        y = Fitted.numeric(FeatureTransform.numeric("y").withScale(FeatureTransform.Scale.MIN_MAX), "float", OutputKind.FLOAT, 0,
+        y = Fitted.numeric(FeatureTransform.numeric("y").withScale(FeatureTransform.Scale.MIN_MAX), FeatureType.FLOAT, OutputKind.FLOAT, 0,
             mean(ys), null, null, min, max, null);
         inverse = z -> z * (max - min) + min;
         break;
       case "log_z_score":
-        y = Fitted.numeric(FeatureTransform.numeric("y").withLog(1.0).withScale(FeatureTransform.Scale.Z_SCORE), "float", OutputKind.FLOAT, 0,
+        y = Fitted.numeric(FeatureTransform.numeric("y").withLog(1.0).withScale(FeatureTransform.Scale.Z_SCORE), FeatureType.FLOAT, OutputKind.FLOAT, 0,
             mean(ys), mean(logs), std(logs), null, null, null);
         inverse = z -> Math.exp(z * std(logs) + mean(logs)) - 1;
         break;

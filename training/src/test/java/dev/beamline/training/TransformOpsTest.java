@@ -2,6 +2,7 @@ package dev.beamline.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.beamline.core.FeatureType;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.FeatureTransform.Encoding;
 import dev.beamline.transform.FeatureTransform.TimePart;
@@ -129,14 +130,14 @@ class TransformOpsTest {
   void clipLogAndMinMax() {
     FeatureTransform spec = FeatureTransform.numeric("x").withClip(0.0, 10.0).withLog(1.0).withScale(FeatureTransform.Scale.MIN_MAX);
     double max = Math.log(11);
-    FittedFeature f = Fitted.numeric(spec, "float", OutputKind.FLOAT, 0, 0.0, null, null, 0.0, max, null);
+    FittedFeature f = Fitted.numeric(spec, FeatureType.FLOAT, OutputKind.FLOAT, 0, 0.0, null, null, 0.0, max, null);
     float e = (float) (1 / max);
     assertBoth(f, new double[] {-5, 0, Math.E - 1, 20, Double.NaN}, new float[] {0f, 0f, e, 1f, 0f});
   }
 
   @Test
   void minMaxWithEqualBoundsIsZero() {
-    FittedFeature f = Fitted.numeric(FeatureTransform.numeric("x").withScale(FeatureTransform.Scale.MIN_MAX), "int", OutputKind.FLOAT, 0, 1.0, null, null, 4.0, 4.0, null);
+    FittedFeature f = Fitted.numeric(FeatureTransform.numeric("x").withScale(FeatureTransform.Scale.MIN_MAX), FeatureType.INT, OutputKind.FLOAT, 0, 1.0, null, null, 4.0, 4.0, null);
     assertBoth(f, new double[] {4, 7}, new float[] {0f, 0f});
   }
 
@@ -160,21 +161,21 @@ class TransformOpsTest {
 
   @Test
   void bucketizeWithoutBoundariesIsOneBucket() {
-    FittedFeature f = Fitted.numeric(FeatureTransform.numeric("x").withBucketize(2), "float", OutputKind.ID, 1, 0.0, null, null, null, null, new double[0]);
+    FittedFeature f = Fitted.numeric(FeatureTransform.numeric("x").withBucketize(2), FeatureType.FLOAT, OutputKind.ID, 1, 0.0, null, null, null, null, new double[0]);
     assertBoth(f, new double[] {-1, 5}, new long[] {0, 0});
   }
 
   @Test
   void bucketizeOneHot() {
     FeatureTransform spec = FeatureTransform.numeric("x").withBucketize(3).withEncode(Encoding.ONE_HOT);
-    FittedFeature f = Fitted.numeric(spec, "float", OutputKind.VECTOR, 3, 0.0, null, null, null, null, new double[] {0.0, 1.0});
+    FittedFeature f = Fitted.numeric(spec, FeatureType.FLOAT, OutputKind.VECTOR, 3, 0.0, null, null, null, null, new double[] {0.0, 1.0});
     assertBoth(f, new double[] {-1, 0.5, 1}, new float[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}});
   }
 
   @Test
   void binarizeIsStrictlyAbove() {
     FeatureTransform spec = FeatureTransform.numeric("x").withBinarize(0.5);
-    FittedFeature f = Fitted.numeric(spec, "boolean", OutputKind.ID, 2, 0.0, null, null, null, null, null);
+    FittedFeature f = Fitted.numeric(spec, FeatureType.BOOLEAN, OutputKind.ID, 2, 0.0, null, null, null, null, null);
     assertBoth(f, new double[] {0.2, 0.5, 0.7, 1, Double.NaN}, new long[] {0, 0, 1, 1, 0});
   }
 

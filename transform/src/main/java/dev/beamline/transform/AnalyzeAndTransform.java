@@ -7,17 +7,19 @@ import static com.google.common.base.Preconditions.checkState;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
-import dev.beamline.core.Publisher;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.StageOutput;
+import dev.beamline.core.Storage;
 import dev.beamline.ingest.ExampleBatchParquetSink;
 import dev.beamline.ingest.ReadPublishedExamples;
 import dev.beamline.validation.ComputeStatistics;
 import dev.beamline.validation.DatasetStatistics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -47,10 +49,11 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
- * The transform stage: fits the full-pass analyzers of a {@link TransformSpec} on the analysis split
- * (default {@code train}) only, applies the fitted transform to every split, writes each transformed
- * split as Parquet shards, computes their statistics, and publishes it all as one artifact folder with
- * one atomic rename.
+ * The transform stage: fits the full-pass analyzers of a {@link TransformSpec} on the analyze split
+ * ({@code analyze_split}, default {@code train}) only, applies the fitted transform to every split,
+ * writes each transformed split as Parquet shards, computes their statistics, and publishes it all as
+ * one artifact folder with one atomic rename. Building the graph touches no file: the output is
+ * checked and its staging folder prepared when the pipeline runs.
  *
  * <pre>{@code
  * TransformResult r =
@@ -79,8 +82,8 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
   private static final long serialVersionUID = 1L;
   /** The stage name in the run layout. */
   public static final String STAGE = "transform";
-  /** The split the analyzers see unless told otherwise. */
-  public static final String DEFAULT_ANALYSIS_SPLIT = "train";
+  /** The split the analyzers see ({@code analyze_split}) unless told otherwise. */
+  public static final String DEFAULT_ANALYZE_SPLIT = "train";
   /** The folder of the transformed splits, one sub-folder per split. */
   public static final String EXAMPLES_DIR = "examples";
   /** The file with the Avro schema of transformed examples. */
@@ -90,14 +93,14 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
 
   private final ExampleSchema rawSchema;
   private final TransformSpec spec;
-  private final String analysisSplit;
+  private final String analyzeSplit;
   private final StageOutput output;
   private final int shards;
 
-  private AnalyzeAndTransform(ExampleSchema rawSchema, TransformSpec spec, String analysisSplit, StageOutput output, int shards) {
+  private AnalyzeAndTransform(ExampleSchema rawSchema, TransformSpec spec, String analyzeSplit, StageOutput output, int shards) {
     this.rawSchema = rawSchema;
     this.spec = spec;
-    this.analysisSplit = analysisSplit;
+    this.analyzeSplit = analyzeSplit;
     this.output = output;
     this.shards = shards;
   }
@@ -105,7 +108,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
   /** Transforms examples of {@code rawSchema} as {@code spec} declares; say where with {@link #to(StageOutput)}. */
   public static AnalyzeAndTransform of(ExampleSchema rawSchema, TransformSpec spec) {
     return new AnalyzeAndTransform(
-        checkNotNull(rawSchema, "rawSchema"), checkNotNull(spec, "spec"), DEFAULT_ANALYSIS_SPLIT, null, 0);
+        checkNotNull(rawSchema, "rawSchema"), checkNotNull(spec, "spec"), DEFAULT_ANALYZE_SPLIT, null, 0);
   }
 
   /** The input of the stage: the raw batches of each split, in order. */
@@ -118,9 +121,14 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
     return tuple;
   }
 
-  /** Fits the analyzers on split {@code split} (default {@value #DEFAULT_ANALYSIS_SPLIT}). */
-  public AnalyzeAndTransform withAnalysisSplit(String split) {
-    checkArgument(split != null && !split.isBlank(), "analysis split must not be empty, got '%s'", split);
+  /** Transforms examples of {@code rawSchema} as {@code config} says (its spec and its analyze split). */
+  public static AnalyzeAndTransform of(ExampleSchema rawSchema, TransformConfig config) {
+    return of(rawSchema, checkNotNull(config, "config").spec()).withAnalyzeSplit(config.analyzeSplit());
+  }
+
+  /** Fits the analyzers on split {@code split} ({@code analyze_split}, default {@value #DEFAULT_ANALYZE_SPLIT}). */
+  public AnalyzeAndTransform withAnalyzeSplit(String split) {
+    checkArgument(split != null && !split.isBlank(), "analyze_split must name a split, got '%s'", split);
     return new AnalyzeAndTransform(rawSchema, spec, split, output, shards);
   }
 
@@ -131,13 +139,13 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
 
   /** Publishes into {@code output}. */
   public AnalyzeAndTransform to(StageOutput output) {
-    return new AnalyzeAndTransform(rawSchema, spec, analysisSplit, checkNotNull(output, "output"), shards);
+    return new AnalyzeAndTransform(rawSchema, spec, analyzeSplit, checkNotNull(output, "output"), shards);
   }
 
   /** Parquet files per split; 0 (default) lets the runner choose. */
   public AnalyzeAndTransform withShards(int shards) {
     checkArgument(shards >= 0, "shards must be 0 (runner decides) or more, got %s", shards);
-    return new AnalyzeAndTransform(rawSchema, spec, analysisSplit, output, shards);
+    return new AnalyzeAndTransform(rawSchema, spec, analyzeSplit, output, shards);
   }
 
   public ExampleSchema rawSchema() {
@@ -148,8 +156,8 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
     return spec;
   }
 
-  public String analysisSplit() {
-    return analysisSplit;
+  public String analyzeSplit() {
+    return analyzeSplit;
   }
 
   @Override
@@ -160,17 +168,17 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
       PCollection<ExampleBatch> batches = (PCollection<ExampleBatch>) e.getValue();
       splits.put(e.getKey().getId(), batches);
     }
-    checkAnalysisSplit(splits.keySet());
-    return build(input.getPipeline(), List.copyOf(splits.keySet()), splits.get(analysisSplit), fitted -> splits);
+    checkAnalyzeSplit(splits.keySet());
+    return build(input.getPipeline(), List.copyOf(splits.keySet()), splits.get(analyzeSplit), fitted -> splits);
   }
 
   /**
    * The same stage on published ingestion output instead of batches: its input holds the folder (one
    * element, e.g. {@code IngestResult.published()}), which is read twice. The analyzers read the
-   * analysis split; each split is read again for the apply step once the transform is fitted. With
+   * analyze split; each split is read again for the apply step once the transform is fitted. With
    * batches as input, a runner must keep every batch that arrives before the fitted transform (the
    * DirectRunner keeps them in memory, copied); reading again keeps memory flat and costs a second
-   * read of the analysis split.
+   * read of the analyze split.
    *
    * <pre>{@code
    * TransformResult r = ingest.published()
@@ -178,12 +186,12 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
    * }</pre>
    *
    * @param avroSchema the Avro schema of the published examples
-   * @param splitNames the splits to transform, the analysis split among them
+   * @param splitNames the splits to transform, the analyze split among them
    */
   public PTransform<PCollection<String>, TransformResult> readingPublished(Schema avroSchema, List<String> splitNames) {
     checkNotNull(avroSchema, "avroSchema");
     List<String> names = List.copyOf(splitNames);
-    checkAnalysisSplit(names);
+    checkAnalyzeSplit(names);
     return new ReadingPublished(this, avroSchema.toString(), names);
   }
 
@@ -203,7 +211,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
     @Override
     public TransformResult expand(PCollection<String> dirs) {
       Schema avro = new Schema.Parser().parse(avroSchemaJson);
-      PCollection<ExampleBatch> analysis = dirs.apply("ReadForAnalysis", ReadPublishedExamples.split(stage.analysisSplit, avro));
+      PCollection<ExampleBatch> analysis = dirs.apply("ReadForAnalysis", ReadPublishedExamples.split(stage.analyzeSplit, avro));
       return stage.build(dirs.getPipeline(), splitNames, analysis, fitted -> {
         // Released only once the side input is ready: the reads below start after the analyzers finished.
         PCollection<String> fittedDirs =
@@ -233,9 +241,19 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
     }
   }
 
-  private void checkAnalysisSplit(Collection<String> splits) {
-    if (!splits.contains(analysisSplit)) {
-      throw new ConfigException("transform: the analysis split '" + analysisSplit + "' is not among the splits " + splits);
+  private void checkAnalyzeSplit(Collection<String> splits) {
+    checkAnalyzeSplit(analyzeSplit, splits);
+  }
+
+  /**
+   * Checks that {@code analyzeSplit} is one of {@code splits}.
+   *
+   * @throws ConfigException naming the split and the splits there are
+   */
+  static void checkAnalyzeSplit(String analyzeSplit, Collection<String> splits) {
+    if (!splits.contains(analyzeSplit)) {
+      throw new ConfigException(
+          "transform: analyze_split '" + analyzeSplit + "' is not a split of the data (splits: " + String.join(", ", splits) + ")");
     }
   }
 
@@ -247,26 +265,24 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
       Function<PCollectionView<FittedTransform>, Map<String, PCollection<ExampleBatch>>> applyInputs) {
     checkState(output != null, "AnalyzeAndTransform needs an output: call to(RunLayout) or to(StageOutput)");
     spec.check(rawSchema);
-    Path staging = output.stagingPath();
-    Path outputDir = output.path();
-    if (Files.exists(outputDir)) {
-      throw new ConfigException("output " + outputDir + " exists already: run ids must not be reused");
-    }
-    Publisher.deleteRecursively(staging);
-    try {
-      for (String split : splitNames) {
-        // An empty split still gets its (empty) folder.
-        Files.createDirectories(staging.resolve(EXAMPLES_DIR).resolve(split));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + staging, e);
-    }
+    String outputDir = output.dir();
+    String staging = Storage.stagingOf(outputDir);
+
+    // Building the graph touches no file: the staging folder is made ready when the pipeline runs,
+    // while the analyzers run, and nothing is written into it before (every write needs the fitted view).
+    PCollection<String> prepared =
+        p.apply("OutputDir", Create.of(outputDir).withCoder(StringUtf8Coder.of()))
+            .apply("PrepareStaging", ParDo.of(new PrepareStagingFn(splitNames)))
+            .setCoder(StringUtf8Coder.of());
+    PCollectionView<String> preparedView = prepared.apply("PreparedView", View.asSingleton());
 
     Schema outputSchema = OutputSchema.avro(spec, rawSchema);
     ExampleSchema scalars = OutputSchema.scalars(spec, rawSchema);
     PCollection<FittedTransform> fitted =
         analysisInput
             .apply("Analyze", Combine.globally(AnalyzeFn.of(rawSchema, spec)))
+            .setCoder(SerializableCoder.of(FittedTransform.class))
+            .apply("OnceStaged", ParDo.of(new OnceReady<FittedTransform>(preparedView)).withSideInputs(preparedView))
             .setCoder(SerializableCoder.of(FittedTransform.class));
     PCollectionView<FittedTransform> fittedView = fitted.apply("FittedView", View.asSingleton());
     Map<String, PCollection<ExampleBatch>> splits = applyInputs.apply(fittedView);
@@ -284,7 +300,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
       FileIO.Write<Void, ExampleBatch> write =
           FileIO.<ExampleBatch>write()
               .via(new ExampleBatchParquetSink(outputSchema))
-              .to(staging.resolve(EXAMPLES_DIR).resolve(name).toString())
+              .to(Storage.resolve(staging, EXAMPLES_DIR + "/" + name))
               .withPrefix("part")
               .withSuffix(".parquet");
       if (shards > 0) {
@@ -300,7 +316,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
             .apply("StatisticsView", View.asList());
 
     PCollection<String> published =
-        p.apply("OutputDir", Create.of(outputDir.toString()).withCoder(StringUtf8Coder.of()))
+        prepared
             .apply("AwaitWrites", Wait.on(written))
             .apply(
                 "Publish",
@@ -308,6 +324,46 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
                     .withSideInputs(fittedView, statisticsView))
             .setCoder(StringUtf8Coder.of());
     return new TransformResult(p, fitted, transformed, statistics, published, outputSchema, outputDir);
+  }
+
+  /**
+   * Makes the staging folder ready when the pipeline runs, before anything is written into it: refuses
+   * an output that exists already, removes what an earlier failed attempt left in the staging folder,
+   * and creates each split's folder, so that an empty split still has its (empty) folder. Emits the
+   * output folder.
+   */
+  private static final class PrepareStagingFn extends DoFn<String, String> {
+    private static final long serialVersionUID = 1L;
+    private final List<String> splits;
+
+    PrepareStagingFn(List<String> splits) {
+      this.splits = List.copyOf(splits);
+    }
+
+    @ProcessElement
+    public void process(@Element String outputDir, OutputReceiver<String> out) {
+      if (Storage.exists(outputDir)) {
+        throw new ConfigException("output " + outputDir + " exists already: run ids must not be reused");
+      }
+      String staging = Storage.stagingOf(outputDir);
+      Storage.deleteRecursively(staging);
+      if (Storage.isLocal(staging)) {
+        // Object stores have no folders; on a local disk a split with no example still gets its folder.
+        try {
+          for (String split : splits) {
+            Files.createDirectories(localPath(staging).resolve(EXAMPLES_DIR).resolve(split));
+          }
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot create " + staging, e);
+        }
+      }
+      out.output(outputDir);
+    }
+  }
+
+  /** The local path of {@code uri}, a plain path or a {@code file:} URI. */
+  static Path localPath(String uri) {
+    return uri.startsWith("file:") ? Paths.get(URI.create(uri)) : Paths.get(uri);
   }
 
   private static PCollection<DatasetStatistics> statisticsOf(PCollection<ExampleBatch> batches, ExampleSchema scalars, String split) {

@@ -13,7 +13,7 @@ import org.apache.beam.sdk.transforms.Combine;
 
 /**
  * The full-pass analyzers of a {@link TransformSpec} as one mergeable {@code CombineFn}: over the raw
- * examples of the analysis split it computes, for every transformed feature, only the constants its
+ * examples of the analyze split it computes, for every transformed feature, only the constants its
  * transform needs (see {@link FeatureTransform} for their definitions), and returns the {@link
  * FittedTransform}.
  *

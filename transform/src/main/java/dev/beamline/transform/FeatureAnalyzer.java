@@ -6,7 +6,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * The mergeable analysis state of one transformed feature: it sees the raw values of the analysis split,
+ * The mergeable analysis state of one transformed feature: it sees the raw values of the analyze split,
  * keeps only what its transform needs, and fits the constants of a {@link FittedFeature}.
  */
 interface FeatureAnalyzer {

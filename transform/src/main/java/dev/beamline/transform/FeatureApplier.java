@@ -13,16 +13,16 @@ interface FeatureApplier {
 
   static FeatureApplier of(FittedFeature f) {
     switch (f.inputType()) {
-      case "int":
-      case "float":
-      case "boolean":
+      case INT:
+      case FLOAT:
+      case BOOLEAN:
         return new NumericApplier(f);
-      case "timestamp":
+      case TIMESTAMP:
         return new TimePartApplier(f);
-      case "string":
+      case STRING:
         return new StringApplier(f);
       default:
-        throw new IllegalArgumentException("feature '" + f.name() + "': unknown input type '" + f.inputType() + "'");
+        throw new AssertionError(f.inputType());
     }
   }
 

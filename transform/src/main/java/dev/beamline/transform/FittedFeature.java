@@ -1,5 +1,8 @@
 package dev.beamline.transform;
 
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import dev.beamline.core.FeatureType;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -16,8 +19,8 @@ import java.util.Objects;
  * }</pre>
  *
  * @param spec the declaration
- * @param inputType the raw feature's type name ({@code int}, {@code float}, {@code boolean}, {@code
- *     timestamp} or {@code string})
+ * @param inputType the raw feature's type (written as its {@link FeatureType#configName()} in {@code
+ *     transform.json})
  * @param kind the output's shape
  * @param cardinality number of ids for ID, IDS and VECTOR outputs of categorical features; 0 for FLOAT
  * @param imputeNumber the replacement of missing numeric values (or the timestamp part), else null
@@ -34,7 +37,7 @@ import java.util.Objects;
  */
 public record FittedFeature(
     FeatureTransform spec,
-    String inputType,
+    FeatureType inputType,
     OutputKind kind,
     int cardinality,
     Double imputeNumber,
@@ -50,6 +53,12 @@ public record FittedFeature(
     long rows)
     implements Serializable {
 
+  public FittedFeature {
+    checkNotNull(spec, "spec");
+    checkNotNull(inputType, "inputType");
+    checkNotNull(kind, "kind");
+  }
+
   /** The transformed feature's name. */
   public String name() {
     return spec.output();
@@ -60,7 +69,7 @@ public record FittedFeature(
   public boolean equals(Object o) {
     return o instanceof FittedFeature f
         && f.spec.equals(spec)
-        && f.inputType.equals(inputType)
+        && f.inputType == inputType
         && f.kind == kind
         && f.cardinality == cardinality
         && Objects.equals(f.imputeNumber, imputeNumber)
@@ -84,7 +93,7 @@ public record FittedFeature(
 
   @Override
   public String toString() {
-    return "FittedFeature{" + spec.output() + " <- " + spec.input() + " (" + inputType + "), " + kind
+    return "FittedFeature{" + spec.output() + " <- " + spec.input() + " (" + inputType.configName() + "), " + kind
         + ", cardinality " + cardinality
         + (imputeNumber != null ? ", impute " + imputeNumber : "")
         + (imputeString != null ? ", impute '" + imputeString + "'" : "")

@@ -6,13 +6,10 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.google.common.collect.ImmutableList;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
-import dev.beamline.core.Publisher;
-import java.io.IOException;
+import dev.beamline.core.Storage;
+import java.io.FileNotFoundException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,7 +28,7 @@ import org.apache.avro.generic.GenericRecord;
  * FittedTransform fitted = AnalyzeFn.fitInMemory(rawSchema, spec, trainRecords);
  * GenericRecord features = fitted.apply(rawRecord);      // a record of fitted.outputSchema()
  * fitted.write(dir);
- * FittedTransform same = FittedTransform.read(dir);
+ * FittedTransform same = FittedTransform.read(dir);   // a path or a URI (hdfs://..., gs://...)
  * }</pre>
  *
  * <h2>Artifact</h2>
@@ -157,31 +154,47 @@ public final class FittedTransform implements Serializable {
     return ExampleBatch.of(out);
   }
 
-  /** Writes {@value #TRANSFORM_FILE} and the vocabulary files into {@code dir}, which it creates. */
-  public void write(Path dir) {
+  /**
+   * Writes {@value #TRANSFORM_FILE} and the vocabulary files into the folder {@code dir} (a path or a
+   * URI of any file system Beam supports, through {@link Storage}).
+   */
+  public void write(String dir) {
     for (FittedFeature f : features) {
       if (f.vocabulary() != null) {
-        VocabularyFile.write(dir.resolve(TransformJson.vocabularyFile(f.name())), f.vocabulary(), f.counts());
+        VocabularyFile.write(Storage.resolve(dir, TransformJson.vocabularyFile(f.name())), f.vocabulary(), f.counts());
       }
     }
-    Publisher.writeAtomically(dir.resolve(TRANSFORM_FILE), TransformJson.write(this));
+    Storage.writeString(Storage.resolve(dir, TRANSFORM_FILE), TransformJson.write(this));
+  }
+
+  /** {@link #write(String)} into a local folder. */
+  public void write(Path dir) {
+    write(dir.toString());
   }
 
   /**
-   * Reads a transform written by {@link #write(Path)}.
+   * Reads a transform written by {@link #write(String)} from the folder {@code dir} (a path or URI).
    *
    * @throws UncheckedIOException when a file is missing or unreadable
    * @throws IllegalArgumentException when the files are not a transform of this format
    */
-  public static FittedTransform read(Path dir) {
-    Path file = dir.resolve(TRANSFORM_FILE);
+  public static FittedTransform read(String dir) {
+    String file = Storage.resolve(dir, TRANSFORM_FILE);
+    String json;
     try {
-      return TransformJson.read(Files.readString(file, StandardCharsets.UTF_8), dir);
-    } catch (NoSuchFileException e) {
-      throw new UncheckedIOException(dir + " holds no transform: " + e.getFile() + " is missing", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+      json = Storage.readString(file);
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileNotFoundException) {
+        throw new UncheckedIOException(dir + " holds no transform: " + file + " is missing", e.getCause());
+      }
+      throw e;
     }
+    return TransformJson.read(json, dir);
+  }
+
+  /** {@link #read(String)} from a local folder. */
+  public static FittedTransform read(Path dir) {
+    return read(dir.toString());
   }
 
   /** The JSON of {@value #TRANSFORM_FILE}. */

@@ -118,7 +118,7 @@ final class NumericAnalyzer implements FeatureAnalyzer {
     int cardinality = boundaries != null ? boundaries.length + 1 : spec.binarize() != null ? 2 : 0;
     return new FittedFeature(
         spec,
-        type.configName(),
+        type,
         OutputKind.of(spec, type),
         cardinality,
         impute,

@@ -1,7 +1,7 @@
 package dev.beamline.transform;
 
-import dev.beamline.core.Publisher;
 import dev.beamline.core.StageOutput;
+import dev.beamline.core.Storage;
 import dev.beamline.validation.DatasetStatistics;
 import dev.beamline.validation.StatisticsSet;
 import java.io.IOException;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The last step of {@link AnalyzeAndTransform}, run once every Parquet shard is written: writes the
  * fitted transform, the output schema and the statistics into the staging folder and publishes it with
- * one atomic rename. Emits the published folder.
+ * one atomic rename, through {@link Storage}. Emits the published folder.
  */
 final class PublishTransformFn extends DoFn<String, String> {
   private static final long serialVersionUID = 1L;
@@ -46,10 +46,10 @@ final class PublishTransformFn extends DoFn<String, String> {
 
   @ProcessElement
   public void process(ProcessContext c) throws IOException {
-    Path staging = output.stagingPath();
-    Path outputDir = output.path();
-    if (!Files.exists(staging) && Files.exists(outputDir)) {
-      c.output(outputDir.toString()); // A retry of a step that had already published.
+    String outputDir = output.dir();
+    String staging = Storage.stagingOf(outputDir);
+    if (!Storage.exists(staging) && Storage.exists(outputDir)) {
+      c.output(outputDir); // A retry of a step that had already published.
       return;
     }
     FittedTransform transform = c.sideInput(fitted);
@@ -58,24 +58,32 @@ final class PublishTransformFn extends DoFn<String, String> {
 
     removeSinkTempDirs(staging);
     transform.write(staging);
-    Publisher.writeAtomically(staging.resolve(AnalyzeAndTransform.SCHEMA_FILE), outputSchemaJson);
-    Publisher.writeAtomically(staging.resolve(AnalyzeAndTransform.STATISTICS_FILE), StatisticsSet.of(stats).toJson() + "\n");
-    output.writeProvenance();
-    Publisher.publishDirectory(staging, outputDir);
+    Storage.writeString(Storage.resolve(staging, AnalyzeAndTransform.SCHEMA_FILE), outputSchemaJson);
+    Storage.writeString(Storage.resolve(staging, AnalyzeAndTransform.STATISTICS_FILE), StatisticsSet.of(stats).toJson() + "\n");
+    if (output.provenanceJson() != null) {
+      Storage.writeString(Storage.resolve(staging, StageOutput.PROVENANCE_FILE), output.provenanceJson());
+    }
+    Storage.publish(staging, outputDir);
     LOG.info(
         "transform published {}: {} features fitted on {} rows; rows per split {}",
         outputDir,
         transform.features().size(),
         transform.features().get(0).rows(),
         stats.stream().map(s -> s.split() + "=" + s.numExamples()).toList());
-    c.output(outputDir.toString());
+    c.output(outputDir);
   }
 
-  /** Removes the temporary folders that Beam's file sinks leave behind once their files are finalized. */
-  private static void removeSinkTempDirs(Path staging) throws IOException {
-    try (Stream<Path> paths = Files.walk(staging)) {
+  /**
+   * Removes the temporary folders that Beam's file sinks leave behind once their files are finalized.
+   * Only a local disk keeps an empty folder; an object store has none once its files are gone.
+   */
+  private static void removeSinkTempDirs(String staging) throws IOException {
+    if (!Storage.isLocal(staging)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(AnalyzeAndTransform.localPath(staging))) {
       for (Path p : paths.filter(x -> Files.isDirectory(x) && x.getFileName().toString().startsWith(".temp-beam")).toList()) {
-        Publisher.deleteRecursively(p);
+        Storage.deleteRecursively(p.toString());
       }
     }
   }

@@ -113,7 +113,7 @@ final class StringAnalyzer implements FeatureAnalyzer {
     }
     return new FittedFeature(
         spec,
-        FeatureType.STRING.configName(),
+        FeatureType.STRING,
         OutputKind.of(spec, FeatureType.STRING),
         cardinality,
         null,

@@ -9,7 +9,7 @@ import java.io.IOException;
 /**
  * The analyzer of a timestamp feature: exact counts of its time part (24 hours or 7 days), whose most
  * frequent value (the smallest on a tie) replaces a missing timestamp unless a constant part is given.
- * Without any timestamp in the analysis split the replacement is -1, "no id".
+ * Without any timestamp in the analyze split the replacement is -1, "no id".
  */
 final class TimePartAnalyzer implements FeatureAnalyzer {
   private final FeatureTransform spec;
@@ -51,7 +51,7 @@ final class TimePartAnalyzer implements FeatureAnalyzer {
     }
     return new FittedFeature(
         spec,
-        FeatureType.TIMESTAMP.configName(),
+        FeatureType.TIMESTAMP,
         OutputKind.of(spec, FeatureType.TIMESTAMP),
         counts.length,
         impute,

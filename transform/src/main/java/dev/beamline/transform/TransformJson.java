@@ -13,7 +13,7 @@ import dev.beamline.transform.FeatureTransform.Impute;
 import dev.beamline.transform.FeatureTransform.Scale;
 import dev.beamline.transform.FeatureTransform.TimePart;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
+import dev.beamline.core.Storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -59,7 +59,7 @@ final class TransformJson {
     ObjectNode n = MAPPER.createObjectNode();
     n.put("output", f.spec().output());
     n.put("input", f.spec().input());
-    n.put("input_type", f.inputType());
+    n.put("input_type", f.inputType().configName());
     n.put("kind", name(f.kind()));
     n.put("cardinality", f.cardinality());
     n.put("width", f.width());
@@ -136,7 +136,7 @@ final class TransformJson {
    *
    * @throws IllegalArgumentException when {@code json} is not a transform of this format
    */
-  static FittedTransform read(String json, Path dir) {
+  static FittedTransform read(String json, String dir) {
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
@@ -159,18 +159,18 @@ final class TransformJson {
     return FittedTransform.of(ExampleSchema.of(raw), features);
   }
 
-  private static FittedFeature readFeature(JsonNode n, Path dir) {
+  private static FittedFeature readFeature(JsonNode n, String dir) {
     FeatureTransform spec = readSpec(n.path("spec"), n.path("output").asText(), n.path("input").asText());
     List<String> vocabulary = null;
     long[] counts = null;
     if (n.hasNonNull("vocabulary_file")) {
-      VocabularyFile.Content v = VocabularyFile.read(dir.resolve(n.path("vocabulary_file").asText()));
+      VocabularyFile.Content v = VocabularyFile.read(Storage.resolve(dir, n.path("vocabulary_file").asText()));
       vocabulary = List.copyOf(v.tokens());
       counts = v.counts();
     }
     return new FittedFeature(
         spec,
-        n.path("input_type").asText(),
+        FeatureType.parse(n.path("input_type").asText()),
         OutputKind.valueOf(n.path("kind").asText().toUpperCase(Locale.ROOT)),
         n.path("cardinality").asInt(),
         getDouble(n, "impute_number"),

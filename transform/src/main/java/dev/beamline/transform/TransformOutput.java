@@ -1,13 +1,13 @@
 package dev.beamline.transform;
 
+import dev.beamline.core.Storage;
 import dev.beamline.ingest.IngestOutput;
 import dev.beamline.validation.StatisticsSet;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -25,45 +25,61 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
  * outputSchema)}, which expects the same layout.
  *
  * <pre>{@code
- * TransformOutput out = TransformOutput.open(Paths.get("beamline-runs/penguins/transform/20261128-101502-3fa9"));
+ * TransformOutput out = TransformOutput.open("beamline-runs/penguins/transform/20261128-101502-3fa9");
  * double mean = out.transform().feature("bill_length_mm").mean();
  * List<GenericRecord> eval = out.readSplit("eval");
  * }</pre>
  */
 public final class TransformOutput {
-  private final Path dir;
+  private final String uri;
   private final FittedTransform transform;
   private final Schema avroSchema;
   private final StatisticsSet statistics;
 
-  private TransformOutput(Path dir, FittedTransform transform, Schema avroSchema, StatisticsSet statistics) {
-    this.dir = dir;
+  private TransformOutput(String uri, FittedTransform transform, Schema avroSchema, StatisticsSet statistics) {
+    this.uri = uri;
     this.transform = transform;
     this.avroSchema = avroSchema;
     this.statistics = statistics;
   }
 
   /**
-   * Opens the published folder {@code dir}.
+   * Opens the published folder {@code uri} (a path or a URI of any file system Beam supports).
    *
    * @throws UncheckedIOException when it is not a complete, published transform artifact
    */
+  public static TransformOutput open(String uri) {
+    FittedTransform transform = FittedTransform.read(uri);
+    Schema schema = new Schema.Parser().parse(readFile(uri, AnalyzeAndTransform.SCHEMA_FILE));
+    StatisticsSet stats = StatisticsSet.fromJson(readFile(uri, AnalyzeAndTransform.STATISTICS_FILE));
+    return new TransformOutput(uri, transform, schema, stats);
+  }
+
+  /** {@link #open(String)} on a local folder. */
   public static TransformOutput open(Path dir) {
+    return open(dir.toString());
+  }
+
+  private static String readFile(String uri, String name) {
+    String file = Storage.resolve(uri, name);
     try {
-      FittedTransform transform = FittedTransform.read(dir);
-      Schema schema = new Schema.Parser().parse(Files.readString(dir.resolve(AnalyzeAndTransform.SCHEMA_FILE)));
-      StatisticsSet stats = StatisticsSet.fromJson(
-          Files.readString(dir.resolve(AnalyzeAndTransform.STATISTICS_FILE), StandardCharsets.UTF_8));
-      return new TransformOutput(dir, transform, schema, stats);
-    } catch (NoSuchFileException e) {
-      throw new UncheckedIOException(dir + " is not a published transform: " + e.getFile() + " is missing", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+      return Storage.readString(file);
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileNotFoundException) {
+        throw new UncheckedIOException(uri + " is not a published transform: " + file + " is missing", e.getCause());
+      }
+      throw e;
     }
   }
 
+  /** The published folder, as opened. */
+  public String uri() {
+    return uri;
+  }
+
+  /** The published folder as a local path; for a folder on the local file system. */
   public Path dir() {
-    return dir;
+    return Paths.get(uri);
   }
 
   /** The fitted transform of {@code transform.json} and the vocabulary files. */
@@ -86,9 +102,9 @@ public final class TransformOutput {
     return statistics.splitNames();
   }
 
-  /** The Parquet shards of {@code split}, sorted by name. */
+  /** The Parquet shards of {@code split}, sorted by name; for a folder on the local file system. */
   public List<Path> shards(String split) {
-    return IngestOutput.shardsOf(dir, split);
+    return IngestOutput.shardsOf(dir(), split);
   }
 
   /** Every transformed example of {@code split}, read into memory; for small data and tests. */

@@ -4,7 +4,6 @@ import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.validation.DatasetStatistics;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +17,7 @@ import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 
 /**
- * What {@link AnalyzeAndTransform} produces: the fitted transform, the transformed batches and the
+ * What {@link AnalyzeAndTransform} produces: the fitted transform (on the analyze split), the transformed batches and the
  * statistics of each split, and {@link #published()}, which holds the artifact folder once it is
  * published (wait on it before reading the files).
  *
@@ -35,7 +34,7 @@ public final class TransformResult implements POutput {
   private final ImmutableList<PCollection<DatasetStatistics>> statistics;
   private final PCollection<String> published;
   private final Schema outputSchema;
-  private final Path outputDir;
+  private final String outputDir;
 
   TransformResult(
       Pipeline pipeline,
@@ -44,7 +43,7 @@ public final class TransformResult implements POutput {
       List<PCollection<DatasetStatistics>> statistics,
       PCollection<String> published,
       Schema outputSchema,
-      Path outputDir) {
+      String outputDir) {
     this.pipeline = pipeline;
     this.fitted = fitted;
     this.batches = ImmutableMap.copyOf(batches);
@@ -54,7 +53,7 @@ public final class TransformResult implements POutput {
     this.outputDir = outputDir;
   }
 
-  /** One element: the transform fitted on the analysis split. */
+  /** One element: the transform fitted on the analyze split. */
   public PCollection<FittedTransform> fitted() {
     return fitted;
   }
@@ -90,7 +89,7 @@ public final class TransformResult implements POutput {
   }
 
   /** Where the artifact is published; see {@link AnalyzeAndTransform} for its layout. */
-  public Path outputDir() {
+  public String outputDir() {
     return outputDir;
   }
 

@@ -1,11 +1,7 @@
 package dev.beamline.transform;
 
-import dev.beamline.core.Publisher;
-import java.io.IOException;
+import dev.beamline.core.Storage;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,8 +11,8 @@ import java.util.List;
  * \r}, so any token survives and every line is one token.
  *
  * <pre>{@code
- * VocabularyFile.write(dir.resolve("vocabularies/island.tsv"), List.of("biscoe", "dream"), new long[] {3, 2});
- * VocabularyFile.Content v = VocabularyFile.read(dir.resolve("vocabularies/island.tsv"));
+ * VocabularyFile.write(Storage.resolve(dir, "vocabularies/island.tsv"), List.of("biscoe", "dream"), new long[] {3, 2});
+ * VocabularyFile.Content v = VocabularyFile.read(Storage.resolve(dir, "vocabularies/island.tsv"));
  * }</pre>
  */
 final class VocabularyFile {
@@ -25,21 +21,31 @@ final class VocabularyFile {
 
   private VocabularyFile() {}
 
-  static void write(Path file, List<String> tokens, long[] counts) {
+  /** Writes the file {@code file} (a path or URI, through {@link Storage}). */
+  static void write(String file, List<String> tokens, long[] counts) {
     StringBuilder s = new StringBuilder();
     for (int i = 0; i < tokens.size(); i++) {
       escape(tokens.get(i), s);
       s.append('\t').append(counts[i]).append('\n');
     }
-    Publisher.writeAtomically(file, s.toString());
+    Storage.writeString(file, s.toString());
   }
 
-  static Content read(Path file) {
+  static void write(java.nio.file.Path file, List<String> tokens, long[] counts) {
+    write(file.toString(), tokens, counts);
+  }
+
+  static Content read(java.nio.file.Path file) {
+    return read(file.toString());
+  }
+
+  /** Reads the file {@code file} (a path or URI, through {@link Storage}). */
+  static Content read(String file) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read vocabulary " + file + ": " + e.getMessage(), e);
+      text = Storage.readString(file);
+    } catch (UncheckedIOException e) {
+      throw new UncheckedIOException("cannot read vocabulary " + file + ": " + e.getCause().getMessage(), e.getCause());
     }
     List<String> tokens = new ArrayList<>();
     List<Long> counts = new ArrayList<>();

@@ -209,23 +209,14 @@ class AnalyzeAndTransformTest {
     }
     assertThat(b.readSplit("train")).hasSize(6);
     assertThat(b.statistics().split("eval").orElseThrow().numExamples()).isEqualTo(3);
-    // Only the named splits, and the analysis split must be one of them.
+    // Only the named splits, and the analyze split must be one of them.
     assertThatThrownBy(() -> AnalyzeAndTransform.of(RAW, SPEC).readingPublished(RAW.toAvro(), List.of("eval")))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("analysis split 'train'");
+        .hasMessageContaining("analyze_split 'train'");
   }
 
   private static void writeShard(Path file, List<GenericRecord> records) throws Exception {
-    Files.createDirectories(file.getParent());
-    try (org.apache.parquet.hadoop.ParquetWriter<GenericRecord> w =
-        org.apache.parquet.avro.AvroParquetWriter.<GenericRecord>builder(new org.apache.hadoop.fs.Path(file.toUri()))
-            .withSchema(RAW.toAvro())
-            .withConf(new org.apache.hadoop.conf.Configuration(false))
-            .build()) {
-      for (GenericRecord r : records) {
-        w.write(r);
-      }
-    }
+    TestData.writeShard(file, RAW, records);
   }
 
   @Test
@@ -245,13 +236,13 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void theAnalysisSplitMustBeAnInput(@TempDir Path tmp) {
+  void theAnalyzeSplitMustBeAnInput(@TempDir Path tmp) {
     TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
     assertThatThrownBy(() -> AnalyzeAndTransform.splits(Map.of("eval", batches(p, "Eval", eval())))
             .apply(AnalyzeAndTransform.of(RAW, SPEC).to(output)))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("transform: the analysis split 'train' is not among the splits [eval]");
+        .hasMessage("transform: analyze_split 'train' is not a split of the data (splits: eval)");
   }
 
   @Test
@@ -268,12 +259,39 @@ class AnalyzeAndTransformTest {
   @Test
   void anExistingOutputIsNeverOverwritten(@TempDir Path tmp) throws Exception {
     Files.createDirectories(tmp.resolve("out"));
+    Files.writeString(tmp.resolve("out/kept.txt"), "earlier run");
     TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
-    assertThatThrownBy(() -> AnalyzeAndTransform.splits(Map.of("train", batches(p, "Train", train())))
-            .apply(AnalyzeAndTransform.of(RAW, SPEC).to(output)))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("exists already");
+    AnalyzeAndTransform.splits(Map.of("train", batches(p, "Train", train()))).apply(AnalyzeAndTransform.of(RAW, SPEC).to(output));
+    // Checked when the pipeline runs: building the graph looks at no file.
+    assertThatThrownBy(() -> p.run().waitUntilFinish())
+        .hasRootCauseInstanceOf(ConfigException.class)
+        .hasStackTraceContaining("exists already: run ids must not be reused");
+    assertThat(tmp.resolve("out/kept.txt")).hasContent("earlier run");
+    assertThat(output.stagingPath()).doesNotExist();
+  }
+
+  @Test
+  void buildingTheGraphCreatesAndDeletesNothing(@TempDir Path tmp) throws Exception {
+    // What an earlier, failed attempt left behind is removed when the pipeline runs, not before.
+    StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
+    Files.createDirectories(output.stagingPath().resolve("examples/train"));
+    Files.writeString(output.stagingPath().resolve("examples/train/stale.parquet"), "stale");
+    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+    Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
+    splits.put("train", batches(p, "Train", train()));
+    splits.put("eval", p.apply("Eval", Create.empty(ExampleBatch.coder(RAW.toAvro()))));
+    AnalyzeAndTransform.splits(splits).apply(AnalyzeAndTransform.of(RAW, SPEC).withShards(1).to(output));
+    try (Stream<Path> files = Files.walk(tmp)) {
+      assertThat(files.map(f -> tmp.relativize(f).toString()).sorted().toList())
+          .containsExactly("", ".staging-out", ".staging-out/examples", ".staging-out/examples/train", ".staging-out/examples/train/stale.parquet");
+    }
+    p.run().waitUntilFinish();
+    assertThat(output.stagingPath()).doesNotExist();
+    assertThat(output.path().resolve("examples/train/stale.parquet")).doesNotExist();
+    // An empty split still has its folder.
+    assertThat(output.path().resolve("examples/eval")).isDirectory();
+    assertThat(TransformOutput.open(output.dir()).statistics().split("eval").orElseThrow().numExamples()).isZero();
   }
 
   @Test
@@ -281,9 +299,10 @@ class AnalyzeAndTransformTest {
     assertThatThrownBy(() -> AnalyzeAndTransform.of(RAW, SPEC).withShards(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("shards must be 0 (runner decides) or more, got -1");
-    assertThatThrownBy(() -> AnalyzeAndTransform.of(RAW, SPEC).withAnalysisSplit(" "))
+    assertThatThrownBy(() -> AnalyzeAndTransform.of(RAW, SPEC).withAnalyzeSplit(" "))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("analysis split must not be empty, got ' '");
-    assertThat(AnalyzeAndTransform.of(RAW, SPEC).withAnalysisSplit("eval").analysisSplit()).isEqualTo("eval");
+        .hasMessage("analyze_split must name a split, got ' '");
+    assertThat(AnalyzeAndTransform.of(RAW, SPEC).withAnalyzeSplit("eval").analyzeSplit()).isEqualTo("eval");
+    assertThat(AnalyzeAndTransform.of(RAW, TransformConfig.of(SPEC).withAnalyzeSplit("eval")).analyzeSplit()).isEqualTo("eval");
   }
 }

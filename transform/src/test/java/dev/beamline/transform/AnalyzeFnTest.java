@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.FeatureType;
 import dev.beamline.transform.FeatureTransform.Encoding;
 import dev.beamline.transform.FeatureTransform.Impute;
 import dev.beamline.transform.FeatureTransform.Scale;
@@ -116,11 +117,11 @@ class AnalyzeFnTest {
     double[] clipped = xs.stream().mapToDouble(v -> Math.min(50, Math.max(-2, v))).toArray();
     double mean = Arrays.stream(clipped).sum() / clipped.length;
     double var = Arrays.stream(clipped).map(v -> (v - mean) * (v - mean)).sum() / clipped.length;
-    FittedFeature zScore = new FittedFeature(f.get(0), "float", OutputKind.FLOAT, 0, rawMean, null, mean, Math.sqrt(var),
+    FittedFeature zScore = new FittedFeature(f.get(0), FeatureType.FLOAT, OutputKind.FLOAT, 0, rawMean, null, mean, Math.sqrt(var),
         null, null, null, null, null, null, rows);
 
     double[] logged = xs.stream().mapToDouble(v -> Math.log(v + 3)).filter(Double::isFinite).toArray();
-    FittedFeature minMax = new FittedFeature(f.get(1), "float", OutputKind.FLOAT, 0, rawMean, null, null, null,
+    FittedFeature minMax = new FittedFeature(f.get(1), FeatureType.FLOAT, OutputKind.FLOAT, 0, rawMean, null, null, null,
         Arrays.stream(logged).min().orElseThrow(), Arrays.stream(logged).max().orElseThrow(), null, null, null, null, rows);
 
     double[] sorted = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
@@ -132,13 +133,13 @@ class AnalyzeFnTest {
         bounds.add(b);
       }
     }
-    FittedFeature bucketize = new FittedFeature(f.get(2), "float", OutputKind.ID, bounds.size() + 1, rawMean, null, null,
+    FittedFeature bucketize = new FittedFeature(f.get(2), FeatureType.FLOAT, OutputKind.ID, bounds.size() + 1, rawMean, null, null,
         null, null, null, bounds.stream().mapToDouble(Double::doubleValue).toArray(), null, null, null, rows);
 
     long mostFrequentN = ns.entrySet().stream()
         .max(Comparator.<Map.Entry<Long, Long>>comparingLong(Map.Entry::getValue).thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
         .orElseThrow().getKey();
-    FittedFeature n = new FittedFeature(f.get(3), "int", OutputKind.FLOAT, 0, (double) mostFrequentN, null, null, null,
+    FittedFeature n = new FittedFeature(f.get(3), FeatureType.INT, OutputKind.FLOAT, 0, (double) mostFrequentN, null, null, null,
         null, null, null, null, null, null, rows);
 
     int bestHour = 0;
@@ -147,14 +148,14 @@ class AnalyzeFnTest {
         bestHour = h;
       }
     }
-    FittedFeature hour = new FittedFeature(f.get(4), "timestamp", OutputKind.ID, 24, (double) bestHour, null, null, null,
+    FittedFeature hour = new FittedFeature(f.get(4), FeatureType.TIMESTAMP, OutputKind.ID, 24, (double) bestHour, null, null, null,
         null, null, null, null, null, null, rows);
 
     String mostFrequentS = ss.entrySet().stream()
         .max(Comparator.<Map.Entry<String, Long>>comparingLong(Map.Entry::getValue).thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
         .orElseThrow().getKey();
     List<Map.Entry<String, Long>> vocab = top(ss, 2, 5);
-    FittedFeature s = new FittedFeature(f.get(5), "string", OutputKind.ID, vocab.size() + 2, null, mostFrequentS, null,
+    FittedFeature s = new FittedFeature(f.get(5), FeatureType.STRING, OutputKind.ID, vocab.size() + 2, null, mostFrequentS, null,
         null, null, null, null, vocab.stream().map(Map.Entry::getKey).toList(),
         vocab.stream().mapToLong(Map.Entry::getValue).toArray(), null, rows);
 
@@ -164,11 +165,11 @@ class AnalyzeFnTest {
       long df = i < textVocab.size() ? docs.get(textVocab.get(i).getKey()) : 0;
       idf[i] = Math.log((1.0 + rows) / (1.0 + df)) + 1;
     }
-    FittedFeature txt = new FittedFeature(f.get(6), "string", OutputKind.VECTOR, idf.length, null, null, null, null,
+    FittedFeature txt = new FittedFeature(f.get(6), FeatureType.STRING, OutputKind.VECTOR, idf.length, null, null, null, null,
         null, null, null, textVocab.stream().map(Map.Entry::getKey).toList(),
         textVocab.stream().mapToLong(Map.Entry::getValue).toArray(), idf, rows);
 
-    FittedFeature hash = new FittedFeature(f.get(7), "string", OutputKind.ID, 10, null, null, null, null, null, null,
+    FittedFeature hash = new FittedFeature(f.get(7), FeatureType.STRING, OutputKind.ID, 10, null, null, null, null, null, null,
         null, null, null, null, rows);
     return List.of(zScore, minMax, bucketize, n, hour, s, txt, hash);
   }

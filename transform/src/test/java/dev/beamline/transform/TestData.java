@@ -4,6 +4,9 @@ import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.FeatureType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -13,6 +16,20 @@ import org.apache.avro.generic.GenericRecord;
 /** Small schemas, records and batches for the tests. */
 final class TestData {
   private TestData() {}
+
+  /** Writes {@code records} of {@code schema} as the Parquet file {@code file}, as ingestion publishes them. */
+  static void writeShard(Path file, ExampleSchema schema, List<GenericRecord> records) throws IOException {
+    Files.createDirectories(file.getParent());
+    try (org.apache.parquet.hadoop.ParquetWriter<GenericRecord> w =
+        org.apache.parquet.avro.AvroParquetWriter.<GenericRecord>builder(new org.apache.hadoop.fs.Path(file.toUri()))
+            .withSchema(schema.toAvro())
+            .withConf(new org.apache.hadoop.conf.Configuration(false))
+            .build()) {
+      for (GenericRecord r : records) {
+        w.write(r);
+      }
+    }
+  }
 
   /** A schema from name, type pairs. */
   static ExampleSchema schema(Object... nameTypePairs) {

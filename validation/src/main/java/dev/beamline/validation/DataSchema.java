@@ -8,7 +8,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.google.common.collect.ImmutableList;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.FeatureType;
+import dev.beamline.core.Storage;
 import dev.beamline.core.YamlFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -129,6 +131,25 @@ public final class DataSchema implements Serializable {
     } catch (IOException e) {
       throw new ConfigException("cannot read schema file " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Reads the schema file at {@code uri}, on any file system Beam supports (see {@link Storage}).
+   *
+   * @throws ConfigException when the file is missing, unreadable or not a valid schema
+   */
+  public static DataSchema load(String uri) {
+    String text;
+    try {
+      text = Storage.readString(uri);
+    } catch (UncheckedIOException e) {
+      if (e.getCause() instanceof FileNotFoundException) {
+        throw new ConfigException("schema file not found: " + uri);
+      }
+      Throwable reason = e.getCause() != null ? e.getCause() : e;
+      throw new ConfigException("cannot read schema file " + uri + ": " + reason.getMessage(), e);
+    }
+    return parse(text, uri);
   }
 
   /** Reads the YAML {@code text}; {@code source} names it in messages. */

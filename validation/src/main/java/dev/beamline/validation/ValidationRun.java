@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,14 @@ import java.util.Map;
  * }</pre>
  */
 public final class ValidationRun {
+  /** The file of a statistics artifact. */
+  public static final String STATISTICS_FILE = "statistics.json";
+  /** The file of a schema artifact. */
+  public static final String SCHEMA_FILE = "schema.yaml";
+  /** The file of an anomalies artifact. */
+  public static final String ANOMALIES_FILE = "anomalies.json";
+  /** The report page beside the anomalies. */
+  public static final String REPORT_FILE = "report.html";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private ValidationRun() {}
@@ -45,8 +54,8 @@ public final class ValidationRun {
     /** The files of an anomalies artifact. */
     public Map<String, String> files() {
       Map<String, String> f = new LinkedHashMap<>();
-      f.put("anomalies.json", anomaliesJson);
-      f.put("report.html", html);
+      f.put(ANOMALIES_FILE, anomaliesJson);
+      f.put(REPORT_FILE, html);
       return f;
     }
   }
@@ -79,16 +88,43 @@ public final class ValidationRun {
 
   /** Reads a statistics file: {@code statistics.json}, or a folder holding one. */
   public static StatisticsSet readStatistics(Path fileOrDir) {
-    Path file = Files.isDirectory(fileOrDir) ? fileOrDir.resolve("statistics.json") : fileOrDir;
+    return readStatistics(fileOrDir.toString());
+  }
+
+  /**
+   * Reads a statistics file on any file system Beam supports (see {@link Storage}): {@code
+   * statistics.json}, or a folder holding one.
+   *
+   * @throws ConfigException when the file is missing or unreadable
+   */
+  public static StatisticsSet readStatistics(String fileOrDir) {
+    String file = inFolder(fileOrDir, STATISTICS_FILE);
+    String json;
     try {
-      return StatisticsSet.fromJson(Files.readString(file));
-    } catch (IOException e) {
-      throw new dev.beamline.core.ConfigException("cannot read statistics " + file + ": " + e.getMessage(), e);
+      json = Storage.readString(file);
+    } catch (UncheckedIOException e) {
+      throw new ConfigException("cannot read statistics " + file + ": " + messageOf(e), e);
     }
+    return StatisticsSet.fromJson(json);
   }
 
   /** Reads a schema: {@code schema.yaml}, or a folder holding one. */
   public static DataSchema readSchema(Path fileOrDir) {
-    return DataSchema.load(Files.isDirectory(fileOrDir) ? fileOrDir.resolve("schema.yaml") : fileOrDir);
+    return readSchema(fileOrDir.toString());
+  }
+
+  /** Reads a schema on any file system Beam supports: {@code schema.yaml}, or a folder holding one. */
+  public static DataSchema readSchema(String fileOrDir) {
+    return DataSchema.load(inFolder(fileOrDir, SCHEMA_FILE));
+  }
+
+  /** {@code <fileOrDir>/<name>} when that file exists, else {@code fileOrDir} itself. */
+  private static String inFolder(String fileOrDir, String name) {
+    String inside = Storage.resolve(fileOrDir, name);
+    return Storage.exists(inside) ? inside : fileOrDir;
+  }
+
+  private static String messageOf(UncheckedIOException e) {
+    return e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
   }
 }

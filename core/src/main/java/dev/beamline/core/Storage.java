@@ -1,0 +1,249 @@
+package dev.beamline.core;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
+
+/**
+ * Artifact files on any file system Beam supports (local disk, HDFS, object stores), through Beam's
+ * {@link FileSystems}: every stage reads, writes, lists and publishes its artifacts here, by URI or
+ * path, so that a pipeline root or an input on {@code hdfs://} works as one on local disk.
+ *
+ * <p>Folders are named without a trailing separator ({@code hdfs://nn:8020/runs/penguins/ingest/7}).
+ * Writes go to a hidden file beside the target and are renamed onto it, so a reader never sees half a
+ * file; {@link #publish} renames a whole staging folder onto its final name.
+ *
+ * <pre>{@code
+ * Storage.writeString(Storage.resolve(staging, "statistics.json"), json);
+ * Storage.publish(staging, outputDir);
+ * String text = Storage.readString(Storage.resolve(outputDir, "statistics.json"));
+ * }</pre>
+ */
+public final class Storage {
+  /** How deep {@link #listRecursively} looks: artifacts nest a few folders at most. */
+  private static final int MAX_DEPTH = 8;
+
+  private Storage() {}
+
+  /** {@code child} (a relative path with '/') inside the folder {@code dir}. */
+  public static String resolve(String dir, String child) {
+    String base = dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
+    return base + "/" + child;
+  }
+
+  /** The folder holding {@code uri}. */
+  public static String parent(String uri) {
+    String u = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+    int slash = u.lastIndexOf('/');
+    return slash <= 0 ? u : u.substring(0, slash);
+  }
+
+  /** The last segment of {@code uri}. */
+  public static String fileName(String uri) {
+    String u = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+    return u.substring(u.lastIndexOf('/') + 1);
+  }
+
+  /** {@code <parent>/.staging-<name>}: where the output {@code dir} is written before it is published. */
+  public static String stagingOf(String dir) {
+    return resolve(parent(dir), ".staging-" + fileName(dir));
+  }
+
+  /** Whether a file or folder exists at {@code uri}. */
+  public static boolean exists(String uri) {
+    try {
+      MatchResult m = FileSystems.match(strip(uri), EmptyMatchTreatment.ALLOW);
+      return m.status() == MatchResult.Status.OK && !m.metadata().isEmpty();
+    } catch (FileNotFoundException e) {
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot look up " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The size in bytes of the file {@code uri}. */
+  public static long size(String uri) {
+    try {
+      return FileSystems.matchSingleFileSpec(uri).sizeBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The files (not folders) directly inside {@code dir}, sorted; empty when there are none or no folder. */
+  public static List<String> list(String dir) {
+    return match(resolve(dir, "*"));
+  }
+
+  /**
+   * The files matching the glob {@code pattern}, sorted; empty when none. Hidden entries (a name
+   * starting with '.', such as the sinks' {@code .temp-beam} folders) are left out.
+   */
+  public static List<String> match(String pattern) {
+    List<String> out = new ArrayList<>();
+    for (MatchResult.Metadata md : entries(pattern)) {
+      String uri = md.resourceId().toString();
+      if (md.resourceId().isDirectory() || fileName(uri).startsWith(".")) {
+        continue;
+      }
+      // HDFS reports a sub-folder as an entry of size 0 that Beam cannot tell from a file: look inside.
+      if (md.sizeBytes() == 0 && !isLocal(uri) && !entries(resolve(uri, "*")).isEmpty()) {
+        continue;
+      }
+      out.add(uri);
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  /** Everything Beam's match returns for {@code pattern}, folders included where the file system reports them. */
+  private static List<MatchResult.Metadata> entries(String pattern) {
+    try {
+      MatchResult m = FileSystems.match(pattern, EmptyMatchTreatment.ALLOW);
+      return m.status() == MatchResult.Status.OK ? m.metadata() : List.of();
+    } catch (FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + pattern + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every file under {@code dir}, at any depth (up to eight folders down), sorted. */
+  public static List<String> listRecursively(String dir) {
+    TreeSet<String> all = new TreeSet<>();
+    StringBuilder pattern = new StringBuilder(dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir);
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+      pattern.append("/*");
+      all.addAll(match(pattern.toString()));
+    }
+    return new ArrayList<>(all);
+  }
+
+  /** {@code uri} relative to the folder {@code dir}, e.g. {@code examples/train/part-0.parquet}. */
+  public static String relativize(String dir, String uri) {
+    String base = dir.endsWith("/") ? dir : dir + "/";
+    String u = uri.startsWith("file:") && !base.startsWith("file:") ? uri.substring("file:".length()) : uri;
+    if (!u.startsWith(base)) {
+      throw new IllegalArgumentException(uri + " is not inside " + dir);
+    }
+    return u.substring(base.length());
+  }
+
+  /** The content of the file {@code uri}. */
+  public static byte[] read(String uri) {
+    try (InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(uri, false)))) {
+      return in.readAllBytes();
+    } catch (FileNotFoundException | java.nio.file.NoSuchFileException e) {
+      throw new UncheckedIOException(new FileNotFoundException(uri + " does not exist"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The content of the UTF-8 text file {@code uri}. */
+  public static String readString(String uri) {
+    return new String(read(uri), StandardCharsets.UTF_8);
+  }
+
+  /** Writes {@code content} to a hidden file beside {@code uri}, then renames it onto {@code uri}. */
+  public static void write(String uri, byte[] content) {
+    String tmp = resolve(parent(uri), "." + fileName(uri) + ".tmp");
+    ResourceId tmpId = FileSystems.matchNewResource(tmp, false);
+    try (WritableByteChannel ch = FileSystems.create(tmpId, MimeTypes.BINARY);
+        OutputStream out = Channels.newOutputStream(ch)) {
+      out.write(content);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+    }
+    try {
+      if (exists(uri)) {
+        FileSystems.delete(List.of(FileSystems.matchNewResource(uri, false)));
+      }
+      FileSystems.rename(List.of(tmpId), List.of(FileSystems.matchNewResource(uri, false)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes the UTF-8 text {@code content} to {@code uri} as {@link #write(String, byte[])} does. */
+  public static void writeString(String uri, String content) {
+    write(uri, content.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Copies the file {@code from} to {@code to}. */
+  public static void copy(String from, String to) {
+    write(to, read(from));
+  }
+
+  /**
+   * Publishes the staging folder {@code staging} as {@code target} with one rename: a reader sees all of
+   * it or nothing.
+   *
+   * @throws UncheckedIOException when {@code target} exists already or the rename fails
+   */
+  public static void publish(String staging, String target) {
+    if (exists(target)) {
+      throw new UncheckedIOException(
+          new java.nio.file.FileAlreadyExistsException("cannot publish " + staging + ": " + target + " exists already"));
+    }
+    try {
+      // The target is named as a file: Hadoop's rename would move the folder inside a target named
+      // with a trailing separator. The target does not exist, so one rename publishes all of it.
+      FileSystems.rename(List.of(FileSystems.matchNewResource(staging, true)), List.of(FileSystems.matchNewResource(target, false)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot publish " + staging + " to " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Deletes {@code dir} and everything below it; does nothing when it does not exist. */
+  public static void deleteRecursively(String dir) {
+    if (!exists(dir)) {
+      return;
+    }
+    if (isLocal(dir)) {
+      // Beam's FileSystems list files, not folders: an empty sub-folder would be left behind.
+      Publisher.deleteRecursively(java.nio.file.Paths.get(strip(dir)));
+      return;
+    }
+    // Beam deletes one entry at a time and a folder only when empty: everything below, deepest first.
+    TreeSet<String> below = new TreeSet<>(Comparator.comparingInt((String u) -> u.split("/").length).reversed().thenComparing(Comparator.naturalOrder()));
+    StringBuilder pattern = new StringBuilder(strip(dir));
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+      pattern.append("/*");
+      entries(pattern.toString()).forEach(md -> below.add(strip(md.resourceId().toString())));
+    }
+    try {
+      for (String u : below) {
+        FileSystems.delete(List.of(FileSystems.matchNewResource(u, false)), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      }
+      FileSystems.delete(List.of(FileSystems.matchNewResource(strip(dir), false)), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code uri} is on the local file system (a plain path or a {@code file:} URI). */
+  public static boolean isLocal(String uri) {
+    return !uri.contains("://") || uri.startsWith("file:");
+  }
+
+  private static String strip(String uri) {
+    return uri.endsWith("/") && uri.length() > 1 ? uri.substring(0, uri.length() - 1) : uri;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.beamline.core.stage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.YamlFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One top-level section of a pipeline file (e.g. {@code ingest:}), handed to the {@link StageFactory}
+ * that owns it: binds it strictly to the stage's document type and turns refused values into messages
+ * that name the file, the line and the dotted key.
+ *
+ * <pre>{@code
+ * IngestDoc d = section.bind(IngestDoc.class);
+ * InputFormat f = section.check("format", () -> InputFormat.parse(d.format));
+ * String input = section.path(d.input);   // relative to the pipeline file's folder
+ * }</pre>
+ */
+public final class ConfigSection {
+  private final String name;
+  private final JsonNode node;
+  private final String source;
+  private final Map<String, Integer> lines;
+  private final Path baseDir;
+
+  /**
+   * @param name the section's key
+   * @param node its content
+   * @param source the file's name, for messages
+   * @param lines the file's key index ({@link YamlFiles#lineIndex})
+   * @param baseDir the folder relative paths are resolved against
+   */
+  public ConfigSection(String name, JsonNode node, String source, Map<String, Integer> lines, Path baseDir) {
+    this.name = name;
+    this.node = node;
+    this.source = source;
+    this.lines = lines;
+    this.baseDir = baseDir;
+  }
+
+  /** The section's key in the file. */
+  public String name() {
+    return name;
+  }
+
+  /** Binds the section to {@code type}, refusing unknown keys and values of the wrong type. */
+  public <T> T bind(Class<T> type) {
+    T value = YamlFiles.bind(node, type, source, name, lines);
+    if (value == null) {
+      throw new ConfigException(at("") + "'" + name + "' is empty");
+    }
+    return value;
+  }
+
+  /** {@code "<file> line <n>: "} for {@code key} inside this section (or its nearest enclosing key). */
+  public String at(String key) {
+    return new YamlFiles.Parsed<>(null, source, lines).at(key.isEmpty() ? name : name + "." + key);
+  }
+
+  /** The dotted key of {@code key} inside this section, as messages name it. */
+  public String key(String key) {
+    return key.isEmpty() ? name : name + "." + key;
+  }
+
+  /** A configuration error about {@code key} inside this section. */
+  public ConfigException error(String key, String message) {
+    return new ConfigException(at(key) + message);
+  }
+
+  /** {@code value} as a path or URI: a URI ({@code scheme://...}) as is, else resolved against the file's folder. */
+  public String path(String value) {
+    return value.contains("://") ? value : baseDir.resolve(value).normalize().toString();
+  }
+
+  /** Builds a value, turning a refused argument into a message naming {@code key}. */
+  public <T> T check(String key, Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (IllegalArgumentException e) {
+      throw error(key, "bad value for '" + key(key) + "': " + e.getMessage());
+    }
+  }
+
+  /** The constant of {@code type} written as {@code value} (case-insensitive, {@code z-score} for {@code Z_SCORE}). */
+  public <E extends Enum<E>> E choice(String key, String value, Class<E> type) {
+    List<String> names = new ArrayList<>();
+    String wanted = value.trim().toLowerCase(Locale.ROOT).replace('-', '_');
+    for (E e : type.getEnumConstants()) {
+      String n = e.name().toLowerCase(Locale.ROOT);
+      if (n.equals(wanted)) {
+        return e;
+      }
+      names.add(n);
+    }
+    String closest = YamlFiles.closest(value, names);
+    throw error(
+        key,
+        "unknown value '" + value + "' for '" + key(key) + "'"
+            + (closest == null ? "" : "; did you mean '" + closest + "'?")
+            + " (one of: " + String.join(", ", names) + ")");
+  }
+}

@@ -1,0 +1,26 @@
+package dev.beamline.core.stage;
+
+import dev.beamline.core.ArtifactKind;
+import java.util.List;
+
+/**
+ * What a stage may look at while it is planned, before the graph is built: its inputs (with what
+ * they hold) and the live artifacts of earlier runs of the same pipeline.
+ *
+ * <pre>{@code
+ * Optional<StoredArtifact> previous = ctx.live("statistics", ArtifactKind.STATISTICS).stream().findFirst();
+ * }</pre>
+ */
+public interface PlanContext {
+  /** The pipeline's name. */
+  String pipeline();
+
+  /** The stage's inputs, wired by kind. */
+  StageInputs inputs();
+
+  /**
+   * The LIVE artifacts of {@code kind} that the stage called {@code stage} published in earlier runs of
+   * this pipeline, newest first; empty when no metadata store records the run.
+   */
+  List<StoredArtifact> live(String stage, ArtifactKind kind);
+}

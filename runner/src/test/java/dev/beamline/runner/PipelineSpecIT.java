@@ -1,0 +1,132 @@
+package dev.beamline.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.beamline.core.RunLayout;
+import dev.beamline.core.stage.Stage;
+import dev.beamline.ingest.IngestExamples;
+import dev.beamline.ingest.IngestOutput;
+import dev.beamline.ingest.IngestStage;
+import dev.beamline.ingest.InputFormat;
+import dev.beamline.metadata.MetadataStore;
+import dev.beamline.training.TrainConfig;
+import dev.beamline.training.TrainStage;
+import dev.beamline.transform.FeatureTransform;
+import dev.beamline.transform.TransformConfig;
+import dev.beamline.transform.TransformSpec;
+import dev.beamline.transform.TransformStage;
+import dev.beamline.validation.ValidationConfig;
+import dev.beamline.validation.ValidationStageFactory;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The YAML file and the Java API give the same pipeline; the README's Java example runs. */
+class PipelineSpecIT {
+  private static final Path EXAMPLE = Paths.get("../examples/penguins/pipeline.yaml").toAbsolutePath().normalize();
+
+  @TempDir Path tmp;
+
+  private static List<String> stagesOf(PipelineSpec spec) {
+    return spec.stages().stream().map(s -> s.name() + " " + s.parameters()).toList();
+  }
+
+  /** The Beam graph that {@code spec} plans into, recorded in a store of its own under {@code root}. */
+  private static List<String> graphOf(PipelineSpec spec, Path root) {
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    PipelineSpec rooted = spec.withRoot(root);
+    try (MetadataStore store = MetadataStore.open(rooted.metadataJdbcUrl())) {
+      PipelineRun.of(store, rooted, "run-1", p.getOptions()).plan(p);
+    }
+    List<String> nodes = new ArrayList<>();
+    p.traverseTopologically(
+        new Pipeline.PipelineVisitor.Defaults() {
+          @Override
+          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
+            if (!node.isRootNode()) {
+              nodes.add("composite " + node.getFullName() + " " + node.getTransform().getClass().getName());
+            }
+            return CompositeBehavior.ENTER_TRANSFORM;
+          }
+
+          @Override
+          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+            nodes.add("primitive " + node.getFullName() + " " + node.getTransform().getClass().getName());
+          }
+        });
+    return nodes;
+  }
+
+  @Test
+  void yamlAndJavaApiGiveTheSameStagesAndGraph() {
+    PipelineSpec fromYaml = PipelineYaml.load(EXAMPLE);
+    List<Stage<?>> validation = ValidationStageFactory.stages(ValidationConfig.defaults());
+    PipelineSpec fromJava =
+        PipelineSpec.named("penguins")
+            // In any order: the runner orders stages by the kinds they consume and produce.
+            .withStage(
+                new TrainStage(
+                    TrainConfig.defaults("species")
+                        .withHiddenUnits(List.of(16, 8))
+                        .withBatchSize(16)
+                        .withEpochs(60)
+                        .withOptimizer(TrainConfig.Optimizer.ADAM, 0.01)
+                        .withEarlyStopping(10, 0.0)
+                        .withSeed(42)))
+            .withStage(
+                new TransformStage(
+                    TransformConfig.of(
+                        TransformSpec.of(
+                            List.of(
+                                FeatureTransform.string("species").withVocabulary(new FeatureTransform.Vocabulary(null, 1, 0)),
+                                FeatureTransform.string("island").withVocabulary(FeatureTransform.Vocabulary.defaults()).withEncode(FeatureTransform.Encoding.ONE_HOT),
+                                FeatureTransform.string("sex").withVocabulary(FeatureTransform.Vocabulary.defaults()).withEncode(FeatureTransform.Encoding.ONE_HOT),
+                                FeatureTransform.numeric("culmen_length_mm").withScale(FeatureTransform.Scale.Z_SCORE),
+                                FeatureTransform.numeric("culmen_depth_mm").withScale(FeatureTransform.Scale.Z_SCORE),
+                                FeatureTransform.numeric("flipper_length_mm").withScale(FeatureTransform.Scale.Z_SCORE),
+                                FeatureTransform.numeric("body_mass_g").withScale(FeatureTransform.Scale.Z_SCORE))))))
+            .withStages(validation)
+            .withStage(
+                new IngestStage(
+                    IngestExamples.Config.of(EXAMPLE.getParent().resolve("data/penguins.csv").toString()).withFormat(InputFormat.CSV)));
+
+    assertThat(fromJava.stages()).extracting(Stage::name).containsExactly("train", "transform", "statistics", "schema", "validate", "ingest");
+    assertThat(stagesOf(fromJava)).containsExactlyInAnyOrderElementsOf(stagesOf(fromYaml));
+    List<String> yamlGraph = graphOf(fromYaml, tmp.resolve("yaml"));
+    assertThat(yamlGraph).isEqualTo(graphOf(fromJava, tmp.resolve("java")));
+    assertThat(yamlGraph)
+        .contains(
+            "composite IngestExamples dev.beamline.ingest.IngestExamples",
+            "composite Statistics-train dev.beamline.validation.ComputeStatistics",
+            "composite AnalyzeAndTransform dev.beamline.transform.AnalyzeAndTransform$ReadingPublished",
+            "composite Train dev.beamline.training.Train",
+            "primitive IngestExamples/ReadFiles org.apache.beam.sdk.transforms.ParDo$MultiOutput");
+    // Stages in the order of the life cycle, whatever order they were given in.
+    assertThat(yamlGraph.indexOf("composite IngestExamples dev.beamline.ingest.IngestExamples"))
+        .isLessThan(yamlGraph.indexOf("composite Train dev.beamline.training.Train"));
+  }
+
+  @Test
+  void theReadmeJavaExampleRuns() {
+    // As in the README, with the data's path and the root made absolute for the test.
+    PipelineOptions options = PipelineOptionsFactory.create();
+    PipelineSpec spec = PipelineSpec.named("penguins")
+        .withRoot(tmp.resolve("runs"))
+        .withStage(new IngestStage(IngestExamples.Config.of(EXAMPLE.getParent().resolve("data/penguins.csv").toString())
+            .withMaxRejectedFraction(0.0)));   // splits: train:eval = 2:1 by default
+    try (MetadataStore store = MetadataStore.open(spec.metadataJdbcUrl())) {
+      PipelineRun.of(store, spec, RunLayout.newRunId(), options).execute(Pipeline.create(options));
+    }
+    IngestOutput out = IngestOutput.open(tmp.resolve("runs/penguins/ingest/1"));
+    assertThat(out.fingerprint().get("rows").asLong()).isEqualTo(344);
+    assertThat(out.fingerprint().get("splits").get("train").asLong()).isEqualTo(220);
+    assertThat(out.fingerprint().get("splits").get("eval").asLong()).isEqualTo(124);
+  }
+}

@@ -1,0 +1,170 @@
+package dev.beamline.training;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.core.ArtifactKind;
+import dev.beamline.core.StageOutput;
+import dev.beamline.core.Storage;
+import dev.beamline.core.stage.Plan;
+import dev.beamline.core.stage.PlanContext;
+import dev.beamline.core.stage.Port;
+import dev.beamline.core.stage.Published;
+import dev.beamline.core.stage.Stage;
+import dev.beamline.core.stage.StageInputs;
+import dev.beamline.transform.AnalyzeAndTransform;
+import dev.beamline.transform.FittedFeature;
+import dev.beamline.transform.FittedTransform;
+import dev.beamline.core.FolderFingerprint;
+import dev.beamline.transform.TransformGraphInfo;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+
+/**
+ * The training stage as the runner sees it: {@link Train} on the transform stage's published
+ * examples, once they are complete, exporting a SavedModel that takes raw features. Its folder is the
+ * SavedModel, with {@code training_history.json} and {@code provenance.json} beside it.
+ *
+ * <pre>{@code
+ * Stage<?> train = new TrainStage(TrainConfig.defaults("species").withEpochs(20));
+ * }</pre>
+ */
+public final class TrainStage implements Stage<Serializable> {
+  /** The stage's name: its folder in the run layout. */
+  public static final String NAME = "train";
+  /** The fitted transform and the transformed examples inside its folder. */
+  public static final Port TRANSFORM_GRAPH = Port.required("transform_graph", ArtifactKind.TRANSFORM_GRAPH);
+  /** The exported model: the whole output folder. */
+  public static final Port MODEL = Port.folder("model", ArtifactKind.MODEL);
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final TrainConfig config;
+
+  public TrainStage(TrainConfig config) {
+    this.config = checkNotNull(config, "config");
+  }
+
+  public TrainConfig config() {
+    return config;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public List<Port> consumes() {
+    return List.of(TRANSFORM_GRAPH);
+  }
+
+  @Override
+  public List<Port> produces() {
+    return List.of(MODEL);
+  }
+
+  @Override
+  public ObjectNode parameters() {
+    return TrainStageFactory.parameters(config);
+  }
+
+  /**
+   * Checks the configuration against the transformed features (fitted ones from the cache, or the
+   * names and kinds the transform stage states before its run), so that it fails before anything runs.
+   *
+   * @throws dev.beamline.core.ConfigException naming every problem found
+   */
+  @Override
+  public Plan<Serializable> plan(PlanContext ctx) {
+    TransformGraphInfo graph = ctx.inputs().get(TRANSFORM_GRAPH.role()).info(TransformGraphInfo.class);
+    // Unknown only when the transform does not fit the data: that run fails before training.
+    if (graph.known()) {
+      ModelSpec.resolve(config, graph.features());
+    }
+    return Plan.empty();
+  }
+
+  @Override
+  public PCollection<String> expand(Pipeline pipeline, Plan<Serializable> plan, StageInputs inputs, StageOutput output) {
+    return inputs.get(TRANSFORM_GRAPH.role())
+        .ready()
+        .apply("TransformedExamplesDir", MapElements.into(TypeDescriptors.strings()).via(new ExamplesDir()))
+        .setCoder(StringUtf8Coder.of())
+        .apply("Train", Train.of(config, output).withFittedFeatures(new ReadFitted()));
+  }
+
+  /** The transformed examples' folder inside a published transform folder. */
+  private static final class ExamplesDir implements SerializableFunction<String, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String apply(String transformDir) {
+      return Storage.resolve(transformDir, AnalyzeAndTransform.EXAMPLES_DIR);
+    }
+  }
+
+  /** Reads the fitted features beside the transformed examples, when the model is trained. */
+  private static final class ReadFitted implements SerializableFunction<String, List<FittedFeature>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public List<FittedFeature> apply(String examplesDir) {
+      return FittedTransform.read(Storage.parent(examplesDir)).features();
+    }
+  }
+
+  @Override
+  public Published describe(Plan<Serializable> plan, String outputDir) {
+    // The graph and the trained variables identify the model.
+    String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals("saved_model.pb") || rel.startsWith("variables"));
+    TrainingHistory h = TrainingHistory.fromJson(Storage.readString(Storage.resolve(outputDir, Train.HISTORY_FILE)));
+    TrainingHistory.Epoch best = h.best();
+
+    ObjectNode p = JSON.createObjectNode();
+    p.put("model", config.model().name().toLowerCase(Locale.ROOT));
+    p.put("label", config.label());
+    p.put("epochs", h.epochs().size());
+    p.put("best_epoch", h.bestEpoch());
+    p.put("steps", h.steps());
+    best.evalMetrics().forEach(p::put);
+    p.put("train_loss", best.trainLoss());
+    p.put("seed", config.seed());
+    p.put("format", "tensorflow-savedmodel");
+
+    String model = config.model() == TrainConfig.ModelType.DNN ? "DNN " + config.hiddenUnits() : "linear model";
+    StringBuilder s = new StringBuilder();
+    s.append(model).append(", ").append(h.epochs().size()).append(" epoch(s)");
+    if (h.stoppedEarly()) {
+      s.append(" (stopped early)");
+    }
+    s.append(", best epoch ").append(h.bestEpoch());
+    if (best.evalAccuracy() != null) {
+      s.append(String.format(Locale.ROOT, ": eval accuracy %.4f", best.evalAccuracy()));
+    }
+    if (best.evalAuc() != null) {
+      s.append(String.format(Locale.ROOT, ", AUC %.4f", best.evalAuc()));
+    }
+    if (best.evalRmse() != null) {
+      // The RMSE is in the label's own units, the loss in its transformed units (TrainingHistory).
+      s.append(String.format(Locale.ROOT, ": eval RMSE %.4f in the label's units", best.evalRmse()));
+    }
+    if (best.evalLoss() != null) {
+      s.append(String.format(Locale.ROOT, ", eval loss %.4f", best.evalLoss()));
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add(s.toString());
+    lines.add(String.format(Locale.ROOT, "%.0f examples/s in training; SavedModel (serving_default takes raw features)", best.examplesPerSecond()));
+    return new Published(fingerprint, Map.of(MODEL.role(), p), lines);
+  }
+}

@@ -1,0 +1,200 @@
+package dev.beamline.training;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.core.stage.ConfigSection;
+import dev.beamline.core.stage.Stage;
+import dev.beamline.core.stage.StageFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * The {@code train:} section of a pipeline file: binds it to a {@link TrainConfig} (whose defaults
+ * fill in what the file leaves out) and makes the {@link TrainStage}. The same documents give the
+ * stage's canonical parameters ({@link #parameters}), so that what is recorded binds back to an equal
+ * configuration.
+ *
+ * <pre>{@code
+ * train:
+ *   label: species
+ *   model: dnn
+ *   hidden_units: [16, 8]
+ *   optimizer: sgd            # learning_rate 0.01 unless given
+ *   early_stopping: {patience: 5}
+ * }</pre>
+ */
+public final class TrainStageFactory implements StageFactory {
+  /** The section's key. */
+  public static final String SECTION = "train";
+
+  /** Writes every key, null ones too: the canonical form has the same keys whatever is set. */
+  private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS);
+
+  // The section's shape. Field names are the YAML keys.
+
+  /** {@code train:} */
+  public static final class TrainDoc {
+    public String label;
+    public List<String> features;
+    public String task;
+    public String model;
+    public List<Integer> hidden_units;
+    public String activation;
+    public Double dropout;
+    public Integer embedding_dim;
+    public LinkedHashMap<String, Integer> embedding_dims;
+    public Integer batch_size;
+    public Integer epochs;
+    public Long steps;
+    public String optimizer;
+    public Double learning_rate;
+    public Double l2;
+    public EarlyStoppingDoc early_stopping;
+    public Integer shuffle_buffer;
+    public Long seed;
+    public String train_split;
+    public String eval_split;
+  }
+
+  /** {@code train.early_stopping:} */
+  public static final class EarlyStoppingDoc {
+    public Integer patience;
+    public Double min_delta;
+  }
+
+  @Override
+  public String section() {
+    return SECTION;
+  }
+
+  @Override
+  public List<Stage<?>> create(ConfigSection section) {
+    return List.of(new TrainStage(bind(section)));
+  }
+
+  /**
+   * The configuration that {@code section} describes: {@link TrainConfig#defaults} with what the
+   * section sets.
+   *
+   * @throws dev.beamline.core.ConfigException naming the file, line and key of a missing or bad value
+   */
+  public static TrainConfig bind(ConfigSection section) {
+    TrainDoc d = section.bind(TrainDoc.class);
+    if (d.label == null) {
+      throw section.error("", "'" + section.key("label") + "' is required: the transformed feature to predict");
+    }
+    TrainConfig c = TrainConfig.defaults(d.label);
+    if (d.features != null) {
+      c = c.withFeatures(d.features);
+    }
+    if (d.task != null) {
+      c = c.withTask(section.choice("task", d.task, TrainConfig.Task.class));
+    }
+    if (d.model != null) {
+      c = c.withModel(section.choice("model", d.model, TrainConfig.ModelType.class));
+    }
+    if (d.activation != null) {
+      c = c.withActivation(section.choice("activation", d.activation, TrainConfig.Activation.class));
+    }
+    if (d.hidden_units != null) {
+      c = checked(section, "hidden_units", c, x -> x.withHiddenUnits(d.hidden_units));
+    }
+    if (d.dropout != null) {
+      c = checked(section, "dropout", c, x -> x.withDropout(d.dropout));
+    }
+    if (d.embedding_dim != null) {
+      c = checked(section, "embedding_dim", c, x -> x.withEmbeddingDim(d.embedding_dim));
+    }
+    if (d.embedding_dims != null) {
+      c = checked(section, "embedding_dims", c, x -> x.withEmbeddingDims(d.embedding_dims));
+    }
+    if (d.batch_size != null) {
+      c = checked(section, "batch_size", c, x -> x.withBatchSize(d.batch_size));
+    }
+    if (d.epochs != null) {
+      c = checked(section, "epochs", c, x -> x.withEpochs(d.epochs));
+    }
+    if (d.steps != null) {
+      c = checked(section, "steps", c, x -> x.withSteps(d.steps));
+    }
+    if (d.optimizer != null) {
+      // At the optimizer's own default rate unless the section gives one.
+      c = c.withOptimizer(section.choice("optimizer", d.optimizer, TrainConfig.Optimizer.class));
+    }
+    if (d.learning_rate != null) {
+      c = checked(section, "learning_rate", c, x -> x.withLearningRate(d.learning_rate));
+    }
+    if (d.l2 != null) {
+      c = checked(section, "l2", c, x -> x.withL2(d.l2));
+    }
+    if (d.early_stopping != null) {
+      int patience = d.early_stopping.patience != null ? d.early_stopping.patience : TrainConfig.DEFAULT_EARLY_STOPPING_PATIENCE;
+      double minDelta = d.early_stopping.min_delta != null ? d.early_stopping.min_delta : TrainConfig.DEFAULT_MIN_DELTA;
+      c = checked(section, "early_stopping", c, x -> x.withEarlyStopping(patience, minDelta));
+    }
+    if (d.shuffle_buffer != null) {
+      c = checked(section, "shuffle_buffer", c, x -> x.withShuffleBuffer(d.shuffle_buffer));
+    }
+    if (d.seed != null) {
+      c = c.withSeed(d.seed);
+    }
+    if (d.train_split != null || d.eval_split != null) {
+      c = c.withSplits(d.train_split != null ? d.train_split : c.trainSplit(), d.eval_split != null ? d.eval_split : c.evalSplit());
+    }
+    return c;
+  }
+
+  private static TrainConfig checked(ConfigSection section, String key, TrainConfig c, UnaryOperator<TrainConfig> with) {
+    return section.check(key, () -> with.apply(c));
+  }
+
+  /**
+   * The canonical form of {@code config}: every key of the section in snake_case with its value,
+   * defaults filled in ({@code steps} and {@code early_stopping} null when off, {@code features} empty
+   * for all but the label, {@code embedding_dims} sorted by name); binding it gives back an equal
+   * configuration. The stage's cache key and its recorded parameters.
+   */
+  public static ObjectNode parameters(TrainConfig config) {
+    return JSON.valueToTree(document(config));
+  }
+
+  /** The document that binds to {@code config}. */
+  static TrainDoc document(TrainConfig c) {
+    TrainDoc d = new TrainDoc();
+    d.label = c.label();
+    d.features = new ArrayList<>(c.features());
+    d.task = name(c.task());
+    d.model = name(c.model());
+    d.hidden_units = new ArrayList<>(c.hiddenUnits());
+    d.activation = name(c.activation());
+    d.dropout = c.dropout();
+    d.embedding_dim = c.embeddingDim();
+    // Sorted: the configuration holds a map without order, the canonical form has one.
+    d.embedding_dims = new LinkedHashMap<>(new TreeMap<>(c.embeddingDims()));
+    d.batch_size = c.batchSize();
+    d.epochs = c.epochs();
+    d.steps = c.steps();
+    d.optimizer = name(c.optimizer());
+    d.learning_rate = c.learningRate();
+    d.l2 = c.l2();
+    if (c.earlyStoppingPatience() != null) {
+      d.early_stopping = new EarlyStoppingDoc();
+      d.early_stopping.patience = c.earlyStoppingPatience();
+      d.early_stopping.min_delta = c.minDelta();
+    }
+    d.shuffle_buffer = c.shuffleBuffer();
+    d.seed = c.seed();
+    d.train_split = c.trainSplit();
+    d.eval_split = c.evalSplit();
+    return d;
+  }
+
+  private static String name(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
+  }
+}

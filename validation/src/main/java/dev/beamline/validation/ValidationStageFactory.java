@@ -1,0 +1,98 @@
+package dev.beamline.validation;
+
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.stage.ConfigSection;
+import dev.beamline.core.stage.Stage;
+import dev.beamline.core.stage.StageFactory;
+import java.util.List;
+
+/**
+ * Makes the stages of a pipeline file's {@code validation:} section: statistics, schema and validate,
+ * in that order. Registered in {@code META-INF/services/dev.beamline.core.stage.StageFactory}.
+ *
+ * <pre>{@code
+ * validation:
+ *   schema: schema.yaml          # import instead of inferring (relative to the pipeline file)
+ *   infer_from: train            # else: the first split
+ *   max_domain_size: 100
+ *   drift: true                  # against the pipeline's previous statistics
+ *   skew_statistics: serving/statistics.json
+ *   thresholds: {categorical: 0.1, numeric: 0.1}
+ * }</pre>
+ */
+public final class ValidationStageFactory implements StageFactory {
+  /** The section's key in the pipeline file. */
+  public static final String SECTION = "validation";
+
+  /** {@code validation:}; field names are the YAML keys. */
+  public static final class ValidationDoc {
+    public String schema;
+    public String infer_from;
+    public Integer max_domain_size;
+    public Boolean drift;
+    public String skew_statistics;
+    public ThresholdsDoc thresholds;
+  }
+
+  /** {@code validation.thresholds:} */
+  public static final class ThresholdsDoc {
+    public Double categorical;
+    public Double numeric;
+  }
+
+  @Override
+  public String section() {
+    return SECTION;
+  }
+
+  @Override
+  public List<Stage<?>> create(ConfigSection section) {
+    return stages(config(section));
+  }
+
+  /** The three stages of data validation with {@code config}: statistics, schema and validate. */
+  public static List<Stage<?>> stages(ValidationConfig config) {
+    return List.of(new StatisticsStage(), new SchemaStage(config), new ValidateStage(config));
+  }
+
+  /**
+   * The section as a {@link ValidationConfig}, defaults filled in, paths resolved against the pipeline
+   * file's folder; a schema file is read now, so that a broken one fails before anything runs.
+   *
+   * @throws ConfigException naming the file, line and key of a bad value
+   */
+  public static ValidationConfig config(ConfigSection section) {
+    ValidationDoc d = section.bind(ValidationDoc.class);
+    ValidationConfig v = ValidationConfig.defaults();
+    if (d.schema != null) {
+      String file = section.path(d.schema);
+      try {
+        DataSchema.load(file);
+      } catch (ConfigException e) {
+        throw new ConfigException(section.at("schema") + "'" + section.key("schema") + "': " + e.getMessage(), e);
+      }
+      v = v.withSchemaFile(file);
+    }
+    if (d.infer_from != null) {
+      v = v.withInferFrom(d.infer_from);
+    }
+    if (d.max_domain_size != null) {
+      ValidationConfig before = v;
+      v = section.check("max_domain_size", () -> before.withMaxDomainSize(d.max_domain_size));
+    }
+    if (d.drift != null) {
+      v = v.withDrift(d.drift);
+    }
+    if (d.skew_statistics != null) {
+      v = v.withSkewStatistics(section.path(d.skew_statistics));
+    }
+    if (d.thresholds != null) {
+      DriftThresholds t = v.thresholds();
+      double categorical = d.thresholds.categorical != null ? d.thresholds.categorical : t.categorical();
+      double numeric = d.thresholds.numeric != null ? d.thresholds.numeric : t.numeric();
+      ValidationConfig before = v;
+      v = section.check("thresholds", () -> before.withThresholds(new DriftThresholds(categorical, numeric)));
+    }
+    return v;
+  }
+}
