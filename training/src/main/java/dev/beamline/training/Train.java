@@ -6,11 +6,16 @@ import static com.google.common.base.Preconditions.checkState;
 
 import dev.beamline.core.Publisher;
 import dev.beamline.core.StageOutput;
+import dev.beamline.core.Storage;
 import dev.beamline.transform.FittedFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -128,16 +133,43 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
       checkState(distinct.size() == 1, "Train expects one transformed-data folder, got %s", distinct);
       String dataDir = distinct.first();
       // A retried bundle finds the model already published: the output is complete, emit it again.
-      if (Files.exists(output.path()) && !Files.exists(output.stagingPath())) {
+      if (Storage.exists(output.dir()) && !Storage.exists(output.stagingDir())) {
         out.output(output.dir());
         return;
       }
-      Publisher.deleteRecursively(output.stagingPath());
+      Storage.deleteRecursively(output.stagingDir());
       try (TrainedModel model = Trainer.of(config).train(dataDir, fitted.apply(dataDir))) {
-        model.exportInto(output.stagingPath(), output.provenanceJson());
+        if (Storage.isLocal(output.dir())) {
+          model.exportInto(output.stagingPath(), output.provenanceJson());
+        } else {
+          exportElsewhere(model);
+        }
         output.publish(Map.of(HISTORY_FILE, model.history().toJson()));
       }
       out.output(output.dir());
+    }
+
+    /**
+     * TensorFlow writes a SavedModel to local files only: for an output on another file system (HDFS),
+     * the model is exported to a local temporary folder and its files copied into the staging folder.
+     */
+    private void exportElsewhere(TrainedModel model) {
+      Path local = null;
+      try {
+        local = Files.createTempDirectory("beamline-savedmodel-");
+        model.exportInto(local, output.provenanceJson());
+        try (Stream<Path> files = Files.walk(local)) {
+          for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+            Storage.write(output.staged(local.relativize(f).toString().replace(java.io.File.separatorChar, '/')), Files.readAllBytes(f));
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot export the model to " + output.stagingDir() + ": " + e.getMessage(), e);
+      } finally {
+        if (local != null) {
+          Publisher.deleteRecursively(local);
+        }
+      }
     }
   }
 }
