@@ -57,12 +57,20 @@ public record StageOutput(String dir, String runId, String provenanceJson) imple
    * output is already published (a retried step), so it may be called again safely.
    */
   public void publish(Map<String, String> files) {
-    if (!Storage.exists(stagingDir()) && Storage.exists(dir)) {
+    if (isPublished()) {
       return;
     }
     files.forEach((name, text) -> Storage.writeString(staged(name), text));
     writeProvenance();
     Storage.publish(stagingDir(), dir);
+  }
+
+  /**
+   * Whether the output is published and nothing is staged for it: a retried step that published before
+   * finds its work done. The one check every publishing step makes.
+   */
+  public boolean isPublished() {
+    return !Storage.exists(stagingDir()) && Storage.exists(dir);
   }
 
   /** Writes the provenance, if any, into the staging folder; call before publishing it. */

@@ -42,6 +42,11 @@ public final class IngestOutput {
     this.avroSchema = avroSchema;
   }
 
+  /** Whether {@code data} names a published ingestion output (a folder with its {@code fingerprint.json}). */
+  public static boolean isPublished(String data) {
+    return !org.apache.beam.sdk.io.FileSystems.hasGlobWildcard(data) && Storage.exists(Storage.resolve(data, "fingerprint.json"));
+  }
+
   /**
    * Opens the published output folder {@code uri} ({@code <root>/<pipeline>/ingest/<run-id>}).
    *

@@ -37,23 +37,7 @@ class IngestStageTest {
       ExampleSchema.of(List.of(FeatureSpec.of("species", FeatureType.STRING), FeatureSpec.of("mass", FeatureType.INT)));
 
   /** The context of a stage that consumes nothing, in a run without a metadata store. */
-  static final PlanContext CONTEXT =
-      new PlanContext() {
-        @Override
-        public String pipeline() {
-          return "test";
-        }
-
-        @Override
-        public StageInputs inputs() {
-          return StageInputs.none();
-        }
-
-        @Override
-        public List<StoredArtifact> live(String stage, ArtifactKind kind) {
-          return List.of();
-        }
-      };
+  static final PlanContext CONTEXT = PlanContext.of("test", StageInputs.none());
 
   @TempDir Path tmp;
 

@@ -19,7 +19,7 @@ import dev.beamline.validation.InferSchema;
 import dev.beamline.validation.StatisticsReport;
 import dev.beamline.validation.StatisticsSet;
 import dev.beamline.validation.ValidationRun;
-import dev.beamline.validation.StatisticsStage;
+import dev.beamline.validation.ComputeStatisticsSet;
 import dev.beamline.validation.local.LocalStatistics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -121,35 +121,10 @@ final class DataCommands {
     PipelineOptions options = RunnerOptions.create(runner, parallelism, List.of());
     FileSystems.setDefaultPipelineOptions(options);
     Pipeline p = Pipeline.create(options);
-    Path dataDir = Path.of(data);
-    ExampleSchema schema;
-    List<String> splits;
-    Map<String, PCollection<ExampleBatch>> batches = new LinkedHashMap<>();
-    if (Files.isDirectory(dataDir) && Files.exists(dataDir.resolve("fingerprint.json"))) {
-      IngestOutput o = IngestOutput.open(dataDir);
-      schema = o.schema();
-      splits = o.splitNames();
-      PCollection<String> dir = p.apply("ExamplesDir", Create.of(dataDir.toString()).withCoder(StringUtf8Coder.of()));
-      for (String s : splits) {
-        batches.put(s, dir.apply("Read-" + s, ReadPublishedExamples.split(s, o.avroSchema())));
-      }
-    } else {
-      ReadExamples read = ReadExamples.of(IngestExamples.Config.of(data));
-      schema = read.schema();
-      splits = List.of("data");
-      batches.put("data", p.apply("ReadExamples", read));
-    }
-    List<PCollection<DatasetStatistics>> perSplit = new ArrayList<>();
-    for (String s : splits) {
-      perSplit.add(batches.get(s).apply("Statistics-" + s, ComputeStatistics.of(schema, s)));
-    }
+    PCollection<StatisticsSet> set = p.apply("Statistics", ComputeStatisticsSet.of(data));
     Path target = out.toAbsolutePath().normalize();
     Path staged = Files.createTempDirectory(target.getParent() == null ? Path.of(".") : ensure(target.getParent()), ".stats");
-    PCollectionList.of(perSplit)
-        .apply("AllSplits", Flatten.pCollections())
-        .apply("Collect", Combine.globally(new StatisticsStage.CollectFn(List.copyOf(splits))))
-        .setCoder(SerializableCoder.of(StatisticsSet.class))
-        .apply("Write", ParDo.of(new PublishArtifact<StatisticsSet>(
+    set.apply("Write", ParDo.of(new PublishArtifact<StatisticsSet>(
             new StageOutput(staged.resolve("out").toString(), "standalone", null), s -> Map.of("statistics.json", s.toJson()))));
     try {
       p.run().waitUntilFinish();

@@ -133,7 +133,7 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
       checkState(distinct.size() == 1, "Train expects one transformed-data folder, got %s", distinct);
       String dataDir = distinct.first();
       // A retried bundle finds the model already published: the output is complete, emit it again.
-      if (Storage.exists(output.dir()) && !Storage.exists(output.stagingDir())) {
+      if (output.isPublished()) {
         out.output(output.dir());
         return;
       }

@@ -49,27 +49,11 @@ class TrainStageTest {
   @TempDir Path tmp;
 
   private static StageInput graph(Pipeline p, String uri, ArtifactInfo info) {
-    return new StageInput(TrainStage.TRANSFORM_GRAPH, 5, uri, info,
-        Suppliers.memoize(() -> p.apply("TransformDir", Create.of(uri).withCoder(StringUtf8Coder.of()))));
+    return StageInput.published(p, TrainStage.TRANSFORM_GRAPH, 5, uri, info);
   }
 
   private static PlanContext context(StageInputs inputs) {
-    return new PlanContext() {
-      @Override
-      public String pipeline() {
-        return "p";
-      }
-
-      @Override
-      public StageInputs inputs() {
-        return inputs;
-      }
-
-      @Override
-      public List<StoredArtifact> live(String stage, ArtifactKind kind) {
-        return List.of();
-      }
-    };
+    return PlanContext.of("p", inputs);
   }
 
   private static List<String> filesUnder(Path dir) throws IOException {

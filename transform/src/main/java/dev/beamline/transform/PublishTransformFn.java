@@ -47,8 +47,8 @@ final class PublishTransformFn extends DoFn<String, String> {
   @ProcessElement
   public void process(ProcessContext c) throws IOException {
     String outputDir = output.dir();
-    String staging = Storage.stagingOf(outputDir);
-    if (!Storage.exists(staging) && Storage.exists(outputDir)) {
+    String staging = output.stagingDir();
+    if (output.isPublished()) {
       c.output(outputDir); // A retry of a step that had already published.
       return;
     }

@@ -61,27 +61,11 @@ class TransformStageTest {
   }
 
   private static StageInput input(Pipeline p, Port port, String uri, ExamplesInfo info) {
-    return new StageInput(port, 1, uri, info, Suppliers.memoize(
-        () -> p.apply("Ready-" + port.role(), Create.of(uri).withCoder(StringUtf8Coder.of()))));
+    return StageInput.published(p, port, 1, uri, info);
   }
 
   private static PlanContext context(StageInputs inputs) {
-    return new PlanContext() {
-      @Override
-      public String pipeline() {
-        return "p";
-      }
-
-      @Override
-      public StageInputs inputs() {
-        return inputs;
-      }
-
-      @Override
-      public List<StoredArtifact> live(String stage, ArtifactKind kind) {
-        return List.of();
-      }
-    };
+    return PlanContext.of("p", inputs);
   }
 
   private List<String> filesUnder(Path dir) throws IOException {

@@ -77,17 +77,7 @@ public final class StatisticsStage implements Stage<Serializable> {
     StageInput examples = inputs.get(EXAMPLES);
     ExamplesInfo info = examples.info(ExamplesInfo.class);
     PCollection<String> dir = examples.ready();
-    Schema avro = info.schema().toAvro();
-    List<PCollection<DatasetStatistics>> perSplit = new ArrayList<>();
-    for (String s : info.splits()) {
-      perSplit.add(
-          dir.apply("ReadExamples-" + s, ReadPublishedExamples.split(s, avro))
-              .apply("Statistics-" + s, ComputeStatistics.of(info.schema(), s)));
-    }
-    return PCollectionList.of(perSplit)
-        .apply("AllSplits", Flatten.pCollections())
-        .apply("Collect", Combine.globally(new CollectFn(info.splits())))
-        .setCoder(SerializableCoder.of(StatisticsSet.class))
+    return dir.apply("ComputeStatistics", ComputeStatisticsSet.ofPublished(info.schema(), info.splits()))
         // Publish only once the examples are: a run whose ingestion fails leaves no statistics (an
         // empty input would still give the combine's default).
         .apply("AwaitExamples", Wait.on(dir))

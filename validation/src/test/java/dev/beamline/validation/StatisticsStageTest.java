@@ -84,22 +84,7 @@ public class StatisticsStageTest {
   }
 
   private static PlanContext context(StageInputs inputs) {
-    return new PlanContext() {
-      @Override
-      public String pipeline() {
-        return "p";
-      }
-
-      @Override
-      public StageInputs inputs() {
-        return inputs;
-      }
-
-      @Override
-      public List<StoredArtifact> live(String stage, ArtifactKind kind) {
-        return List.of();
-      }
-    };
+    return PlanContext.of("p", inputs);
   }
 
   @Test

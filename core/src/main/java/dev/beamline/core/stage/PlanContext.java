@@ -23,4 +23,27 @@ public interface PlanContext {
    * this pipeline, newest first; empty when no metadata store records the run.
    */
   List<StoredArtifact> live(String stage, ArtifactKind kind);
+
+  /**
+   * A context without a metadata store: {@code inputs} and nothing from earlier runs. For a stage used
+   * from Java without the runner, and for tests.
+   */
+  static PlanContext of(String pipeline, StageInputs inputs) {
+    return new PlanContext() {
+      @Override
+      public String pipeline() {
+        return pipeline;
+      }
+
+      @Override
+      public StageInputs inputs() {
+        return inputs;
+      }
+
+      @Override
+      public List<StoredArtifact> live(String stage, ArtifactKind kind) {
+        return List.of();
+      }
+    };
+  }
 }

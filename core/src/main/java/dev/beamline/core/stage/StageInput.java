@@ -3,7 +3,11 @@ package dev.beamline.core.stage;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.ArtifactKind;
+import com.google.common.base.Suppliers;
 import java.util.function.Supplier;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -36,6 +40,16 @@ public final class StageInput {
     this.uri = checkNotNull(uri, "uri");
     this.info = info;
     this.ready = checkNotNull(ready, "ready");
+  }
+
+  /**
+   * An artifact published already at {@code uri} (by an earlier run, or by hand), read into {@code
+   * pipeline} as {@code port}: its {@link #ready()} holds {@code uri} from the start.
+   */
+  public static StageInput published(Pipeline pipeline, Port port, long artifactId, String uri, ArtifactInfo info) {
+    return new StageInput(
+        port, artifactId, uri, info,
+        Suppliers.memoize(() -> pipeline.apply("Published-" + port.role(), Create.of(uri).withCoder(StringUtf8Coder.of())))::get);
   }
 
   public String role() {

@@ -10,6 +10,7 @@ import dev.beamline.ingest.ReadExamples;
 import dev.beamline.ingest.ReadPublishedExamples;
 import dev.beamline.validation.ComputeStatistics;
 import dev.beamline.validation.DatasetStatistics;
+import dev.beamline.validation.ComputeStatisticsSet;
 import dev.beamline.validation.StatisticsSet;
 import dev.beamline.validation.StatisticsStage;
 import dev.beamline.validation.ValidationRun;
@@ -44,34 +45,9 @@ final class BeamStatistics {
     DirectOptions options = PipelineOptionsFactory.as(DirectOptions.class);
     options.setTargetParallelism(2);
     Pipeline p = Pipeline.create(options);
-    Path dataDir = Path.of(data);
-    ExampleSchema schema;
-    List<String> splits;
-    Map<String, PCollection<ExampleBatch>> batches = new LinkedHashMap<>();
-    if (Files.isDirectory(dataDir) && Files.exists(dataDir.resolve("fingerprint.json"))) {
-      IngestOutput o = IngestOutput.open(dataDir);
-      schema = o.schema();
-      splits = o.splitNames();
-      PCollection<String> dir = p.apply("ExamplesDir", Create.of(dataDir.toString()).withCoder(StringUtf8Coder.of()));
-      for (String s : splits) {
-        batches.put(s, dir.apply("Read-" + s, ReadPublishedExamples.split(s, o.avroSchema())));
-      }
-    } else {
-      ReadExamples read = ReadExamples.of(IngestExamples.Config.of(data));
-      schema = read.schema();
-      splits = List.of("data");
-      batches.put("data", p.apply("ReadExamples", read));
-    }
-    List<PCollection<DatasetStatistics>> perSplit = new ArrayList<>();
-    for (String s : splits) {
-      perSplit.add(batches.get(s).apply("Statistics-" + s, ComputeStatistics.of(schema, s)));
-    }
+    PCollection<StatisticsSet> set = p.apply("Statistics", ComputeStatisticsSet.of(data));
     String out = work.resolve("out").toString();
-    PCollectionList.of(perSplit)
-        .apply("AllSplits", Flatten.pCollections())
-        .apply("Collect", Combine.globally(new StatisticsStage.CollectFn(splits)))
-        .setCoder(SerializableCoder.of(StatisticsSet.class))
-        .apply("Write", ParDo.of(new PublishArtifact<StatisticsSet>(
+    set.apply("Write", ParDo.of(new PublishArtifact<StatisticsSet>(
             new StageOutput(out, "test", null), s -> Map.of(ValidationRun.STATISTICS_FILE, s.toJson()))));
     p.run().waitUntilFinish();
     return ValidationRun.readStatistics(out);
