@@ -255,12 +255,12 @@ public final class TrainBench {
 
   private static LoopResult loopTransform(IngestOutput ingest, TransformSpec spec, Path target) throws IOException {
     ExampleSchema raw = ingest.schema();
-    FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, () -> records(ingest.shards("train")));
+    FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, () -> records(ingest.shards("train").stream().map(Path::of).toList()));
     Configuration conf = new Configuration(false);
     long rows = 0;
     for (String split : ingest.splitNames()) {
       int shard = 0;
-      for (Path in : ingest.shards(split)) {
+      for (Path in : ingest.shards(split).stream().map(Path::of).toList()) {
         Path out = target.resolve(split).resolve(String.format(Locale.ROOT, "part-%05d.parquet", shard++));
         Files.createDirectories(out.getParent());
         try (ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(new org.apache.hadoop.fs.Path(out.toUri()))
@@ -336,7 +336,7 @@ public final class TrainBench {
     long positives = 0;
     double seconds = 0;
     try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve")) {
-      Iterator<GenericRecord> it = records(ingest.shards("eval"));
+      Iterator<GenericRecord> it = records(ingest.shards("eval").stream().map(Path::of).toList());
       while (it.hasNext()) {
         List<GenericRecord> batch = new ArrayList<>(chunk);
         while (batch.size() < chunk && it.hasNext()) {

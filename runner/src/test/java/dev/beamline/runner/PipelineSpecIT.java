@@ -104,7 +104,7 @@ class PipelineSpecIT {
     assertThat(yamlGraph)
         .contains(
             "composite IngestExamples dev.beamline.ingest.IngestExamples",
-            "composite Statistics-train dev.beamline.validation.ComputeStatistics",
+            "composite ComputeStatistics/Statistics-train dev.beamline.validation.ComputeStatistics",
             "composite AnalyzeAndTransform dev.beamline.transform.AnalyzeAndTransform$ReadingPublished",
             "composite Train dev.beamline.training.Train",
             "primitive IngestExamples/ReadFiles org.apache.beam.sdk.transforms.ParDo$MultiOutput");
