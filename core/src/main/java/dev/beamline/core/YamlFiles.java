@@ -88,6 +88,65 @@ public final class YamlFiles {
     }
   }
 
+  /**
+   * Every key of {@code node} (under the dotted key {@code prefix}) that the document type {@code type}
+   * does not declare, at any depth, as messages naming file, line and key: so that a file with several
+   * misspellings is told all of them at once. Document types declare their keys as public fields;
+   * a field of a document type, a list of one or a map to one is followed.
+   */
+  public static List<String> unknownKeys(JsonNode node, Class<?> type, String source, String prefix, Map<String, Integer> lines) {
+    List<String> out = new ArrayList<>();
+    collectUnknown(node, type, source, prefix, lines, out);
+    return out;
+  }
+
+  private static void collectUnknown(JsonNode node, java.lang.reflect.Type type, String source, String prefix, Map<String, Integer> lines, List<String> out) {
+    if (node == null || node.isNull()) {
+      return;
+    }
+    if (type instanceof java.lang.reflect.ParameterizedType pt && pt.getRawType() instanceof Class<?> raw) {
+      java.lang.reflect.Type[] args = pt.getActualTypeArguments();
+      if (Map.class.isAssignableFrom(raw) && node.isObject()) {
+        node.fields().forEachRemaining(e -> collectUnknown(e.getValue(), args[1], source, prefix + "." + e.getKey(), lines, out));
+      } else if (List.class.isAssignableFrom(raw) && node.isArray()) {
+        for (int i = 0; i < node.size(); i++) {
+          collectUnknown(node.get(i), args[0], source, prefix + "[" + i + "]", lines, out);
+        }
+      }
+      return;
+    }
+    if (!(type instanceof Class<?> c) || !node.isObject() || !isDocument(c)) {
+      return;
+    }
+    Map<String, java.lang.reflect.Field> fields = new java.util.TreeMap<>();
+    for (java.lang.reflect.Field f : c.getFields()) {
+      if (!java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+        fields.put(f.getName(), f);
+      }
+    }
+    List<String> known = new ArrayList<>(fields.keySet());
+    node.fields().forEachRemaining(e -> {
+      String key = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+      java.lang.reflect.Field f = fields.get(e.getKey());
+      if (f == null) {
+        Integer line = lines.get("/" + key.replace('.', '/'));
+        String closest = closest(e.getKey(), known);
+        out.add(
+            source + (line == null ? ": " : " line " + line + ": ")
+                + "unknown key '" + key + "'"
+                + (closest == null ? "" : "; did you mean '" + closest + "'?")
+                + " (known keys here: " + String.join(", ", known) + ")");
+      } else {
+        collectUnknown(e.getValue(), f.getGenericType(), source, key, lines, out);
+      }
+    });
+  }
+
+  /** A document type: a class of public fields, not a value type such as String, a number or Object. */
+  private static boolean isDocument(Class<?> c) {
+    return !c.isPrimitive() && !c.isEnum() && !c.getName().startsWith("java.") && c.getFields().length > 0;
+  }
+
   /** A message naming the file, line and dotted key of a binding or syntax error. */
   private static ConfigException describe(JsonProcessingException ex, String source, String prefix, Map<String, Integer> lines) {
     if (ex instanceof UnrecognizedPropertyException e) {

@@ -68,15 +68,44 @@ public final class PipelineYaml {
     List<String> known = new ArrayList<>(factories.keySet());
     known.add(PIPELINE);
     known.sort(null);
+    // Every mistake of the file at once, one per line: each section is read even when another failed.
+    List<String> errors = new ArrayList<>();
     for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
       String key = it.next();
       if (!known.contains(key)) {
         String closest = YamlFiles.closest(key, known);
-        throw new ConfigException(
+        errors.add(
             doc.at(key) + "unknown key '" + key + "'" + (closest == null ? "" : "; did you mean '" + closest + "'?")
                 + " (known keys here: " + String.join(", ", known) + ")");
       }
     }
+    PipelineSpec spec = null;
+    try {
+      spec = pipelineSection(doc, source, baseDir);
+    } catch (ConfigException e) {
+      errors.add(e.getMessage());
+    }
+    // Sections in the file's order; the runner orders their stages by what they consume and produce.
+    List<dev.beamline.core.stage.Stage<?>> stages = new ArrayList<>();
+    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!key.equals(PIPELINE) && factories.containsKey(key)) {
+        try {
+          stages.addAll(factories.get(key).create(section(doc, key, baseDir)));
+        } catch (ConfigException e) {
+          errors.add(e.getMessage());
+        }
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw new ConfigException(String.join(System.lineSeparator(), errors));
+    }
+    return spec.withStages(stages);
+  }
+
+  /** The runner's own {@code pipeline:} section: name, root and metadata store. */
+  private static PipelineSpec pipelineSection(YamlFiles.Parsed<JsonNode> doc, String source, Path baseDir) {
+    JsonNode root = doc.value();
     PipelineDoc p = root.hasNonNull(PIPELINE) ? section(doc, PIPELINE, baseDir).bind(PipelineDoc.class) : null;
     if (p == null || p.name == null) {
       throw new ConfigException(source + ": 'pipeline.name' is required");
@@ -95,13 +124,6 @@ public final class PipelineYaml {
         url = "jdbc:sqlite:" + baseDir.resolve(url.substring("jdbc:sqlite:".length())).normalize();
       }
       spec = spec.withMetadataUrl(url);
-    }
-    // Sections in the file's order; the runner orders their stages by what they consume and produce.
-    for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      if (!key.equals(PIPELINE)) {
-        spec = spec.withStages(factories.get(key).create(section(doc, key, baseDir)));
-      }
     }
     return spec;
   }

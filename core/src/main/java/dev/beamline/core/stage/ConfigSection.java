@@ -50,6 +50,10 @@ public final class ConfigSection {
 
   /** Binds the section to {@code type}, refusing unknown keys and values of the wrong type. */
   public <T> T bind(Class<T> type) {
+    List<String> unknown = YamlFiles.unknownKeys(node, type, source, name, lines);
+    if (!unknown.isEmpty()) {
+      throw new ConfigException(String.join(System.lineSeparator(), unknown));
+    }
     T value = YamlFiles.bind(node, type, source, name, lines);
     if (value == null) {
       throw new ConfigException(at("") + "'" + name + "' is empty");
