@@ -55,7 +55,11 @@ public record Provenance(
   @JsonPropertyOrder({"runner", "parallelism", "pass_through"})
   public record RunnerOptions(String runner, int parallelism, List<String> passThrough) {}
 
-  /** The facts of one run, before any stage: {@code forStage} adds the stage's. */
+  /**
+   * The facts of one run, before any stage: {@code forStage} adds the stage's. Credentials in the
+   * pipeline file and the options are masked ({@link Secrets}): provenance is copied into every
+   * artifact, the metadata store and every exported model.
+   */
   public static Provenance ofRun(
       String beamlineVersion,
       String runner,
@@ -71,11 +75,11 @@ public record Provenance(
         System.getProperty("java.vendor"),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"),
         runner,
-        options,
+        options == null ? null : new RunnerOptions(options.runner(), options.parallelism(), options.passThrough().stream().map(Secrets::redactOption).toList()),
         seeds,
         pipelineFile,
         pipelineFileSha256,
-        pipelineConfig,
+        Secrets.redact(pipelineConfig),
         null, null, null, null, null, null, null);
   }
 
@@ -84,7 +88,19 @@ public record Provenance(
       String stage, long executionId, String runId, String pipeline, String codeVersion, String created, JsonNode parameters) {
     return new Provenance(
         beamlineVersion, beamVersion, javaVersion, javaVendor, os, runner, runnerOptions, seeds, pipelineFile,
-        pipelineFileSha256, pipelineConfig, stage, executionId, runId, pipeline, codeVersion, created, parameters);
+        pipelineFileSha256, pipelineConfig, stage, executionId, runId, pipeline, codeVersion, created, redacted(parameters));
+  }
+
+  /** {@code parameters} with any value named like a secret masked. */
+  private static JsonNode redacted(JsonNode parameters) {
+    if (parameters == null) {
+      return null;
+    }
+    try {
+      return JSON.readTree(Secrets.redact(parameters.toString()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The JSON form: snake_case keys, absent facts left out. */

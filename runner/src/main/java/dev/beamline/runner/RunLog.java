@@ -1,5 +1,6 @@
 package dev.beamline.runner;
 
+import dev.beamline.core.Secrets;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,7 +14,8 @@ import java.nio.file.Path;
 /**
  * The log of one run: {@code <pipeline-root>/<pipeline>/logs/<run-id>.log} holds everything the run
  * printed and logged (the terminal still shows it all). Closing it puts {@code System.out} and {@code
- * System.err} back.
+ * System.err} back. Credentials in what is printed (a metadata URL's password, an option named like
+ * a secret) are masked in the file.
  */
 final class RunLog implements AutoCloseable {
   private final Path file;
@@ -24,7 +26,8 @@ final class RunLog implements AutoCloseable {
   RunLog(Path file) throws IOException {
     this.file = file;
     Files.createDirectories(file.getParent());
-    this.out = new FileOutputStream(file.toFile(), true);
+    // Whatever is printed, the file keeps no credential (Secrets): a line is masked before it is written.
+    this.out = new Redacting(new FileOutputStream(file.toFile(), true));
     System.setOut(new PrintStream(new Tee(originalOut, out), true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(new Tee(originalErr, out), true, StandardCharsets.UTF_8));
   }
@@ -111,6 +114,49 @@ final class RunLog implements AutoCloseable {
     public void flush() throws IOException {
       a.flush();
       b.flush();
+    }
+  }
+
+  /** Writes whole lines to {@code file}, each with its secrets masked ({@link Secrets#redact}). */
+  private static final class Redacting extends OutputStream {
+    private final OutputStream file;
+    private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+    Redacting(OutputStream file) {
+      this.file = file;
+    }
+
+    @Override
+    public synchronized void write(int b) throws IOException {
+      line.write(b);
+      if (b == '\n') {
+        emit();
+      }
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      for (int i = off; i < off + len; i++) {
+        write(b[i]);
+      }
+    }
+
+    private void emit() throws IOException {
+      file.write(Secrets.redact(line.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+      line.reset();
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+      file.flush();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (line.size() > 0) {
+        emit();
+      }
+      file.close();
     }
   }
 }
