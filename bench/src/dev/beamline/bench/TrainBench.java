@@ -430,7 +430,7 @@ public final class TrainBench {
 
   private static void deleteRecursively(Path p) throws IOException {
     if (Files.exists(p)) {
-      dev.beamline.core.Publisher.deleteRecursively(p);
+      dev.beamline.core.Storage.deleteRecursively(p.toString());
     }
   }
 }

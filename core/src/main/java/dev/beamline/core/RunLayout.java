@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * <p>When a metadata store records the run, the folder is named by the stage's execution id instead
  * of the run id ({@link #output(String, long)}). A stage first writes into a hidden staging folder
  * beside its output, {@code .staging-<id>/}, and publishes it with one atomic rename (see {@link
- * Publisher}), so that a reader never sees half an artifact.
+ * Storage#publish}), so that a reader never sees half an artifact.
  *
  * <pre>{@code
  * RunLayout layout = RunLayout.of(Paths.get("beamline-runs"), "penguins", RunLayout.newRunId());

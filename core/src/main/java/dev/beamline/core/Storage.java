@@ -51,7 +51,8 @@ public final class Storage {
   public static String parent(String uri) {
     String u = uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     int slash = u.lastIndexOf('/');
-    return slash <= 0 ? u : u.substring(0, slash);
+    // A bare name lies in the working folder; a name under the root, in the root.
+    return slash < 0 ? "." : slash == 0 ? "/" : u.substring(0, slash);
   }
 
   /** The last segment of {@code uri}. */
@@ -156,6 +157,20 @@ public final class Storage {
     }
   }
 
+  /**
+   * The content of the file {@code uri} as a stream, for a file too large to hold in memory (e.g. to
+   * hash it); the caller closes it.
+   */
+  public static InputStream open(String uri) {
+    try {
+      return Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(uri, false)));
+    } catch (FileNotFoundException | java.nio.file.NoSuchFileException e) {
+      throw new UncheckedIOException(new FileNotFoundException(uri + " does not exist"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The content of the UTF-8 text file {@code uri}. */
   public static String readString(String uri) {
     return new String(read(uri), StandardCharsets.UTF_8);
@@ -171,6 +186,7 @@ public final class Storage {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
     }
+    sync(tmp);
     try {
       if (exists(uri)) {
         FileSystems.delete(List.of(FileSystems.matchNewResource(uri, false)));
@@ -179,6 +195,7 @@ public final class Storage {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
     }
+    sync(parent(uri));
   }
 
   /** Writes the UTF-8 text {@code content} to {@code uri} as {@link #write(String, byte[])} does. */
@@ -202,12 +219,53 @@ public final class Storage {
       throw new UncheckedIOException(
           new java.nio.file.FileAlreadyExistsException("cannot publish " + staging + ": " + target + " exists already"));
     }
+    // Every file and folder of the staging folder reaches the disk before the rename makes it visible,
+    // and the rename itself is made durable by syncing the folder that holds the target.
+    syncTree(staging);
     try {
       // The target is named as a file: Hadoop's rename would move the folder inside a target named
       // with a trailing separator. The target does not exist, so one rename publishes all of it.
       FileSystems.rename(List.of(FileSystems.matchNewResource(staging, true)), List.of(FileSystems.matchNewResource(target, false)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot publish " + staging + " to " + target + ": " + e.getMessage(), e);
+    }
+    sync(parent(target));
+  }
+
+  /** What {@link #sync} calls for each local file or folder; replaced in tests to see the order of syncs. */
+  static java.util.function.Consumer<java.nio.file.Path> fsync = Storage::force;
+
+  /**
+   * Forces the local file or folder {@code uri} to the disk ({@code fsync}). Other file systems make a
+   * file durable when it is closed (HDFS: on its DataNodes) and a rename when it returns: nothing to do.
+   */
+  public static void sync(String uri) {
+    if (isLocal(uri)) {
+      fsync.accept(java.nio.file.Paths.get(uri.startsWith("file:") ? java.net.URI.create(uri).getPath() : strip(uri)));
+    }
+  }
+
+  /** {@link #sync} of every file and folder under the local folder {@code dir}, the deepest first, then {@code dir}. */
+  public static void syncTree(String dir) {
+    if (!isLocal(dir)) {
+      return;
+    }
+    java.nio.file.Path root = java.nio.file.Paths.get(strip(dir));
+    try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(root)) {
+      all.sorted(Comparator.comparingInt(java.nio.file.Path::getNameCount).reversed().thenComparing(Comparator.naturalOrder())).forEach(fsync);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void force(java.nio.file.Path p) {
+    // A folder is opened for reading: fsync on its descriptor makes its entries (names, renames) durable.
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (java.nio.file.NoSuchFileException e) {
+      // Gone between listing and syncing (a sink's temporary file): nothing to make durable.
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sync " + p + ": " + e.getMessage(), e);
     }
   }
 
@@ -218,7 +276,14 @@ public final class Storage {
     }
     if (isLocal(dir)) {
       // Beam's FileSystems list files, not folders: an empty sub-folder would be left behind.
-      Publisher.deleteRecursively(java.nio.file.Paths.get(strip(dir)));
+      java.nio.file.Path root = java.nio.file.Paths.get(strip(dir));
+      try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(root)) {
+        for (java.nio.file.Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+          java.nio.file.Files.deleteIfExists(p);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + dir + ": " + e.getMessage(), e);
+      }
       return;
     }
     // Beam deletes one entry at a time and a folder only when empty: everything below, deepest first.

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,9 +59,37 @@ class StorageTest {
     assertThat(Storage.resolve("hdfs://nn:8020/runs/", "p/ingest")).isEqualTo("hdfs://nn:8020/runs/p/ingest");
     assertThat(Storage.parent("hdfs://nn:8020/runs/p/ingest/7")).isEqualTo("hdfs://nn:8020/runs/p/ingest");
     assertThat(Storage.fileName("hdfs://nn:8020/runs/p/ingest/7/")).isEqualTo("7");
+    assertThat(Storage.parent("schema.yaml")).isEqualTo(".");
+    assertThat(Storage.parent("/schema.yaml")).isEqualTo("/");
     assertThat(Storage.stagingOf("hdfs://nn:8020/runs/p/ingest/7")).isEqualTo("hdfs://nn:8020/runs/p/ingest/.staging-7");
     assertThat(Storage.isLocal("/data/a.csv")).isTrue();
     assertThat(Storage.isLocal("file:///data/a.csv")).isTrue();
     assertThat(Storage.isLocal("hdfs://nn/data/a.csv")).isFalse();
+  }
+
+  @Test
+  void publishingSyncsEveryStagedFileAndFolderBeforeTheRenameAndTheParentAfter() {
+    String staging = tmp.resolve("stage/.staging-3").toString();
+    Storage.writeString(Storage.resolve(staging, "examples/train/part-0.parquet"), "x");
+    Storage.writeString(Storage.resolve(staging, "fingerprint.json"), "{}");
+    List<String> synced = new ArrayList<>();
+    java.util.function.Consumer<Path> real = Storage.fsync;
+    Storage.fsync = p -> {
+      synced.add(tmp.relativize(p).toString());
+      real.accept(p);
+    };
+    try {
+      Storage.publish(staging, tmp.resolve("stage/3").toString());
+    } finally {
+      Storage.fsync = real;
+    }
+    assertThat(synced)
+        .containsExactly(
+            "stage/.staging-3/examples/train/part-0.parquet",
+            "stage/.staging-3/examples/train",
+            "stage/.staging-3/examples",
+            "stage/.staging-3/fingerprint.json",
+            "stage/.staging-3",
+            "stage");
   }
 }

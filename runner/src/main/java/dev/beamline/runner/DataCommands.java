@@ -5,7 +5,7 @@ import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.PublishArtifact;
-import dev.beamline.core.Publisher;
+import dev.beamline.core.Storage;
 import dev.beamline.core.StageOutput;
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.IngestOutput;
@@ -106,7 +106,7 @@ final class DataCommands {
       stats = local.compute(data);
       Path target = out.toAbsolutePath().normalize();
       Files.createDirectories(target);
-      Publisher.writeAtomically(target.resolve("statistics.json"), stats.toJson());
+      Storage.writeString(target.resolve("statistics.json").toString(), stats.toJson());
       how = "local engine, " + local.threads() + " thread" + (local.threads() == 1 ? "" : "s");
     } else {
       String r = runner == null ? "direct" : runner;
@@ -130,10 +130,10 @@ final class DataCommands {
       p.run().waitUntilFinish();
       StatisticsSet stats = ValidationRun.readStatistics(staged.resolve("out"));
       Files.createDirectories(target);
-      Publisher.writeAtomically(target.resolve("statistics.json"), stats.toJson());
+      Storage.writeString(target.resolve("statistics.json").toString(), stats.toJson());
       return stats;
     } finally {
-      Publisher.deleteRecursively(staged);
+      Storage.deleteRecursively(staged.toString());
     }
   }
 
@@ -180,7 +180,7 @@ final class DataCommands {
     public Integer call() throws IOException {
       Computed c = engine.compute(data, out);
       StatisticsSet stats = c.statistics();
-      Publisher.writeAtomically(out.resolve("report.html"), StatisticsReport.render(data, stats, null, List.of()));
+      Storage.writeString(out.resolve("report.html").toString(), StatisticsReport.render(data, stats, null, List.of()));
       PrintWriter w = spec.commandLine().getOut();
       for (DatasetStatistics d : stats.splits()) {
         w.printf("%s: %d examples, %d features%n", d.split(), d.numExamples(), d.features().size());
@@ -215,7 +215,7 @@ final class DataCommands {
       DatasetStatistics from = split == null ? s.splits().get(0)
           : s.split(split).orElseThrow(() -> new ConfigException("no split '" + split + "' in " + stats + "; splits: " + s.splitNames()));
       DataSchema schema = InferSchema.from(from, maxDomainSize);
-      Publisher.writeAtomically(out, schema.toYaml());
+      Storage.writeString(out.toString(), schema.toYaml());
       PrintWriter w = spec.commandLine().getOut();
       w.print(schema.toYaml());
       w.printf("# written to %s%n", out);
@@ -257,7 +257,7 @@ final class DataCommands {
       ValidationRun.Result r = ValidationRun.validate(data, current, s,
           baseline == null ? null : ValidationRun.readStatistics(baseline), skew == null ? null : ValidationRun.readStatistics(skew),
           DriftThresholds.defaults());
-      r.files().forEach((name, text) -> Publisher.writeAtomically(out.resolve(name), text));
+      r.files().forEach((name, text) -> Storage.writeString(out.resolve(name).toString(), text));
       PrintWriter w = spec.commandLine().getOut();
       w.printf("%s%nreport: %s%n", r.summary(), out.resolve("report.html"));
       w.flush();

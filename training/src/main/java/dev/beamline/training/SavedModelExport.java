@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.beamline.core.Publisher;
+import dev.beamline.core.Storage;
 import dev.beamline.training.ModelSpec.Input;
 import dev.beamline.training.ModelSpec.RawInput;
 import dev.beamline.transform.FittedFeature;
@@ -95,9 +95,9 @@ public final class SavedModelExport {
    */
   public static void publish(ModelSpec spec, Weights weights, TrainingHistory history, String provenanceJson, Path target) {
     Path staging = target.toAbsolutePath().resolveSibling(".staging-" + target.getFileName());
-    Publisher.deleteRecursively(staging);
+    Storage.deleteRecursively(staging.toString());
     write(spec, weights, history, provenanceJson, staging);
-    Publisher.publishDirectory(staging, target);
+    Storage.publish(staging.toString(), target.toAbsolutePath().toString());
   }
 
   /** Writes the SavedModel and its extra files into {@code dir} (created if missing). */
@@ -109,12 +109,12 @@ public final class SavedModelExport {
       Path extra = dir.resolve(EXTRA);
       Files.createDirectories(extra);
       if (provenanceJson != null) {
-        Publisher.writeAtomically(extra.resolve("provenance.json"), provenanceJson);
+        Storage.writeString(extra.resolve("provenance.json").toString(), provenanceJson);
       }
       if (history != null) {
-        Publisher.writeAtomically(extra.resolve("training_history.json"), history.toJson());
+        Storage.writeString(extra.resolve("training_history.json").toString(), history.toJson());
       }
-      Publisher.writeAtomically(extra.resolve("model.json"), describe(spec));
+      Storage.writeString(extra.resolve("model.json").toString(), describe(spec));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot export the model to " + dir + ": " + e.getMessage(), e);
     }

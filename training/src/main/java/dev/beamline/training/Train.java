@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
-import dev.beamline.core.Publisher;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
 import dev.beamline.transform.FittedFeature;
@@ -167,7 +166,7 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
         throw new UncheckedIOException("cannot export the model to " + output.stagingDir() + ": " + e.getMessage(), e);
       } finally {
         if (local != null) {
-          Publisher.deleteRecursively(local);
+          Storage.deleteRecursively(local.toString());
         }
       }
     }

@@ -89,7 +89,7 @@ public final class TrainingThroughput {
           batch, inMemory, fromParquet, m.history().epochs().get(0).examplesPerSecond(), fromParquet / inMemory);
     }
     if (System.getProperty("keep") == null) {
-      dev.beamline.core.Publisher.deleteRecursively(dir);
+      dev.beamline.core.Storage.deleteRecursively(dir.toString());
     } else {
       System.out.println("kept " + dir);
     }
