@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +83,7 @@ class ValidationIT {
       broken.add(String.join(",", species, f[1], f[2], f[3], f[4], mass));
     }
     Files.write(dir.resolve("data/penguins.csv"), broken);
-    Files.writeString(yaml, Files.readString(yaml).replace("# schema: schema.yaml ", "schema: " + schema + " "));
+    Files.writeString(yaml, Files.readString(yaml).replace("# schema_file: schema.yaml ", "schema_file: " + schema + " "));
 
     BeamlineCliIT.Result r = run(yaml);
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
@@ -149,19 +149,22 @@ class ValidationIT {
     }
     Path pdf = html.resolveSibling("report-rendered.pdf");
     Path profile = Files.createTempDirectory("chromium-profile");
-    Process p =
+    ProcessBuilder render =
         new ProcessBuilder(
                 chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile, "--no-pdf-header-footer", "--print-to-pdf=" + pdf, html.toUri().toString())
             .redirectErrorStream(true)
-            .redirectOutput(html.resolveSibling("chromium.log").toFile())
-            .start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+            .redirectOutput(html.resolveSibling("chromium.log").toFile());
+    try (ChildProcess p = ChildProcess.start(render)) {
+      p.waitFor(Duration.ofMinutes(2));
+    }
     assertThat(pdf).as(Files.readString(html.resolveSibling("chromium.log"))).exists();
-    Process t = new ProcessBuilder(pdftotext, "-layout", pdf.toString(), "-").redirectErrorStream(true).start();
-    String text = new String(t.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(t.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Path textFile = html.resolveSibling("report-rendered.txt");
+    try (ChildProcess t = ChildProcess.start(new ProcessBuilder(pdftotext, "-layout", pdf.toString(), textFile.toString()).redirectErrorStream(true))) {
+      assertThat(t.waitFor(Duration.ofMinutes(1))).as("pdftotext's exit code").isZero();
+    }
+    String text = Files.readString(textFile, StandardCharsets.UTF_8);
     for (String expected : texts) {
       assertThat(text).as("the rendered page shows '%s'", expected).contains(expected);
     }

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <pre>{@code
  * validation:
- *   schema: schema.yaml          # import instead of inferring (relative to the pipeline file)
+ *   schema_file: schema.yaml     # import instead of inferring (relative to the pipeline file)
  *   infer_from: train            # else: the first split
  *   max_domain_size: 100
  *   drift: true                  # against the pipeline's previous statistics
@@ -26,6 +26,8 @@ public final class ValidationStageFactory implements StageFactory {
 
   /** {@code validation:}; field names are the YAML keys. */
   public static final class ValidationDoc {
+    public String schema_file;
+    /** Replaced by {@code schema_file}: refused with a message that says so. */
     public String schema;
     public String infer_from;
     public Integer max_domain_size;
@@ -65,11 +67,16 @@ public final class ValidationStageFactory implements StageFactory {
     ValidationDoc d = section.bind(ValidationDoc.class);
     ValidationConfig v = ValidationConfig.defaults();
     if (d.schema != null) {
-      String file = section.path(d.schema);
+      // One name, one concept: 'ingest.schema' declares column types; this is a schema file.
+      throw section.error("schema", "'validation.schema' is now 'validation.schema_file': the file of a schema to import"
+          + " ('ingest.schema' declares the columns' types)");
+    }
+    if (d.schema_file != null) {
+      String file = section.path(d.schema_file);
       try {
         DataSchema.load(file);
       } catch (ConfigException e) {
-        throw new ConfigException(section.at("schema") + "'" + section.key("schema") + "': " + e.getMessage(), e);
+        throw new ConfigException(section.at("schema_file") + "'" + section.key("schema_file") + "': " + e.getMessage(), e);
       }
       v = v.withSchemaFile(file);
     }

@@ -59,7 +59,7 @@ class ValidationStageFactoryTest {
     List<Stage<?>> stages = new ValidationStageFactory().create(section(
         "pipeline: {name: p}\n"
             + "validation:\n"
-            + "  schema: schema.yaml\n"
+            + "  schema_file: schema.yaml\n"
             + "  infer_from: train\n"
             + "  max_domain_size: 20\n"
             + "  drift: false\n"
@@ -99,13 +99,17 @@ class ValidationStageFactoryTest {
   void badValuesNameTheLineAndKey() throws IOException {
     Files.writeString(tmp.resolve("broken.yaml"), "features: {}\n");
     ValidationStageFactory f = new ValidationStageFactory();
-    assertThatThrownBy(() -> f.create(section("validation:\n  drift: true\n  schema: broken.yaml\n")))
+    assertThatThrownBy(() -> f.create(section("validation:\n  drift: true\n  schema_file: broken.yaml\n")))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("pipeline.yaml line 3: 'validation.schema': " + tmp.resolve("broken.yaml")
+        .hasMessage("pipeline.yaml line 3: 'validation.schema_file': " + tmp.resolve("broken.yaml")
             + " line 1: a schema needs 'features' with at least one feature");
-    assertThatThrownBy(() -> f.create(section("validation:\n  schema: missing.yaml\n")))
+    assertThatThrownBy(() -> f.create(section("validation:\n  schema_file: missing.yaml\n")))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("pipeline.yaml line 2: 'validation.schema': schema file not found: " + tmp.resolve("missing.yaml"));
+        .hasMessage("pipeline.yaml line 2: 'validation.schema_file': schema file not found: " + tmp.resolve("missing.yaml"));
+    assertThatThrownBy(() -> f.create(section("validation:\n  schema: old.yaml\n")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("pipeline.yaml line 2: 'validation.schema' is now 'validation.schema_file': the file of a schema to import"
+            + " ('ingest.schema' declares the columns' types)");
     assertThatThrownBy(() -> f.create(section("validation:\n  max_domain_size: -1\n")))
         .isInstanceOf(ConfigException.class)
         .hasMessage("pipeline.yaml line 2: bad value for 'validation.max_domain_size': max_domain_size must be >= 0, got -1");
