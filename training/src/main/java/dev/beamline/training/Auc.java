@@ -12,6 +12,8 @@ import java.util.Arrays;
  * {@code roc_auc_score(multi_class="ovr", average="macro")}.
  *
  * <p>Sorting costs {@code O(n log n)} and keeps the scores in memory: 4 bytes per example and class.
+ * The trainer's eval AUC goes through {@link StreamingAuc}, which uses this class while the eval set is
+ * small and bounded histograms past that.
  *
  * <pre>{@code
  * double auc = Auc.binary(scores, positive, n);        // NaN when a class is absent

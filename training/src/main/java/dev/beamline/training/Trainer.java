@@ -174,8 +174,12 @@ public final class Trainer {
           evalLoss = sums.loss / sums.count;
           if (spec.classification()) {
             accuracy = (double) sums.correct / sums.count;
-            double a = Auc.oneVsRest(sums.probabilities, sums.labels, spec.classNames().size(), (int) sums.count);
-            auc = Double.isNaN(a) ? null : a;
+            StreamingAuc.Estimate a = sums.auc.estimate();
+            auc = Double.isNaN(a.auc()) ? null : a.auc();
+            if (!a.exact() && auc != null) {
+              progress.note(String.format(Locale.ROOT, "epoch %d: eval AUC %.6f from score histograms (%,d eval rows), within %.2e of the exact AUC",
+                  epoch, a.auc(), sums.count, a.errorBound()));
+            }
           } else {
             rmse = Math.sqrt(sums.squaredError / sums.count);
           }
@@ -215,7 +219,7 @@ public final class Trainer {
     return new TrainingHistory(epochs, bestEpoch, stoppedEarly, steps, skippedTrain, skippedEval, (System.nanoTime() - start) / 1e9);
   }
 
-  /** Sums over the eval split, and the class probabilities and labels the AUC needs. */
+  /** Sums over the eval split, and the AUC of its class probabilities (in bounded memory). */
   private static final class EvalSums {
     double loss;
     /** Regression: the squared error in the label's own units. */
@@ -223,24 +227,15 @@ public final class Trainer {
     long correct;
     long count;
     long skipped;
-    float[] probabilities = new float[0];
-    long[] labels = new long[0];
-
-    void keep(float[] batchProbabilities, long[] batchLabels, int rows) {
-      int classes = batchProbabilities.length / rows;
-      int at = (int) count;
-      if (labels.length < at + rows) {
-        int capacity = Math.max(at + rows, labels.length * 2);
-        labels = java.util.Arrays.copyOf(labels, capacity);
-        probabilities = java.util.Arrays.copyOf(probabilities, Math.multiplyExact(capacity, classes));
-      }
-      System.arraycopy(batchLabels, 0, labels, at, rows);
-      System.arraycopy(batchProbabilities, 0, probabilities, at * classes, rows * classes);
-    }
+    /** Classification: the eval AUC, exact for small eval splits, else binned with a bound; null for regression. */
+    StreamingAuc auc;
   }
 
   private EvalSums evaluate(ModelSpec spec, TrainingGraph graph, List<String> files, int labelColumn) {
     EvalSums sums = new EvalSums();
+    if (spec.classification()) {
+      sums.auc = StreamingAuc.create(spec.classNames().size());
+    }
     List<Column> columns = TrainingGraph.columns(spec, true);
     LabelUnits units = spec.labelUnits();
     try (ExampleStream stream = ExampleStream.open(files, columns, Math.max(config.batchSize(), 1024), 1, null, labelColumn)) {
@@ -257,7 +252,7 @@ public final class Trainer {
               sums.correct++;
             }
           }
-          sums.keep(e.probabilities(), labels, b.size);
+          sums.auc.add(e.probabilities(), labels, b.size);
         } else if (units.identity()) {
           // The label is in its own units: the loss is the squared error.
           for (float l : e.losses()) {

@@ -66,7 +66,8 @@ public record TrainingHistory(
    * @param evalLoss mean data loss on the eval split after the epoch (regression: in the label's transformed units); null without an eval split
    * @param evalAccuracy share of eval examples whose most probable class is the label (classification)
    * @param evalAuc area under the ROC curve on the eval split (classification; for more than two
-   *     classes the mean one-against-the-rest AUC, see {@link Auc}); null when the eval split lacks a
+   *     classes the mean one-against-the-rest AUC, see {@link Auc}; exact for eval splits of up to
+   *     2^22 probabilities, else within a stated bound, see {@link StreamingAuc}); null when the eval split lacks a
    *     positive or a negative example
    * @param evalRmse root mean squared error on the eval split (regression), in the label's own units
    * @param examplesPerSecond training examples per second of this epoch's training (reading, feeding and stepping; evaluation excluded)

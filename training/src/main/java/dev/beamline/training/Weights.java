@@ -75,19 +75,28 @@ public final class Weights {
   }
 
   /**
-   * Initial weights drawn from {@code seed}: kernels Glorot-uniform (Glorot and Bengio 2010, limit
-   * {@code sqrt(6 / (fan_in + fan_out))}), embeddings uniform in [-0.05, 0.05] (Keras' default), biases
-   * zero. The same seed gives the same weights.
+   * Initial weights drawn from {@code seed}: embeddings uniform in [-0.05, 0.05] (Keras' default),
+   * biases zero; a DNN's kernels Glorot-uniform (Glorot and Bengio 2010, limit {@code sqrt(6 / (fan_in
+   * + fan_out))}), a linear model's kernel zero. The same seed gives the same weights.
+   *
+   * <p>A linear model starts at zero, as TensorFlow's {@code LinearClassifier} and {@code
+   * LinearRegressor} do: its loss is convex, so nothing needs breaking symmetry, and at zero a
+   * classifier's first prediction is the uniform guess (loss {@code ln k} for {@code k} classes). A
+   * random kernel instead starts it at arbitrary, often confidently wrong, logits (Glorot's limit is
+   * 1.22 for one input and three classes), which the default learning rate cannot undo in a few steps.
+   * A DNN needs random kernels: with zeros every hidden unit would get the same gradient.
    */
   public static Weights initial(ModelSpec spec, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     List<Slot> slots = layout(spec);
+    boolean linear = spec.config().model() == ModelType.LINEAR;
     Map<String, float[]> values = new LinkedHashMap<>();
     for (Slot s : slots) {
       float[] v = new float[s.size()];
       if (s.name().startsWith("embedding/")) {
+        // Random even in a linear model: embeddings and kernel both zero would have zero gradients.
         fill(v, random, 0.05);
-      } else if (s.regularized()) {
+      } else if (s.regularized() && !linear) {
         fill(v, random, Math.sqrt(6.0 / (s.shape()[0] + s.shape()[1])));
       }
       values.put(s.name(), v);

@@ -65,6 +65,8 @@ class JavaAndGraphAgreeTest {
     FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, rows.subList(0, 200));
     int checked = 0;
     List<GenericRecord> eval = rows.subList(200, 300);
+    // One output per transformed feature, no more.
+    assertThat(fitted.apply(eval.get(0)).getSchema().getFields()).hasSize(spec.features().size());
     for (FittedFeature f : fitted.features()) {
       String input = f.spec().input();
       FeatureType type = raw.feature(input).orElseThrow().type();
@@ -92,7 +94,7 @@ class JavaAndGraphAgreeTest {
           case VECTOR: {
             float[] g = ((float[][]) graph)[i];
             List<?> j = (List<?>) java;
-            assertThat(g).as(where).hasSize(j.size());
+            assertThat(g).as(where).hasSize(j.size()).hasSize(f.width());
             for (int k = 0; k < g.length; k++) {
               assertThat(g[k]).as(where + " [" + k + "]").isCloseTo(((Number) j.get(k)).floatValue(), org.assertj.core.data.Offset.offset(1e-6f));
             }
@@ -101,6 +103,7 @@ class JavaAndGraphAgreeTest {
           case IDS: {
             long[] g = ((long[][]) graph)[i];
             List<?> j = (List<?>) java;
+            assertThat(g).as(where).hasSize(j.size()).hasSize(f.width());
             for (int k = 0; k < g.length; k++) {
               assertThat(g[k]).as(where + " [" + k + "]").isEqualTo(((Number) j.get(k)).longValue());
             }

@@ -301,10 +301,11 @@ class SavedModelExportTest {
       }
       // The transformed signature on the rows' Parquet features gives the same outputs.
       Map<String, Tensor> args = new LinkedHashMap<>();
+      List<Map<String, Object>> parquetFeatures = TransformedData.transform(List.of(x1, x2), evalRows);
       for (FittedFeature f : List.of(x1, x2)) {
         float[] v = new float[evalRows.size()];
         for (int i = 0; i < v.length; i++) {
-          v[i] = (Float) ReferenceTransform.apply(f, evalRows.get(i).get(f.name()));
+          v[i] = (Float) parquetFeatures.get(i).get(f.name());
         }
         Tensor t = Tensors.floats(v, v.length);
         feeds.add(t);

@@ -37,16 +37,30 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
-/** The training stage behind the stage contract: checked at plan time, a graph that touches no file, describe. */
-class TrainStageTest {
+/**
+ * The training stage behind the stage contract: checked at plan time, a graph that touches no file,
+ * describe. JUnit 4, for {@link TestPipeline}'s rule and its abandoned-node enforcement; the
+ * DirectRunner's immutability and encodability checks are on.
+ */
+public class TrainStageTest {
   private static final ExampleSchema RAW = ExampleSchema.of(List.of(
       FeatureSpec.of("x1", FeatureType.FLOAT), FeatureSpec.of("x2", FeatureType.FLOAT), FeatureSpec.of("label", FeatureType.STRING)));
   private static final List<FittedFeature> FEATURES = List.of(TrainerTest.X1, TrainerTest.X2, TrainerTest.CLASS);
 
-  @TempDir Path tmp;
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path tmp;
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(p);
+    tmp = folder.getRoot().toPath();
+  }
 
   private static StageInput graph(Pipeline p, String uri, ArtifactInfo info) {
     return StageInput.published(p, TrainStage.TRANSFORM_GRAPH, 5, uri, info);
@@ -77,7 +91,7 @@ class TrainStageTest {
   }
 
   @Test
-  void declaresItsPortsByKind() {
+  public void declaresItsPortsByKind() {
     TrainStage stage = new TrainStage(TrainConfig.defaults("label"));
     assertThat(stage.name()).isEqualTo("train");
     assertThat(stage.consumes()).containsExactly(Port.required("transform_graph", ArtifactKind.TRANSFORM_GRAPH));
@@ -85,29 +99,30 @@ class TrainStageTest {
   }
 
   @Test
-  void planChecksTheConfigurationAgainstTheStatedFeatures() {
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  public void planChecksTheConfigurationAgainstTheStatedFeatures() {
+    // Planning only: the inputs need a pipeline, which is never run, so not the rule's.
+    Pipeline unrun = Pipeline.create();
     TransformSpec spec = TransformSpec.of(List.of(
         FeatureTransform.numeric("x1"), FeatureTransform.numeric("x2"),
         FeatureTransform.string("label").withVocabulary(FeatureTransform.Vocabulary.defaults())));
-    StageInputs provisional = new StageInputs(List.of(graph(p, "transform", TransformGraphInfo.provisional(RAW, spec))));
+    StageInputs provisional = new StageInputs(List.of(graph(unrun, "transform", TransformGraphInfo.provisional(RAW, spec))));
     assertThatThrownBy(() -> new TrainStage(TrainConfig.defaults("missing")).plan(context(provisional)))
         .isInstanceOf(ConfigException.class)
         .hasMessage("train.label 'missing' is not a transformed feature (transformed features: x1, x2, label)");
     Plan<Serializable> plan = new TrainStage(TrainerTest.linear()).plan(context(provisional));
     assertThat(plan.outputs()).isEmpty();
     // Fitted features from the cache are checked the same way.
-    StageInputs cached = new StageInputs(List.of(graph(p, "transform", TransformGraphInfo.fitted(FEATURES))));
+    StageInputs cached = new StageInputs(List.of(graph(unrun, "transform", TransformGraphInfo.fitted(FEATURES))));
     assertThatThrownBy(() -> new TrainStage(TrainConfig.defaults("label").withFeatures(List.of("x3"))).plan(context(cached)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("train.features: 'x3' is not a transformed feature (transformed features: x1, x2, label)");
     // A transform that does not fit the data states nothing: its own run fails first.
-    StageInputs unknown = new StageInputs(List.of(graph(p, "transform", TransformGraphInfo.unknown())));
+    StageInputs unknown = new StageInputs(List.of(graph(unrun, "transform", TransformGraphInfo.unknown())));
     assertThat(new TrainStage(TrainConfig.defaults("missing")).plan(context(unknown)).outputs()).isEmpty();
   }
 
   @Test
-  void expandBuildsTheGraphWithoutTouchingAFileAndTheRunPublishesWhatDescribeReads() throws Exception {
+  public void expandBuildsTheGraphWithoutTouchingAFileAndTheRunPublishesWhatDescribeReads() throws Exception {
     Path transform = tmp.resolve("transform/5");
     TransformedData.write(transform.resolve("examples"), "train", "part-0.parquet", FEATURES, TrainerTest.separable(200, 1));
     TransformedData.write(transform.resolve("examples"), "eval", "part-0.parquet", FEATURES, TrainerTest.separable(50, 2));
@@ -116,7 +131,6 @@ class TrainStageTest {
     TrainConfig config = TrainerTest.linear().withEpochs(5);
     TrainStage stage = new TrainStage(config);
 
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(true);
     StageInputs inputs = new StageInputs(List.of(graph(p, transform.toString(), TransformGraphInfo.fitted(FEATURES))));
     Plan<Serializable> plan = stage.plan(context(inputs));
     List<String> before = filesUnder(tmp);

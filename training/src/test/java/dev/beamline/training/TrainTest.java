@@ -14,30 +14,45 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat64;
 
-/** The training stage in a Beam pipeline: it publishes the SavedModel and emits its folder. */
-class TrainTest {
-  @TempDir Path dir;
+/**
+ * The training stage in a Beam pipeline: it publishes the SavedModel and emits its folder. JUnit 4, for
+ * {@link TestPipeline}'s rule: its abandoned-node enforcement fails a test that forgets to run its
+ * pipeline; the DirectRunner checks immutability and encodability ({@link PipelineChecksTest}).
+ */
+public class TrainTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+  private Path dir;
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(p);
+    dir = tmp.getRoot().toPath();
+  }
 
   @Test
-  void trainsOncePublishesTheModelAndEmitsItsFolder() throws IOException {
+  public void trainsOncePublishesTheModelAndEmitsItsFolder() throws IOException {
     List<FittedFeature> features = List.of(TrainerTest.X1, TrainerTest.X2, TrainerTest.CLASS);
     Path data = dir.resolve("transform");
     TransformedData.write(data, "train", "part-0.parquet", features, TrainerTest.separable(200, 1));
     TransformedData.write(data, "eval", "part-0.parquet", features, TrainerTest.separable(50, 2));
     StageOutput output = new StageOutput(dir.resolve("train").resolve("run-1").toString(), "run-1", "{\"runner\": \"DirectRunner\"}");
 
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     PCollection<String> model = p.apply(Create.of(data.toString(), data.toString()))
         .apply(Train.of(TrainerTest.linear().withEpochs(5), output).withFittedFeatures(features));
     PAssert.that(model).containsInAnyOrder(output.dir());
@@ -63,10 +78,11 @@ class TrainTest {
   }
 
   @Test
-  void aConfigurationThatDoesNotFitTheFeaturesFailsWhenThePipelineIsBuilt() {
+  public void aConfigurationThatDoesNotFitTheFeaturesFailsWhenThePipelineIsBuilt() {
     StageOutput output = new StageOutput(dir.resolve("out").toString(), "r", null);
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-    PCollection<String> in = p.apply(Create.of("x"));
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline built = Pipeline.create();
+    PCollection<String> in = built.apply(Create.of("x"));
     Train train = Train.of(TrainConfig.defaults("missing"), output).withFittedFeatures(List.of(TrainerTest.X1, TrainerTest.CLASS));
     assertThatThrownBy(() -> in.apply(train)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("train.label 'missing' is not a transformed feature (transformed features: x1, label)");

@@ -1,10 +1,15 @@
 package dev.beamline.training;
 
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.FeatureSpec;
+import dev.beamline.core.FeatureType;
 import dev.beamline.transform.FittedFeature;
+import dev.beamline.transform.FittedTransform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -17,8 +22,8 @@ import org.apache.parquet.hadoop.ParquetWriter;
 
 /**
  * Writes transformed Parquet shards in the layout of the transform stage ({@code <dir>/<split>/*.parquet},
- * one non-null field per transformed feature) from raw rows through {@link ReferenceTransform}, or from
- * transformed values directly.
+ * one non-null field per transformed feature) from raw rows through the production {@link
+ * FittedTransform#apply}, or from transformed values directly.
  */
 final class TransformedData {
   private TransformedData() {}
@@ -37,17 +42,45 @@ final class TransformedData {
     return fields.endRecord();
   }
 
-  /** Transforms each raw row (raw feature name to value) with the reference and writes one shard. */
+  /**
+   * Transforms each raw row (raw feature name to value: a Number, a String, or null) with the production
+   * Java transform, {@link FittedTransform#apply}, as the transform stage does before writing its
+   * shards, and writes one shard.
+   */
   static void writeRaw(Path dir, String split, String shard, List<FittedFeature> features, List<Map<String, Object>> rawRows) throws IOException {
+    write(dir, split, shard, features, transform(features, rawRows));
+  }
+
+  /**
+   * The transformed rows of raw rows by {@link FittedTransform#apply}: feature name to Float, Long, or
+   * a List of them. An INT or TIMESTAMP input is given as a Long, a FLOAT one as a Double, as
+   * ingestion stores them.
+   */
+  static List<Map<String, Object>> transform(List<FittedFeature> features, List<Map<String, Object>> rawRows) {
+    Map<String, FeatureSpec> inputs = new LinkedHashMap<>();
+    for (FittedFeature f : features) {
+      inputs.putIfAbsent(f.spec().input(), FeatureSpec.of(f.spec().input(), f.inputType()));
+    }
+    ExampleSchema raw = ExampleSchema.of(new ArrayList<>(inputs.values()));
+    FittedTransform transform = FittedTransform.of(raw, features);
     List<Map<String, Object>> rows = new ArrayList<>();
-    for (Map<String, Object> raw : rawRows) {
-      Map<String, Object> t = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> values : rawRows) {
+      GenericRecord r = new GenericData.Record(raw.toAvro());
+      for (FeatureSpec in : inputs.values()) {
+        Object v = values.get(in.name());
+        if (v instanceof Number x) {
+          v = in.type() == FeatureType.INT || in.type() == FeatureType.TIMESTAMP ? (Object) x.longValue() : (Object) x.doubleValue();
+        }
+        r.put(in.name(), v);
+      }
+      GenericRecord transformed = transform.apply(r);
+      Map<String, Object> t = new LinkedHashMap<>();
       for (FittedFeature f : features) {
-        t.put(f.name(), ReferenceTransform.apply(f, raw.get(f.spec().input())));
+        t.put(f.name(), transformed.get(f.name()));
       }
       rows.add(t);
     }
-    write(dir, split, shard, features, rows);
+    return rows;
   }
 
   /** Writes transformed rows (feature name to Float, Long, float[] or long[]) as one shard. */

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.CustomCoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The mergeable state of {@link AnalyzeFn}: the number of analysis rows and one {@link FeatureAnalyzer}
@@ -23,6 +25,8 @@ import org.apache.beam.sdk.coders.CustomCoder;
  * }</pre>
  */
 public final class AnalysisAccumulator {
+  private static final Logger LOG = LoggerFactory.getLogger(AnalysisAccumulator.class);
+
   private final ExampleSchema raw;
   private final TransformSpec spec;
   private final String[] inputs;
@@ -81,12 +85,23 @@ public final class AnalysisAccumulator {
     }
   }
 
+  /** The fitted transform; logs each analyzer's {@link #warnings()} once. */
   FittedTransform fit() {
     List<FittedFeature> fitted = new ArrayList<>(analyzers.length);
     for (FeatureAnalyzer a : analyzers) {
       fitted.add(a.fit(rows));
     }
+    warnings().forEach(LOG::warn);
     return FittedTransform.of(raw, fitted);
+  }
+
+  /** The analyzers' warnings, in spec order: a default cap that cut a vocabulary, estimated counts. */
+  public List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    for (FeatureAnalyzer a : analyzers) {
+      out.addAll(a.warnings());
+    }
+    return out;
   }
 
   /** A deterministic coder of accumulators of {@code spec} over {@code raw}. */

@@ -4,6 +4,7 @@ import dev.beamline.core.FeatureType;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The mergeable analysis state of one transformed feature: it sees the raw values of the analyze split,
@@ -18,6 +19,14 @@ interface FeatureAnalyzer {
 
   /** The fitted feature, after {@code rows} analysis rows; does not change the state. */
   FittedFeature fit(long rows);
+
+  /**
+   * What the fit should tell the user, one sentence each naming the transformed feature: a default
+   * cap that cut a vocabulary, counts that are estimates. Empty by default.
+   */
+  default List<String> warnings() {
+    return List.of();
+  }
 
   /** Writes the state deterministically: equal states have equal bytes. */
   void encode(DataOutputStream out) throws IOException;

@@ -77,8 +77,12 @@ import java.util.List;
  * </ol>
  *
  * The vocabulary counts every token occurrence in the training split; it keeps tokens whose count is at
- * least {@code frequencyThreshold}, then the {@code topK} most frequent; it is ordered by count
- * descending, then by token ({@link String#compareTo}). Like the numeric analyzers, the vocabulary and
+ * least {@code frequencyThreshold}, then the {@code topK} most frequent (without {@code topK}, the
+ * {@value Vocabulary#DEFAULT_MAX_SIZE} most frequent, with a warning when that cuts it); it is ordered by count
+ * descending, then by token ({@link String#compareTo}). Its counts, the document frequencies and those
+ * of most-frequent imputation are exact up to 262,144 distinct values per analyzer; past that they are
+ * estimates from a frequent-items sketch in bounded memory, with a warning that states their error (see
+ * the README's "Transform and training"). Like the numeric analyzers, the vocabulary and
  * the document frequencies see the tokens of the non-missing training values only (an imputed value
  * adds no token).
  *
@@ -151,13 +155,21 @@ public record FeatureTransform(
   /**
    * A vocabulary computed on the training split, as tf.Transform's {@code compute_and_apply_vocabulary}.
    *
-   * @param topK keep at most this many tokens; null for all
+   * @param topK keep at most this many tokens; null for at most {@value #DEFAULT_MAX_SIZE}
    * @param frequencyThreshold keep tokens seen at least this many times (default 1)
    * @param oovBuckets ids for tokens outside the vocabulary (default 1; 0 maps them to -1)
    */
   public record Vocabulary(Integer topK, long frequencyThreshold, int oovBuckets) implements Serializable {
+    /** The most tokens a vocabulary without {@code topK} keeps: the most frequent ones, with a warning. */
+    public static final int DEFAULT_MAX_SIZE = 100_000;
+
     public static Vocabulary defaults() {
       return new Vocabulary(null, 1, 1);
+    }
+
+    /** The most tokens it keeps: {@code topK}, or {@value #DEFAULT_MAX_SIZE} without one. */
+    public int maxSize() {
+      return topK != null ? topK : DEFAULT_MAX_SIZE;
     }
   }
 

@@ -6,6 +6,8 @@ import dev.beamline.transform.FeatureTransform.Scale;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * The analyzers of a numeric feature: the raw mean (impute MEAN) or the exact most frequent raw value
@@ -38,7 +40,7 @@ final class NumericAnalyzer implements FeatureAnalyzer {
     if (strategy == Impute.Strategy.MEAN) {
       rawMean = new CompensatedMean();
     } else if (strategy == Impute.Strategy.MOST_FREQUENT) {
-      rawValues = new Counts<>();
+      rawValues = new Counts<>(Counts.DOUBLES);
     }
     if (zScore) {
       moments = new Moments();
@@ -96,6 +98,17 @@ final class NumericAnalyzer implements FeatureAnalyzer {
     }
   }
 
+  /** A most-frequent value chosen from estimated counts, past {@value Counts#DEFAULT_CAPACITY} distinct values. */
+  @Override
+  public List<String> warnings() {
+    if (rawValues == null || rawValues.exact()) {
+      return List.of();
+    }
+    return List.of(String.format(Locale.ROOT,
+        "transform '%s': impute most_frequent among about %,d distinct values: the counts are estimates, each at most %,d above the true count",
+        spec.output(), rawValues.distinct(), rawValues.maximumError()));
+  }
+
   @Override
   public FittedFeature fit(long rows) {
     double impute;
@@ -140,7 +153,7 @@ final class NumericAnalyzer implements FeatureAnalyzer {
       rawMean.encode(out);
     }
     if (rawValues != null) {
-      rawValues.encode(out, Counts.DOUBLES);
+      rawValues.encode(out);
     }
     if (moments != null) {
       moments.encode(out);
@@ -158,7 +171,7 @@ final class NumericAnalyzer implements FeatureAnalyzer {
       rawMean = CompensatedMean.decode(in);
     }
     if (rawValues != null) {
-      rawValues = Counts.decode(in, Counts.DOUBLES);
+      rawValues = Counts.decode(in, Counts.DOUBLES, Counts.DEFAULT_CAPACITY);
     }
     if (moments != null) {
       moments = Moments.decode(in);

@@ -9,13 +9,20 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
- * The analyzers of a string feature, all with exact counts: the most frequent raw value (impute
- * MOST_FREQUENT, the smallest on a tie), the token counts of the vocabulary and the document frequencies
- * of tf-idf. Like the numeric analyzers they see the non-missing values only: a missing value, imputed
- * or not, adds no token. Hash buckets need no analysis.
+ * The analyzers of a string feature, with {@link Counts} (exact up to a capacity of distinct values,
+ * then a sketch with a stated error): the most frequent raw value (impute MOST_FREQUENT, the smallest on
+ * a tie), the token counts of the vocabulary and the document frequencies of tf-idf. Like the numeric
+ * analyzers they see the non-missing values only: a missing value, imputed or not, adds no token. Hash
+ * buckets need no analysis.
+ *
+ * <p>A vocabulary keeps at most {@link FeatureTransform.Vocabulary#maxSize()} tokens, and its token
+ * counts are exact up to twice that many distinct tokens (at least {@value Counts#DEFAULT_CAPACITY}).
+ * {@link #warnings()} says when a vocabulary without {@code top_k} was cut to {@value
+ * FeatureTransform.Vocabulary#DEFAULT_MAX_SIZE} tokens and when counts are estimates.
  */
 final class StringAnalyzer implements FeatureAnalyzer {
   private final FeatureTransform spec;
@@ -28,14 +35,19 @@ final class StringAnalyzer implements FeatureAnalyzer {
     this.spec = spec;
     this.tokenizer = Tokenizer.of(spec);
     if (spec.impute() != null && spec.impute().strategy() == Impute.Strategy.MOST_FREQUENT) {
-      rawValues = new Counts<>();
+      rawValues = new Counts<>(Counts.STRINGS);
     }
     if (spec.vocabulary() != null) {
-      tokens = new Counts<>();
+      tokens = new Counts<>(Counts.STRINGS, tokenCapacity(spec));
       if (spec.effectiveEncoding() == Encoding.TFIDF) {
-        documents = new Counts<>();
+        documents = new Counts<>(Counts.STRINGS, tokenCapacity(spec));
       }
     }
+  }
+
+  /** Distinct tokens counted exactly: room for twice the vocabulary, and at least the default capacity. */
+  private static int tokenCapacity(FeatureTransform spec) {
+    return (int) Math.min(1 << 30, Math.max(Counts.DEFAULT_CAPACITY, 2L * spec.vocabulary().maxSize()));
   }
 
   @Override
@@ -93,7 +105,7 @@ final class StringAnalyzer implements FeatureAnalyzer {
     int cardinality;
     if (spec.vocabulary() != null) {
       FeatureTransform.Vocabulary v = spec.vocabulary();
-      List<Counts.Entry<String>> top = tokens.top(v.frequencyThreshold(), v.topK());
+      List<Counts.Entry<String>> top = tokens.top(v.frequencyThreshold(), v.maxSize());
       vocabulary = new ArrayList<>(top.size());
       counts = new long[top.size()];
       for (int i = 0; i < top.size(); i++) {
@@ -125,29 +137,65 @@ final class StringAnalyzer implements FeatureAnalyzer {
         rows);
   }
 
+  /**
+   * What a user should know about the fit: a vocabulary without {@code top_k} cut to {@value
+   * FeatureTransform.Vocabulary#DEFAULT_MAX_SIZE} tokens (naming the feature and its number of distinct
+   * tokens), and counts that are estimates (with their largest error).
+   */
+  @Override
+  public List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    String name = spec.output();
+    if (tokens != null) {
+      FeatureTransform.Vocabulary v = spec.vocabulary();
+      long distinct = tokens.distinct();
+      String cardinality = String.format(Locale.ROOT, "%s%,d distinct tokens", tokens.exact() ? "" : "about ", distinct);
+      if (v.topK() == null && (tokens.top(v.frequencyThreshold(), null).size() > v.maxSize() || !tokens.exact())) {
+        out.add(String.format(Locale.ROOT,
+            "transform '%s': %s, more than the default vocabulary size: keeping the %,d most frequent (set vocabulary.top_k to choose)",
+            name, cardinality, v.maxSize()));
+      }
+      if (!tokens.exact()) {
+        out.add(String.format(Locale.ROOT,
+            "transform '%s': %s, more than the %,d counted exactly: the vocabulary's counts are estimates, each at most %,d above the true count"
+                + " (%,d tokens counted)", name, cardinality, tokenCapacity(spec), tokens.maximumError(), tokens.total()));
+      }
+      if (documents != null && !documents.exact()) {
+        out.add(String.format(Locale.ROOT,
+            "transform '%s': the document frequencies of tf-idf are estimates, each at most %,d above the true one", name, documents.maximumError()));
+      }
+    }
+    if (rawValues != null && !rawValues.exact()) {
+      out.add(String.format(Locale.ROOT,
+          "transform '%s': impute most_frequent among about %,d distinct values: the counts are estimates, each at most %,d above the true count",
+          name, rawValues.distinct(), rawValues.maximumError()));
+    }
+    return out;
+  }
+
   @Override
   public void encode(DataOutputStream out) throws IOException {
     if (rawValues != null) {
-      rawValues.encode(out, Counts.STRINGS);
+      rawValues.encode(out);
     }
     if (tokens != null) {
-      tokens.encode(out, Counts.STRINGS);
+      tokens.encode(out);
     }
     if (documents != null) {
-      documents.encode(out, Counts.STRINGS);
+      documents.encode(out);
     }
   }
 
   @Override
   public void decode(DataInputStream in) throws IOException {
     if (rawValues != null) {
-      rawValues = Counts.decode(in, Counts.STRINGS);
+      rawValues = Counts.decode(in, Counts.STRINGS, Counts.DEFAULT_CAPACITY);
     }
     if (tokens != null) {
-      tokens = Counts.decode(in, Counts.STRINGS);
+      tokens = Counts.decode(in, Counts.STRINGS, tokenCapacity(spec));
     }
     if (documents != null) {
-      documents = Counts.decode(in, Counts.STRINGS);
+      documents = Counts.decode(in, Counts.STRINGS, tokenCapacity(spec));
     }
   }
 }

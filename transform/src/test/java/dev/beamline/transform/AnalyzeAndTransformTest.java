@@ -37,11 +37,30 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
-/** The stage on the DirectRunner: fitted on train only, applied to train and eval, published as one folder. */
-class AnalyzeAndTransformTest {
+/**
+ * The stage on the DirectRunner: fitted on train only, applied to train and eval, published as one
+ * folder. JUnit 4, for {@link TestPipeline}'s rule and its abandoned-node enforcement; the DirectRunner's
+ * immutability and encodability checks are on ({@link PipelineChecksTest}).
+ */
+public class AnalyzeAndTransformTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  /** A second pipeline, for the test that compares two. */
+  @Rule public final transient TestPipeline q = TestPipeline.create();
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path tmp;
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(p);
+    PipelineChecksTest.enable(q);
+    tmp = folder.getRoot().toPath();
+  }
+
   private static final ExampleSchema RAW =
       TestData.schema("id", INT, "mass", FLOAT, "island", STRING, "when", TIMESTAMP, "tags", STRING);
   private static final TransformSpec SPEC = TransformSpec.of(List.of(
@@ -86,9 +105,8 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void fitsOnTrainAppliesToEverySplitAndPublishesOneFolder(@TempDir Path tmp) throws Exception {
+  public void fitsOnTrainAppliesToEverySplitAndPublishesOneFolder() throws Exception {
     StageOutput output = new StageOutput(tmp.resolve("transform").resolve("run-1").toString(), "run-1", "{\"by\":\"test\"}\n");
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
     splits.put("train", batches(p, "Train", train()));
     splits.put("eval", batches(p, "Eval", eval()));
@@ -178,7 +196,7 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void readingPublishedExamplesGivesWhatTheBatchesGive(@TempDir Path tmp) throws Exception {
+  public void readingPublishedExamplesGivesWhatTheBatchesGive() throws Exception {
     // An ingestion output's layout: examples/<split>/*.parquet, several shards per split.
     Path ingest = tmp.resolve("ingest");
     writeShard(ingest.resolve("examples/train/part-0.parquet"), train().subList(0, 4));
@@ -186,7 +204,6 @@ class AnalyzeAndTransformTest {
     writeShard(ingest.resolve("examples/eval/part-0.parquet"), eval());
 
     StageOutput fromBatches = new StageOutput(tmp.resolve("a").toString(), "a", null);
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
     splits.put("train", batches(p, "Train", train()));
     splits.put("eval", batches(p, "Eval", eval()));
@@ -194,7 +211,6 @@ class AnalyzeAndTransformTest {
     p.run().waitUntilFinish();
 
     StageOutput fromFiles = new StageOutput(tmp.resolve("b").toString(), "b", null);
-    TestPipeline q = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     TransformResult r = q.apply("IngestDir", Create.of(ingest.toString()))
         .apply("Transform", AnalyzeAndTransform.of(RAW, SPEC).to(fromFiles).readingPublished(RAW.toAvro(), List.of("train", "eval")));
     PAssert.thatSingleton(r.published()).isEqualTo(fromFiles.dir());
@@ -220,11 +236,10 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void withOnlyListOutputsTheStatisticsCountTheExamples(@TempDir Path tmp) throws Exception {
+  public void withOnlyListOutputsTheStatisticsCountTheExamples() throws Exception {
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
     TransformSpec spec = TransformSpec.of(List.of(
         FeatureTransform.string("island").withVocabulary(Vocabulary.defaults()).withEncode(Encoding.ONE_HOT)));
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     AnalyzeAndTransform.splits(Map.of("train", batches(p, "Train", train())))
         .apply(AnalyzeAndTransform.of(RAW, spec).to(output));
     p.run().waitUntilFinish();
@@ -236,31 +251,32 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void theAnalyzeSplitMustBeAnInput(@TempDir Path tmp) {
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  public void theAnalyzeSplitMustBeAnInput() {
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline unrun = Pipeline.create();
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
-    assertThatThrownBy(() -> AnalyzeAndTransform.splits(Map.of("eval", batches(p, "Eval", eval())))
+    assertThatThrownBy(() -> AnalyzeAndTransform.splits(Map.of("eval", batches(unrun, "Eval", eval())))
             .apply(AnalyzeAndTransform.of(RAW, SPEC).to(output)))
         .isInstanceOf(ConfigException.class)
         .hasMessage("transform: analyze_split 'train' is not a split of the data (splits: eval)");
   }
 
   @Test
-  void aBadSpecIsRejectedWhenTheGraphIsBuilt(@TempDir Path tmp) {
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  public void aBadSpecIsRejectedWhenTheGraphIsBuilt() {
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline unrun = Pipeline.create();
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
     TransformSpec bad = TransformSpec.of(List.of(FeatureTransform.numeric("island").withScale(Scale.Z_SCORE)));
-    assertThatThrownBy(() -> AnalyzeAndTransform.splits(Map.of("train", batches(p, "Train", train())))
+    assertThatThrownBy(() -> AnalyzeAndTransform.splits(Map.of("train", batches(unrun, "Train", train())))
             .apply(AnalyzeAndTransform.of(RAW, bad).to(output)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("transform 'island': input 'island' is string, so clip, log, scale, bucketize and binarize do not apply");
   }
 
   @Test
-  void anExistingOutputIsNeverOverwritten(@TempDir Path tmp) throws Exception {
+  public void anExistingOutputIsNeverOverwritten() throws Exception {
     Files.createDirectories(tmp.resolve("out"));
     Files.writeString(tmp.resolve("out/kept.txt"), "earlier run");
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
     AnalyzeAndTransform.splits(Map.of("train", batches(p, "Train", train()))).apply(AnalyzeAndTransform.of(RAW, SPEC).to(output));
     // Checked when the pipeline runs: building the graph looks at no file.
@@ -272,12 +288,11 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void buildingTheGraphCreatesAndDeletesNothing(@TempDir Path tmp) throws Exception {
+  public void buildingTheGraphCreatesAndDeletesNothing() throws Exception {
     // What an earlier, failed attempt left behind is removed when the pipeline runs, not before.
     StageOutput output = new StageOutput(tmp.resolve("out").toString(), "r", null);
     Files.createDirectories(output.stagingPath().resolve("examples/train"));
     Files.writeString(output.stagingPath().resolve("examples/train/stale.parquet"), "stale");
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
     Map<String, PCollection<ExampleBatch>> splits = new LinkedHashMap<>();
     splits.put("train", batches(p, "Train", train()));
     splits.put("eval", p.apply("Eval", Create.empty(ExampleBatch.coder(RAW.toAvro()))));
@@ -295,7 +310,7 @@ class AnalyzeAndTransformTest {
   }
 
   @Test
-  void configurationChecksItsArguments() {
+  public void configurationChecksItsArguments() {
     assertThatThrownBy(() -> AnalyzeAndTransform.of(RAW, SPEC).withShards(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("shards must be 0 (runner decides) or more, got -1");

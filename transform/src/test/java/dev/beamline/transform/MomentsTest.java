@@ -45,11 +45,11 @@ class MomentsTest {
 
   @Test
   void countsTopAndMostFrequent() {
-    Counts<String> c = new Counts<>();
+    Counts<String> c = new Counts<>(Counts.STRINGS);
     for (String s : "b a c b a d b".split(" ")) {
       c.add(s);
     }
-    Counts<String> other = new Counts<>();
+    Counts<String> other = new Counts<>(Counts.STRINGS);
     other.add("d", 2);
     c.merge(other);
     // b 3, d 3, a 2, c 1.
@@ -57,6 +57,6 @@ class MomentsTest {
     assertThat(c.top(2, null)).containsExactly(new Counts.Entry<>("b", 3L), new Counts.Entry<>("d", 3L), new Counts.Entry<>("a", 2L));
     assertThat(c.top(1, 1)).containsExactly(new Counts.Entry<>("b", 3L));
     assertThat(other.get("d")).isEqualTo(2); // merging left it unchanged
-    assertThat(new Counts<String>().mostFrequent()).isNull();
+    assertThat(new Counts<>(Counts.STRINGS).mostFrequent()).isNull();
   }
 }

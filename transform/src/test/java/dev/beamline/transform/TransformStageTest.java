@@ -36,18 +36,33 @@ import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
-/** The transform stage behind the stage contract: plan, a graph that touches no file, describe. */
-class TransformStageTest {
+/**
+ * The transform stage behind the stage contract: plan, a graph that touches no file, describe. JUnit 4,
+ * for {@link TestPipeline}'s rule and its abandoned-node enforcement; the DirectRunner's immutability and
+ * encodability checks are on ({@link PipelineChecksTest}). Tests that only plan use a plain pipeline,
+ * never run.
+ */
+public class TransformStageTest {
   private static final ExampleSchema RAW = TestData.schema("mass", FLOAT, "island", STRING);
   private static final TransformConfig CONFIG = TransformConfig.of(TransformSpec.of(List.of(
       FeatureTransform.numeric("mass").withScale(Scale.Z_SCORE),
       FeatureTransform.string("island").withVocabulary(Vocabulary.defaults()).withEncode(Encoding.ONE_HOT))));
   private static final ExamplesInfo EXAMPLES = new ExamplesInfo(RAW, List.of("train", "eval"));
 
-  @TempDir Path tmp;
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path tmp;
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(p);
+    tmp = folder.getRoot().toPath();
+  }
 
   /** Published examples: train masses 1, 2, 4, 9 on three islands; eval two rows. */
   private String ingest() throws IOException {
@@ -89,7 +104,7 @@ class TransformStageTest {
   }
 
   @Test
-  void declaresItsPortsByKind() {
+  public void declaresItsPortsByKind() {
     TransformStage stage = new TransformStage(CONFIG);
     assertThat(stage.name()).isEqualTo("transform");
     assertThat(stage.consumes()).containsExactly(
@@ -101,9 +116,9 @@ class TransformStageTest {
   }
 
   @Test
-  void planStatesTheProvisionalFeatures() {
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-    StageInputs inputs = new StageInputs(List.of(input(p, TransformStage.EXAMPLES, "ingest", EXAMPLES)));
+  public void planStatesTheProvisionalFeatures() {
+    Pipeline unrun = Pipeline.create();
+    StageInputs inputs = new StageInputs(List.of(input(unrun, TransformStage.EXAMPLES, "ingest", EXAMPLES)));
     Plan<TransformStage.State> plan = new TransformStage(CONFIG).plan(context(inputs));
     TransformGraphInfo info = (TransformGraphInfo) plan.outputs().get("transform_graph");
     assertThat(info.provisional()).isTrue();
@@ -117,10 +132,9 @@ class TransformStageTest {
   }
 
   @Test
-  void expandBuildsTheGraphWithoutTouchingAFileAndTheRunPublishesWhatDescribeReads() throws Exception {
+  public void expandBuildsTheGraphWithoutTouchingAFileAndTheRunPublishesWhatDescribeReads() throws Exception {
     String ingest = ingest();
     StageOutput output = new StageOutput(tmp.resolve("transform/1").toString(), "1", "{\"run\":\"1\"}\n");
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(true);
     // With validation in the pipeline the analyzers wait for its anomalies.
     StageInputs inputs = new StageInputs(List.of(
         input(p, TransformStage.EXAMPLES, ingest, EXAMPLES), input(p, TransformStage.ANOMALIES, tmp.resolve("validate/1").toString(), null)));
@@ -155,9 +169,9 @@ class TransformStageTest {
   }
 
   @Test
-  void aSpecThatDoesNotFitTheDataFailsThePlanWithoutValidation() {
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
-    StageInputs inputs = new StageInputs(List.of(input(p, TransformStage.EXAMPLES, "ingest", EXAMPLES)));
+  public void aSpecThatDoesNotFitTheDataFailsThePlanWithoutValidation() {
+    Pipeline unrun = Pipeline.create();
+    StageInputs inputs = new StageInputs(List.of(input(unrun, TransformStage.EXAMPLES, "ingest", EXAMPLES)));
     TransformStage stage = new TransformStage(TransformConfig.of(TransformSpec.of(List.of(FeatureTransform.numeric("bill")))));
     assertThatThrownBy(() -> stage.plan(context(inputs)))
         .isInstanceOf(ConfigException.class)
@@ -165,10 +179,9 @@ class TransformStageTest {
   }
 
   @Test
-  void withValidationASpecThatDoesNotFitTheDataFailsTheRunOnceValidationPassed() throws Exception {
+  public void withValidationASpecThatDoesNotFitTheDataFailsTheRunOnceValidationPassed() throws Exception {
     String ingest = ingest();
     StageOutput output = new StageOutput(tmp.resolve("transform/1").toString(), "1", null);
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(true);
     StageInputs inputs = new StageInputs(List.of(
         input(p, TransformStage.EXAMPLES, ingest, EXAMPLES), input(p, TransformStage.ANOMALIES, "validate", null)));
     // A column whose type changed: validation names it first, if it finds it.
@@ -189,10 +202,10 @@ class TransformStageTest {
   }
 
   @Test
-  void theAnalyzeSplitMustBeASplitOfTheExamples() {
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  public void theAnalyzeSplitMustBeASplitOfTheExamples() {
+    Pipeline unrun = Pipeline.create();
     List<StageInput> in = new ArrayList<>();
-    in.add(input(p, TransformStage.EXAMPLES, "ingest", EXAMPLES));
+    in.add(input(unrun, TransformStage.EXAMPLES, "ingest", EXAMPLES));
     TransformStage stage = new TransformStage(CONFIG.withAnalyzeSplit("test"));
     assertThatThrownBy(() -> stage.plan(context(new StageInputs(in))))
         .isInstanceOf(ConfigException.class)
