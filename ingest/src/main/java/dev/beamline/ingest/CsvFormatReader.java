@@ -2,14 +2,14 @@ package dev.beamline.ingest;
 
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
-import dev.beamline.core.FeatureNames;
 import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.FeatureType;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 
@@ -23,29 +23,47 @@ final class CsvFormatReader extends FormatReader {
     this.format = format;
   }
 
-  /** The feature names of the columns of {@code path}, from its header or from the configured names. */
-  private List<String> columns(String path, CsvReader csv) throws IOException {
+  /** The columns of a file: their feature names, and where they were named ({@code "data.csv line 1"}). */
+  private record Columns(List<String> names, String where) {}
+
+  /**
+   * The feature names of the columns of {@code path}, from its header or from the configured names.
+   *
+   * @throws DataCheckException for a file without a header line, a header that cannot be read, or two
+   *     columns with the same feature name
+   */
+  private Columns columns(String path, CsvReader csv) throws IOException {
     List<String> names = new ArrayList<>();
+    List<String> columns;
+    String where;
     if (format.header()) {
       CsvReader.Record header = csv.next();
       if (header == null) {
         throw new DataCheckException(path + ": the file is empty (no header line)");
       }
-      for (String column : header.fields()) {
-        names.add(FeatureNames.sanitize(column));
+      where = path + " line " + header.line();
+      if (header.error() != null) {
+        throw new DataCheckException(where + ": cannot read the header: " + header.error());
       }
+      columns = header.fields();
     } else {
-      for (String column : format.columnNames()) {
-        names.add(FeatureNames.sanitize(column));
-      }
+      columns = format.columnNames();
+      where = path + " (csv.columns)";
     }
-    Set<String> seen = new HashSet<>();
-    for (String n : names) {
-      if (!seen.add(n)) {
-        throw new DataCheckException(path + ": two columns are both named '" + n + "' (after sanitizing)");
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < columns.size(); i++) {
+      String name = AsciiNames.featureName(columns.get(i));
+      Integer before = seen.putIfAbsent(name, i);
+      if (before != null) {
+        throw new DataCheckException(
+            String.format(
+                "%s: columns %d ('%s') and %d ('%s') are both named '%s' once made valid feature names;"
+                    + " every column needs a name of its own",
+                where, before + 1, columns.get(before), i + 1, columns.get(i), name));
       }
+      names.add(name);
     }
-    return names;
+    return new Columns(names, where);
   }
 
   @Override
@@ -58,8 +76,8 @@ final class CsvFormatReader extends FormatReader {
     List<TypeGuess> guesses = new ArrayList<>();
     long rows = 0;
     for (InputFiles.InputFile file : files) {
-      try (CsvReader csv = new CsvReader(utf8Reader(open(file.path())), format)) {
-        List<String> cols = columns(file.path(), csv);
+      try (CsvReader csv = new CsvReader(open(file.path()), format)) {
+        List<String> cols = columns(file.path(), csv).names();
         if (names == null) {
           names = cols;
           for (int i = 0; i < cols.size(); i++) {
@@ -78,7 +96,7 @@ final class CsvFormatReader extends FormatReader {
             break;
           }
           rows++;
-          if (r.error() != null || r.size() != cols.size()) {
+          if (r.error() != null || r.size() != cols.size() || r.invalidField() >= 0) {
             continue; // Rejected when read; it must not sway the types.
           }
           for (int i = 0; i < r.size(); i++) {
@@ -103,20 +121,27 @@ final class CsvFormatReader extends FormatReader {
 
   @Override
   public void checkFile(InputFiles.InputFile file, ExampleSchema schema) throws IOException {
-    try (CsvReader csv = new CsvReader(utf8Reader(open(file.path())), format)) {
-      List<String> cols = columns(file.path(), csv);
-      if (!new HashSet<>(cols).equals(new HashSet<>(schema.names()))) {
-        throw columnMismatch(file.path(), cols, schema);
-      }
+    if (!format.header() && format.columnNames().isEmpty()) {
+      return; // The columns are the schema's, in its order.
+    }
+    try (CsvReader csv = new CsvReader(open(file.path()), format)) {
+      Columns cols = columns(file.path(), csv);
+      checkDeclared(cols.where(), cols.names(), schema);
     }
   }
 
   @Override
   public void read(String path, ExampleSchema schema, Schema avroSchema, Sink sink) throws IOException {
-    try (CsvReader csv = new CsvReader(utf8Reader(open(path)), format)) {
-      List<String> cols = format.header() || !format.columnNames().isEmpty() ? columns(path, csv) : schema.names();
-      if (!new HashSet<>(cols).equals(new HashSet<>(schema.names()))) {
-        throw columnMismatch(path, cols, schema);
+    try (CsvReader csv = new CsvReader(open(path), format)) {
+      List<String> cols;
+      if (format.header() || !format.columnNames().isEmpty()) {
+        Columns columns = columns(path, csv);
+        cols = columns.names();
+        if (!new HashSet<>(cols).equals(new HashSet<>(schema.names()))) {
+          throw columnMismatch(columns.where(), cols, schema);
+        }
+      } else {
+        cols = schema.names();
       }
       int n = cols.size();
       int[] featureOf = new int[n];
@@ -134,14 +159,14 @@ final class CsvFormatReader extends FormatReader {
           sink.reject(reject(path, r, null, "expected " + n + " fields, found " + r.size()));
           continue;
         }
+        if (r.invalidField() >= 0) {
+          sink.reject(reject(path, r, cols.get(r.invalidField()), "invalid UTF-8 byte sequence"));
+          continue;
+        }
         GenericData.Record example = new GenericData.Record(avroSchema);
         RejectedRow rejected = null;
         for (int i = 0; i < n; i++) {
           String v = r.field(i);
-          if (hasInvalidUtf8(v)) {
-            rejected = reject(path, r, cols.get(i), "invalid UTF-8 byte sequence");
-            break;
-          }
           if (!r.quoted()[i] && format.isNull(v)) {
             continue;
           }
@@ -161,7 +186,9 @@ final class CsvFormatReader extends FormatReader {
     }
   }
 
+  /** {@code r} as a rejected row: one row, or for a record never closed or cut at the limit, every line it spans. */
   private RejectedRow reject(String path, CsvReader.Record r, String field, String reason) {
-    return new RejectedRow(path, r.line(), field, reason, r.toCsv(format.delimiter(), format.quote()));
+    return new RejectedRow(
+        path, r.line(), field, reason, r.content(format.delimiter(), format.quote()), r.rows(), r.bytes());
   }
 }

@@ -1,15 +1,13 @@
 package dev.beamline.ingest;
 
+import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
 import java.io.Serializable;
 import java.nio.channels.Channels;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -32,13 +30,16 @@ public abstract class FormatReader implements Serializable {
     void reject(RejectedRow row);
   }
 
-  /** The reader for {@code format}; {@code csv} is used by CSV only. */
+  /**
+   * The reader for {@code format}; {@code csv} is used by CSV, and its {@link CsvFormat#maxRecordBytes()}
+   * by JSON lines too.
+   */
   public static FormatReader of(InputFormat format, CsvFormat csv) {
     switch (format) {
       case CSV:
         return new CsvFormatReader(csv);
       case JSONL:
-        return new JsonLinesFormatReader();
+        return new JsonLinesFormatReader(csv.maxRecordBytes());
       case AVRO:
         return new AvroFormatReader();
       case PARQUET:
@@ -57,10 +58,12 @@ public abstract class FormatReader implements Serializable {
   public abstract ExampleSchema inferSchema(List<InputFiles.InputFile> files, long maxRows) throws IOException;
 
   /**
-   * Checks on the driver that {@code file} can be read with {@code schema} (its header or writer schema
-   * has the schema's features), so that a wrong file fails before the pipeline starts.
+   * Checks on the driver that {@code file} can be read with the declared {@code schema} (its header or
+   * writer schema has the schema's features, no more, no fewer), so that a wrong file fails before the
+   * pipeline starts.
    *
    * @throws DataCheckException naming the file and the features that differ
+   * @throws ConfigException when the schema declares only some of the file's columns ({@link #checkDeclared})
    */
   public abstract void checkFile(InputFiles.InputFile file, ExampleSchema schema) throws IOException;
 
@@ -72,32 +75,49 @@ public abstract class FormatReader implements Serializable {
   }
 
   /**
-   * A UTF-8 reader that replaces invalid byte sequences by U+FFFD, so that the row holding them can be
-   * rejected with its line number instead of failing the whole file.
+   * Why {@code file}, whose columns are {@code found}, cannot be read with the schema it was checked
+   * against: a {@link DataCheckException} naming the columns missing from the file and those not in
+   * the schema.
+   *
+   * @param where the file and, where it helps, the line: {@code "data.csv line 1"}
    */
-  static Reader utf8Reader(InputStream in) {
-    return new java.io.BufferedReader(
-        new java.io.InputStreamReader(
-            in,
-            StandardCharsets.UTF_8
-                .newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE)),
-        1 << 16);
-  }
-
-  static boolean hasInvalidUtf8(String s) {
-    return s.indexOf('\uFFFD') >= 0;
-  }
-
-  static DataCheckException columnMismatch(String file, List<String> found, ExampleSchema schema) {
+  static DataCheckException columnMismatch(String where, List<String> found, ExampleSchema schema) {
     List<String> missing = schema.names().stream().filter(n -> !found.contains(n)).toList();
     List<String> extra = found.stream().filter(n -> schema.indexOf(n) < 0).toList();
     return new DataCheckException(
-        file
+        where
             + ": columns do not match the schema"
             + (missing.isEmpty() ? "" : "; missing " + missing)
             + (extra.isEmpty() ? "" : "; not in the schema " + extra));
+  }
+
+  /**
+   * Checks the columns {@code found} in a file against the schema declared in the configuration. A
+   * declared schema that names only some of the file's columns is a configuration error: every
+   * column's type is declared, or none (then all are inferred), so that the declared schema is the
+   * whole schema, known before any file is read.
+   *
+   * @param where the file and, where it helps, the line: {@code "data.csv line 1"}
+   * @throws ConfigException when every declared feature is in the file and the file has more columns
+   * @throws DataCheckException when a declared feature is missing from the file
+   */
+  static void checkDeclared(String where, List<String> found, ExampleSchema declared) {
+    List<String> missing = declared.names().stream().filter(n -> !found.contains(n)).toList();
+    List<String> undeclared = found.stream().filter(n -> declared.indexOf(n) < 0).toList();
+    if (missing.isEmpty() && !undeclared.isEmpty()) {
+      throw new ConfigException(
+          where
+              + ": ingest.schema declares the types of "
+              + declared.size()
+              + " of the file's "
+              + found.size()
+              + " columns; not declared: "
+              + undeclared
+              + ". Declare the type of every column, or leave ingest.schema out to infer them all");
+    }
+    if (!missing.isEmpty() || !undeclared.isEmpty()) {
+      throw columnMismatch(where, found, declared);
+    }
   }
 
   /**

@@ -169,8 +169,9 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
    * Ingestion with {@code config}; say where it writes with {@link #to(StageOutput)}. Lists the input
    * files and reads (or checks) their schema now, before the graph is built.
    *
-   * @throws DataCheckException for an empty file or files that disagree with the schema
-   * @throws ConfigException when nothing matches the input pattern
+   * @throws DataCheckException for an empty or unreadable file, or files that disagree with the schema
+   * @throws ConfigException when nothing matches the input pattern, or a declared schema leaves out some
+   *     of a file's columns
    */
   public static IngestExamples from(Config config) {
     return of(ResolvedInput.of(checkNotNull(config, "config")));

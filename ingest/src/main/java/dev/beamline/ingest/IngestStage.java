@@ -98,6 +98,7 @@ public final class IngestStage implements Stage<IngestStage.State> {
     csv.put("header", config.csv().header());
     config.csv().nullValues().forEach(csv.putArray("null_values")::add);
     config.csv().columnNames().forEach(csv.putArray("columns")::add);
+    csv.put("max_record_bytes", config.csv().maxRecordBytes());
     if (config.schema() == null) {
       p.putNull("schema");
     } else {
@@ -155,7 +156,9 @@ public final class IngestStage implements Stage<IngestStage.State> {
    * Checks the planned files and reads their schema (inferred, or the declared one checked against
    * every file).
    *
-   * @throws dev.beamline.core.DataCheckException for an empty file or files that disagree with the schema
+   * @throws dev.beamline.core.DataCheckException for an empty or unreadable file, or files that disagree
+   *     with the schema
+   * @throws dev.beamline.core.ConfigException when a declared schema leaves out some of a file's columns
    */
   @Override
   public Plan<State> prepare(Plan<State> plan, PlanContext ctx) {

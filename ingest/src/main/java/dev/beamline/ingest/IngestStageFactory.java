@@ -18,7 +18,7 @@ import java.util.Map;
  * <pre>{@code
  * ingest:
  *   input: data/span-{SPAN}/*.csv
- *   csv: {delimiter: ";", null_values: ["", NA]}
+ *   csv: {delimiter: ";", null_values: ["", NA], max_record_bytes: 4194304}
  *   splits: {train: 8, eval: 1, test: 1}
  *   max_rejected_fraction: 0.01
  * }</pre>
@@ -47,6 +47,7 @@ public final class IngestStageFactory implements StageFactory {
     public Boolean header;
     public List<String> null_values;
     public List<String> columns;
+    public Long max_record_bytes;
   }
 
   @Override
@@ -129,7 +130,12 @@ public final class IngestStageFactory implements StageFactory {
       f = f.withNullValues(d.null_values);
     }
     if (d.columns != null) {
-      f = f.withColumnNames(d.columns);
+      CsvFormat before = f;
+      f = section.check("csv.columns", () -> before.withColumnNames(d.columns));
+    }
+    if (d.max_record_bytes != null) {
+      CsvFormat before = f;
+      f = section.check("csv.max_record_bytes", () -> before.withMaxRecordBytes(d.max_record_bytes));
     }
     if (f.header() && !f.columnNames().isEmpty()) {
       throw section.error(

@@ -98,7 +98,9 @@ final class ReadExamplesFn extends DoFn<String, ExampleBatch> {
 
           @Override
           public void reject(RejectedRow row) {
-            rejected[0]++;
+            // A rejection may stand for several rows (lines lost to a broken record, an unreadable row
+            // group): each counts against the threshold.
+            rejected[0] += row.rows();
             out.get(REJECTED).output(row);
           }
         });

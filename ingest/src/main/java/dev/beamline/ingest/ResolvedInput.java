@@ -30,8 +30,9 @@ public record ResolvedInput(IngestExamples.Config config, InputFiles files, Form
   /**
    * Lists the files of {@code config} and reads the schema from them.
    *
-   * @throws DataCheckException for an empty file or files that disagree with the schema
-   * @throws dev.beamline.core.ConfigException when nothing matches the input pattern
+   * @throws DataCheckException for an empty or unreadable file, or files that disagree with the schema
+   * @throws dev.beamline.core.ConfigException when nothing matches the input pattern, or when a declared
+   *     schema leaves out some of a file's columns
    */
   public static ResolvedInput of(IngestExamples.Config config) {
     return of(config, InputFiles.resolve(config.input(), config.spans()));
@@ -41,7 +42,8 @@ public record ResolvedInput(IngestExamples.Config config, InputFiles files, Form
    * Reads the schema of {@code files}, already listed from {@code config} (so that the files read are
    * those that were fingerprinted).
    *
-   * @throws DataCheckException for an empty file or files that disagree with the schema
+   * @throws DataCheckException for an empty or unreadable file, or files that disagree with the schema
+   * @throws dev.beamline.core.ConfigException when a declared schema leaves out some of a file's columns
    */
   public static ResolvedInput of(IngestExamples.Config config, InputFiles files) {
     for (InputFiles.InputFile f : files.files()) {

@@ -3,6 +3,7 @@ package dev.beamline.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
@@ -101,6 +102,14 @@ class FormatReadersTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      bytes.writeBytes(p);
+    }
+    return bytes.toByteArray();
+  }
+
   /** 0xC3 starts a two-byte sequence, and 0x28 ('(') cannot continue it. */
   private static final byte[] INVALID_UTF8 = {(byte) 0xC3, (byte) 0x28};
 
@@ -151,12 +160,17 @@ class FormatReadersTest {
               new RejectedRow(path, 3, "body_mass_g", "'abc' is not a number (expected float)", "Gentoo,abc,2008,x"),
               new RejectedRow(path, 4, null, "expected 4 fields, found 3", "Chinstrap,3500,2009"),
               new RejectedRow(path, 9, "year", "'20x9' is not an integer (expected int)", "Gentoo,4200,20x9,y"),
-              new RejectedRow(path, 10, "note", "invalid UTF-8 byte sequence", "Adelie,3900,2007,caf\uFFFD("),
+              // The decoded text, and the bytes as they were.
+              new RejectedRow(path, 10, "note", "invalid UTF-8 byte sequence", "Adelie,3900,2007,caf\uFFFD(", 1,
+                  concat(utf8("Adelie,3900,2007,caf"), INVALID_UTF8)),
               new RejectedRow(
                   path, 11, "body_mass_g", "'3,800' is not a number (expected float)", "Adelie,\"3,800\",2007,z"),
               new RejectedRow(path, 12, "body_mass_g", "'' is not a number (expected float)", "Adelie,\"\",2007,\"NA\""),
               new RejectedRow(
-                  path, 15, null, "quoted field starting on line 15 is never closed", "Adelie,3000,2007,\"oops\n\""));
+                  path, 15, null,
+                  "quoted field starting on line 15 is never closed: the record takes the rest of the input, 1 line"
+                      + " (counted as 1 rejected row)",
+                  "Adelie,3000,2007,\"oops\n\""));
     }
 
     @Test
@@ -188,6 +202,8 @@ class FormatReadersTest {
                 new RejectedRow(
                     file.toString(), 2, "body_mass_g", "'bad' is not a number (expected float)", "Gentoo\tbad\t2008\ty"));
       }
+      // Without a header or names, the declared schema names the columns, in its order: nothing to check.
+      FormatReader.of(InputFormat.CSV, tsv).checkFile(input(file), penguins);
     }
 
     @Test
@@ -241,10 +257,10 @@ class FormatReadersTest {
 
       assertThatThrownBy(() -> reader.checkFile(input(file), penguins))
           .isInstanceOf(DataCheckException.class)
-          .hasMessage(file + ": columns do not match the schema; missing [note]; not in the schema [comment]");
+          .hasMessage(file + " line 1: columns do not match the schema; missing [note]; not in the schema [comment]");
       assertThatThrownBy(() -> read(reader, file, penguins))
           .isInstanceOf(DataCheckException.class)
-          .hasMessage(file + ": columns do not match the schema; missing [note]; not in the schema [comment]");
+          .hasMessage(file + " line 1: columns do not match the schema; missing [note]; not in the schema [comment]");
 
       Path good = writeText("check-good.csv", "note,year,Species,body mass g\n");
       reader.checkFile(input(good), penguins);
@@ -253,14 +269,104 @@ class FormatReadersTest {
     @Test
     void rejectsEmptyFilesAndColumnsThatSanitizeAlike() throws IOException {
       Path empty = writeText("empty.csv", "");
-      Path twins = writeText("twins.csv", "a b,a_b,A-B\n1,2,3\n");
+      Path blank = writeText("blank.csv", "\n\r\n\n");
+      Path twins = writeText("twins.csv", "\nx,a b,a_b,A-B\n0,1,2,3\n");
 
       assertThatThrownBy(() -> reader.inferSchema(List.of(input(empty)), 0))
           .isInstanceOf(DataCheckException.class)
           .hasMessage(empty + ": the file is empty (no header line)");
+      assertThatThrownBy(() -> reader.inferSchema(List.of(input(blank)), 0))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessage(blank + ": the file is empty (no header line)");
+      // The header is on line 2, after a blank line.
+      String duplicate =
+          twins + " line 2: columns 2 ('a b') and 3 ('a_b') are both named 'a_b' once made valid feature names;"
+              + " every column needs a name of its own";
       assertThatThrownBy(() -> reader.inferSchema(List.of(input(twins)), 0))
           .isInstanceOf(DataCheckException.class)
-          .hasMessage(twins + ": two columns are both named 'a_b' (after sanitizing)");
+          .hasMessage(duplicate);
+      assertThatThrownBy(() -> reader.checkFile(input(twins), schema("x", FeatureType.INT, "a_b", FeatureType.INT)))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessage(duplicate);
+    }
+
+    @Test
+    void aDeclaredSchemaThatLeavesOutColumnsIsAConfigurationErrorNamingThem() throws IOException {
+      Path file = writeText("partial.csv", "species,Body Mass (g),year,note,island,sex\nAdelie,3750,2007,x,Biscoe,MALE\n");
+      ExampleSchema partial = schema("species", FeatureType.STRING, "body_mass_g", FeatureType.FLOAT);
+
+      assertThatThrownBy(() -> reader.checkFile(input(file), partial))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(file + " line 1: ingest.schema declares the types of 2 of the file's 6 columns; not declared:"
+              + " [year, note, island, sex]. Declare the type of every column, or leave ingest.schema out to infer"
+              + " them all");
+      // A declared column missing from the file is the data's fault.
+      assertThatThrownBy(() -> reader.checkFile(input(file), schema("species", FeatureType.STRING, "weight", FeatureType.INT)))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessage(file + " line 1: columns do not match the schema; missing [weight];"
+              + " not in the schema [body_mass_g, year, note, island, sex]");
+    }
+
+    @Test
+    void transliteratesColumnNamesToAscii() throws IOException {
+      Path file =
+          writeText(
+              "names.csv",
+              "Gr\u00f6\u00dfe (cm),Caf\u00e9,\u00c6ble \u00f8,\u00c5ngstr\u00f6m,Area (m\u00b2),Stra\u00dfe\n"
+                  + "181,x,y,1.5,2,z\n");
+
+      assertThat(reader.inferSchema(List.of(input(file)), 0).names())
+          .containsExactly("grosse_cm", "cafe", "aeble_o", "angstrom", "area_m2", "strasse");
+    }
+
+    @Test
+    void aHeaderThatCannotBeReadIsADataErrorNamingItsLine() throws IOException {
+      Path file = writeText("header.csv", "species,\"mass\nAdelie,3750\n");
+
+      assertThatThrownBy(() -> reader.inferSchema(List.of(input(file)), 0))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessage(file + " line 1: cannot read the header: quoted field starting on line 1 is never closed:"
+              + " the record takes the rest of the input, 2 lines (counted as 2 rejected rows)");
+    }
+
+    @Test
+    void recordsNeverClosedOrLongerThanTheLimitCountEveryLineTheyLose() throws IOException {
+      FormatReader small =
+          FormatReader.of(InputFormat.CSV, CsvFormat.defaults().withNullValues(List.of("", "NA")).withMaxRecordBytes(40));
+      Path file =
+          writeText(
+              "long.csv",
+              "species,body_mass_g,year,note\n" // 1
+                  + "Adelie,3750,2007,a\n" // 2
+                  + "Adelie,3750,2007,\"never closed\n" // 3: 31 bytes with the line break, then 9 of line 4
+                  + "Gentoo,4100,2008,b\n" // 4: the limit is reached here: lines 3 and 4 are lost
+                  + "Gentoo,4200,2008,c\n" // 5
+                  + "Gentoo,4300,2008," + "x".repeat(100) + "\n" // 6: one line longer than the limit
+                  + "Chinstrap,1,2,\"open\n" // 7: never closed, to the end: 3 lines
+                  + "A,1\n"
+                  + "B,2\n");
+      String path = file.toString();
+
+      Collected out = read(small, file, penguins);
+
+      assertThat(out.examples)
+          .containsExactly(example(penguins, "Adelie", 3750.0, 2007L, "a"), example(penguins, "Gentoo", 4200.0, 2008L, "c"));
+      assertThat(out.rejected)
+          .containsExactly(
+              new RejectedRow(path, 3, null,
+                  "quoted field starting on line 3 is not closed within ingest.csv.max_record_bytes (40 bytes):"
+                      + " skipped to the end of line 4, 2 lines lost (counted as 2 rejected rows);"
+                      + " content holds its first 40 bytes",
+                  "Adelie,3750,2007,\"never closed\nGentoo,41", 2, null),
+              new RejectedRow(path, 6, null,
+                  "record starting on line 6 is longer than ingest.csv.max_record_bytes (40 bytes):"
+                      + " skipped to the end of line 6, 1 line lost (counted as 1 rejected row);"
+                      + " content holds its first 40 bytes",
+                  "Gentoo,4300,2008," + "x".repeat(23), 1, null),
+              new RejectedRow(path, 7, null,
+                  "quoted field starting on line 7 is never closed: the record takes the rest of the input, 3 lines"
+                      + " (counted as 3 rejected rows)",
+                  "Chinstrap,1,2,\"open\nA,1\nB,2\n\"", 3, null));
     }
 
     @Test
@@ -310,9 +416,8 @@ class FormatReadersTest {
           .containsExactly(
               example(penguins, "Adelie", 3750.0, 2007L),
               example(penguins, "Gentoo", 4100.5, null),
-              example(penguins, "Adelie", Double.NaN, null),
-              example(penguins, "{\"nested\":[1,2]}", null, 2010L));
-      assertThat(out.rejected).extracting(RejectedRow::line).containsExactly(4L, 5L, 6L, 8L, 9L, 10L, 12L, 13L);
+              example(penguins, "Adelie", Double.NaN, null));
+      assertThat(out.rejected).extracting(RejectedRow::line).containsExactly(4L, 5L, 6L, 8L, 9L, 10L, 11L, 12L, 13L);
       assertThat(out.rejected.get(0).field()).isNull();
       assertThat(out.rejected.get(0).reason()).startsWith("not valid JSON: Unexpected end-of-input");
       assertThat(out.rejected.get(0).content()).isEqualTo("{\"species\": \"Chinstrap\", \"year\": 2009,");
@@ -325,20 +430,74 @@ class FormatReadersTest {
               new RejectedRow(path, 6, "year", "\"2007\" is not an integer (expected int)",
                   "{\"species\": \"Adelie\", \"year\": \"2007\"}"));
       assertThat(out.rejected.get(3)).isEqualTo(new RejectedRow(path, 8, null, "not a JSON object", "[1, 2, 3]"));
+      // The decoded text, and the bytes as they were.
       assertThat(out.rejected.get(4))
           .isEqualTo(
-              new RejectedRow(path, 9, null, "invalid UTF-8 byte sequence", "{\"species\": \"caf\uFFFD(\"}"));
+              new RejectedRow(path, 9, null, "invalid UTF-8 byte sequence", "{\"species\": \"caf\uFFFD(\"}", 1,
+                  concat(utf8("{\"species\": \"caf"), INVALID_UTF8, utf8("\"}"))));
       assertThat(out.rejected.get(5).field()).isNull();
       assertThat(out.rejected.get(5).reason()).startsWith("not valid JSON: Trailing token");
       assertThat(out.rejected.get(5).content()).isEqualTo("{\"species\": \"Adelie\"} {\"species\": \"Gentoo\"}");
       assertThat(out.rejected.get(6))
           .isEqualTo(
+              new RejectedRow(path, 11, "species",
+                  "the value of key 'species' is a JSON object; values must be scalars (string, number, boolean) or null",
+                  "{\"species\": {\"nested\": [1, 2]}, \"year\": 2010}"));
+      assertThat(out.rejected.get(7))
+          .isEqualTo(
               new RejectedRow(path, 12, "year", "2008.0 is not an integer (expected int)",
                   "{\"species\": \"Gentoo\", \"year\": 2008.0}"));
-      assertThat(out.rejected.get(7))
+      assertThat(out.rejected.get(8))
           .isEqualTo(
               new RejectedRow(path, 13, "body_mass_g", "true is not a number (expected float)",
                   "{\"species\": \"Gentoo\", \"body_mass_g\": true}"));
+    }
+
+    @Test
+    void rejectsArraysDuplicateKeysAndKeysThatNameOneFeature() throws IOException {
+      ExampleSchema s = schema("a_b", FeatureType.STRING, "tags", FeatureType.STRING, "grosse_cm", FeatureType.FLOAT);
+      Path file =
+          writeText(
+              "keys.jsonl",
+              "{\"tags\": [\"x\", \"y\"]}\n"
+                  + "{\"a b\": \"1\", \"a_b\": \"2\"}\n"
+                  + "{\"tags\": \"x\", \"tags\": \"y\"}\n"
+                  + "{\"Gr\u00f6\u00dfe (cm)\": 181.5, \"tags\": \"[]\"}\n");
+      String path = file.toString();
+
+      Collected out = read(reader, file, s);
+
+      assertThat(out.examples).containsExactly(example(s, null, "[]", 181.5));
+      assertThat(out.rejected.get(0))
+          .isEqualTo(
+              new RejectedRow(path, 1, "tags",
+                  "the value of key 'tags' is a JSON array; values must be scalars (string, number, boolean) or null",
+                  "{\"tags\": [\"x\", \"y\"]}"));
+      assertThat(out.rejected.get(1))
+          .isEqualTo(
+              new RejectedRow(path, 2, "a_b", "keys 'a b' and 'a_b' would both be feature 'a_b'",
+                  "{\"a b\": \"1\", \"a_b\": \"2\"}"));
+      assertThat(out.rejected.get(2).line()).isEqualTo(3);
+      assertThat(out.rejected.get(2).reason()).startsWith("not valid JSON: Duplicate field 'tags'");
+      assertThat(out.rejected).hasSize(3);
+    }
+
+    @Test
+    void aLineLongerThanTheLimitIsRejectedWithItsPreview() throws IOException {
+      FormatReader small = FormatReader.of(InputFormat.JSONL, CsvFormat.defaults().withMaxRecordBytes(40));
+      ExampleSchema s = schema("note", FeatureType.STRING);
+      String longLine = "{\"note\": \"" + "z".repeat(60) + "\"}";
+      Path file = writeText("long.jsonl", "{\"note\": \"short\"}\r\n" + longLine + "\r\n{\"note\": \"after\"}");
+
+      Collected out = read(small, file, s);
+
+      assertThat(out.examples).containsExactly(example(s, "short"), example(s, "after"));
+      assertThat(out.rejected)
+          .containsExactly(
+              new RejectedRow(file.toString(), 2, null,
+                  "line 2 is longer than ingest.csv.max_record_bytes (40 bytes): skipped; content holds its first 40 bytes",
+                  longLine.substring(0, 40)));
+      assertThat(small.inferSchema(List.of(input(file)), 0)).isEqualTo(s);
     }
 
     @Test
@@ -376,10 +535,11 @@ class FormatReadersTest {
                   + "{\"year\": 2009, \"tags\": [\"a\"]}\n"
                   + "{\"ignored\": 1} {\"also\": 2}\n");
 
+      // The line with a nested value is rejected when read, and takes no part in inference.
       assertThat(reader.inferSchema(List.of(input(file)), 0))
           .isEqualTo(
               schema("species", FeatureType.STRING, "body_mass_g", FeatureType.FLOAT, "year", FeatureType.INT,
-                  "tagged", FeatureType.BOOLEAN, "extra", FeatureType.STRING, "tags", FeatureType.STRING));
+                  "tagged", FeatureType.BOOLEAN, "extra", FeatureType.STRING));
       assertThat(reader.inferSchema(List.of(input(file)), 1))
           .isEqualTo(
               schema("species", FeatureType.STRING, "body_mass_g", FeatureType.INT, "year", FeatureType.INT,
@@ -512,6 +672,24 @@ class FormatReadersTest {
     }
 
     @Test
+    void aFileCutShortIsADataErrorNamingIt() throws IOException {
+      Path whole = penguins();
+      byte[] bytes = Files.readAllBytes(whole);
+      // Avro's own reader takes a file cut inside its last block for one that ends before it.
+      Path cut = writeBytes("cut.avro", java.util.Arrays.copyOf(bytes, bytes.length - 20));
+      ExampleSchema s = reader.inferSchema(List.of(input(cut)), 0);
+
+      assertThatThrownBy(() -> read(reader, cut, s))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessage(cut + ": the Avro file is cut short (it does not end with its sync marker, as every block"
+              + " does); 0 records could be read");
+      assertThat(read(reader, whole, s).examples).hasSize(3);
+      // With no record at all, the file ends with the header's sync marker.
+      Path none = writeAvro("none.avro", writer, List.of());
+      assertThat(read(reader, none, s).examples).isEmpty();
+    }
+
+    @Test
     void refusesNestedFieldsAndFilesThatAreNotAvro() throws IOException {
       Schema nested =
           new Schema.Parser()
@@ -615,6 +793,67 @@ class FormatReadersTest {
                   file.toString(), 2, "code", "'x7' is not an integer (expected int)",
                   "{\"species\": \"Gentoo\", \"mass\": null, \"year\": 2008, \"seen\": null, \"code\": \"x7\","
                       + " \"tagged\": false}"));
+    }
+
+    /** {@code groups} row groups of 100 records: {@code year} 1, 2, ... and {@code mass} its half. */
+    private Path rowGroups(String name, int groups) throws IOException {
+      return ParquetTestFiles.rowGroups(
+          dir.resolve(name), writer, groups, i -> penguin("Adelie", i / 2.0, i, null, null, i % 2 == 0));
+    }
+
+    @Test
+    void aRowGroupThatCannotBeReadIsOneRejectedRowCountingItsRows() throws IOException {
+      Path file = rowGroups("corrupt.parquet", 3);
+      ParquetTestFiles.corrupt(file, 1, "mass");
+      ExampleSchema s = reader.inferSchema(List.of(input(file)), 0);
+
+      Collected out = read(reader, file, s);
+
+      // Row groups 0 and 2 are read whole; row group 1, records 101 to 200, is one rejected row of 100.
+      assertThat(out.examples).extracting(e -> (Long) e.get("year"))
+          .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 300)
+              .filter(i -> i <= 100 || i > 200).boxed().toList());
+      assertThat(out.rejected).hasSize(1);
+      RejectedRow r = out.rejected.get(0);
+      assertThat(r.file()).isEqualTo(file.toString());
+      assertThat(r.line()).isEqualTo(101);
+      assertThat(r.field()).isNull();
+      assertThat(r.rows()).isEqualTo(100);
+      assertThat(r.content()).isNull();
+      assertThat(r.reason())
+          .startsWith("row group 1 (0-based, of 3; records 101 to 200) cannot be read from record 101 on: ")
+          .contains("CRC checksum verification failed")
+          .endsWith("; 100 rows lost (counted as 100 rejected rows)");
+    }
+
+    @Test
+    void aFileCutShortOrEmptyIsADataErrorNamingIt() throws IOException {
+      Path whole = rowGroups("whole.parquet", 2);
+      Path cut = ParquetTestFiles.truncated(whole, dir.resolve("cut.parquet"));
+      ExampleSchema s = reader.inferSchema(List.of(input(whole)), 0);
+
+      assertThatThrownBy(() -> reader.inferSchema(List.of(input(cut)), 0))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessageStartingWith(cut + ": not a readable Parquet file: ")
+          .hasMessageContaining("is not a Parquet file");
+      assertThatThrownBy(() -> reader.checkFile(input(cut), s))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessageStartingWith(cut + ": not a readable Parquet file: ");
+      assertThatThrownBy(() -> read(reader, cut, s))
+          .isInstanceOf(DataCheckException.class)
+          .hasMessageStartingWith(cut + ": not a readable Parquet file: ");
+    }
+
+    @Test
+    void aDeclaredSchemaThatLeavesOutColumnsIsAConfigurationErrorNamingThem() throws IOException {
+      Path file = penguins();
+      ExampleSchema partial = schema("species", FeatureType.STRING, "year", FeatureType.INT);
+
+      assertThatThrownBy(() -> reader.checkFile(input(file), partial))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage(file + ": ingest.schema declares the types of 2 of the file's 6 columns; not declared:"
+              + " [mass, seen, code, tagged]. Declare the type of every column, or leave ingest.schema out to infer"
+              + " them all");
     }
 
     @Test

@@ -377,6 +377,125 @@ class IngestExamplesIT {
     assertThat(r.line()).isEqualTo(3);
     assertThat(r.field()).isEqualTo("species");
     assertThat(r.reason()).isEqualTo("invalid UTF-8 byte sequence");
+    // The decoded text shows U+FFFD; the original bytes are kept beside it.
+    JsonNode line = JSON.readTree(dead.get(0));
+    assertThat(line.get("content").asText()).isEqualTo("Gentoo\uFFFD(,47,5200,M");
+    assertThat(java.util.Base64.getDecoder().decode(line.get("content_base64").asText()))
+        .isEqualTo(java.util.Arrays.copyOf(bad, bad.length - 1));
+    assertThat(line.has("rows")).isFalse();
+  }
+
+  @Test
+  void linesLostToARecordNeverClosedCountAgainstTheThreshold() throws IOException {
+    Path csv =
+        write(
+            "in/broken.csv",
+            "species,culmen_length_mm,body_mass_g,sex\n" // 1
+                + "Adelie,39.1,3750,MALE\n" // 2
+                + "Adelie,39.1,3800,\"FEMALE\n" // 3: a quote never closed within the 64-byte limit
+                + "Gentoo,47.3,5200,MALE\n" // 4
+                + "Gentoo,47.3,5300,MALE\n" // 5: the limit is passed here; reading resumes on line 6
+                + "Adelie,36.7,3450,FEMALE\n" // 6
+                + "Chinstrap,50.0,3900,MALE\n"); // 7
+    IngestExamples.Config config =
+        oneSplit(csv).withSchema(PENGUIN).withCsv(CsvFormat.defaults().withMaxRecordBytes(64)).withMaxRejectedFraction(0.5);
+    Pipeline p = pipeline();
+    RunLayout layout = layout("r1");
+    p.apply(IngestExamples.from(config).to(layout));
+    // Three of six rows are lost: 50%, not one of four.
+    p.run().waitUntilFinish();
+    IngestOutput out = IngestOutput.open(layout.outputDir(IngestExamples.STAGE));
+    assertThat(out.fingerprint().get("rows").asLong()).isEqualTo(3);
+    assertThat(out.fingerprint().get("rejected").asLong()).isEqualTo(3);
+    assertThat(out.fingerprint().get("files").get(0).get("rejected").asLong()).isEqualTo(3);
+    assertThat(out.rejectedRows())
+        .containsExactly(
+            "{\"file\":\"" + csv + "\",\"line\":3,\"field\":null,"
+                + "\"reason\":\"quoted field starting on line 3 is not closed within ingest.csv.max_record_bytes (64 bytes):"
+                + " skipped to the end of line 5, 3 lines lost (counted as 3 rejected rows); content holds its first 64 bytes\","
+                + "\"content\":\"Adelie,39.1,3800,\\\"FEMALE\\nGentoo,47.3,5200,MALE\\nGentoo,47.3,5300,\",\"rows\":3}");
+
+    // With a lower threshold the same file fails, counting the three lines.
+    Pipeline strict = pipeline();
+    RunLayout strictLayout = layout("r2");
+    strict.apply(IngestExamples.from(config.withMaxRejectedFraction(0.4)).to(strictLayout));
+    assertThatThrownBy(() -> strict.run().waitUntilFinish())
+        .satisfies(
+            e -> assertThat(DataCheckException.findIn(e).getMessage())
+                .startsWith("3 of 6 rows (50.00%) were rejected, more than the allowed 40.00%")
+                .contains(csv + " line 3: quoted field starting on line 3 is not closed within"));
+  }
+
+  /** A Penguin record for Parquet files: species, length {@code i / 2}, mass {@code i}, sex. */
+  private static GenericRecord parquetRow(int i) {
+    return row(i % 2 == 0 ? "Adelie" : "Gentoo", i / 2.0, (long) i, "MALE");
+  }
+
+  @Test
+  void anUnreadableParquetRowGroupIsRejectedAndCountsItsRows() throws IOException {
+    Files.createDirectories(tmp.resolve("in"));
+    Path file = ParquetTestFiles.rowGroups(tmp.resolve("in/corrupt.parquet"), AVRO, 3, IngestExamplesIT::parquetRow);
+    ParquetTestFiles.corrupt(file, 2, "culmen_length_mm");
+
+    Pipeline p = pipeline();
+    RunLayout layout = layout("r1");
+    p.apply(IngestExamples.from(oneSplit(file)).to(layout));
+    assertThatThrownBy(() -> p.run().waitUntilFinish())
+        .satisfies(
+            e -> assertThat(DataCheckException.findIn(e).getMessage())
+                .startsWith("100 of 300 rows (33.33%) were rejected, more than the allowed 0.00%")
+                .contains(file + " line 201: row group 2 (0-based, of 3; records 201 to 300) cannot be read from record 201 on: "));
+    List<String> dead = IngestOutput.readDeadLetters(layout.outputDir(IngestExamples.STAGE));
+    assertThat(dead).hasSize(1);
+    RejectedRow r = RejectedRow.fromJson(dead.get(0));
+    assertThat(r.rows()).isEqualTo(100);
+    assertThat(r.content()).isNull();
+    assertThat(JSON.readTree(dead.get(0)).get("rows").asLong()).isEqualTo(100);
+
+    Pipeline lenient = pipeline();
+    IngestResult result = lenient.apply(IngestExamples.from(oneSplit(file).withMaxRejectedFraction(0.34)).to(layout("r2")));
+    lenient.run().waitUntilFinish();
+    IngestOutput out = IngestOutput.open(result.outputDir());
+    assertThat(out.fingerprint().get("rows").asLong()).isEqualTo(200);
+    assertThat(out.fingerprint().get("rejected").asLong()).isEqualTo(100);
+    assertThat(out.readSplit("all")).extracting(e -> (Long) e.get("body_mass_g"))
+        .containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.rangeClosed(1, 200).boxed().toList());
+  }
+
+  /** Data errors a new user meets, each a DataCheckException (exit code 1) that names the file, found before the pipeline runs. */
+  @Test
+  void brokenInputFilesFailBeforeThePipelineRunsNamingTheFile() throws IOException {
+    Path emptyParquet = write("in/empty.parquet", "");
+    Path whole = ParquetTestFiles.rowGroups(tmp.resolve("in/whole.parquet"), AVRO, 2, IngestExamplesIT::parquetRow);
+    Path cut = ParquetTestFiles.truncated(whole, tmp.resolve("in/cut.parquet"));
+    Path twins = write("in/twins.csv", "species,Species,body_mass_g\nAdelie,x,3750\n");
+
+    assertThatThrownBy(() -> IngestExamples.from(oneSplit(emptyParquet)))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessage(emptyParquet + ": the input file is empty");
+    assertThatThrownBy(() -> IngestExamples.from(oneSplit(cut)))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessageStartingWith(cut + ": not a readable Parquet file: ");
+    assertThatThrownBy(() -> IngestExamples.from(oneSplit(cut).withSchema(PENGUIN)))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessageStartingWith(cut + ": not a readable Parquet file: ");
+    assertThatThrownBy(() -> IngestExamples.from(oneSplit(twins)))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessage(twins + " line 1: columns 1 ('species') and 2 ('Species') are both named 'species' once made valid"
+            + " feature names; every column needs a name of its own");
+  }
+
+  /** A declared schema that leaves out some of the file's columns is a configuration error (exit code 2) naming them. */
+  @Test
+  void aPartialDeclaredSchemaIsAConfigurationError() throws IOException {
+    Path csv = write("in/penguins.csv", CSV);
+    ExampleSchema partial =
+        ExampleSchema.of(List.of(FeatureSpec.of("species", FeatureType.STRING), FeatureSpec.of("body_mass_g", FeatureType.INT)));
+
+    assertThatThrownBy(() -> IngestExamples.from(oneSplit(csv).withSchema(partial)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage(csv + " line 1: ingest.schema declares the types of 2 of the file's 4 columns; not declared:"
+            + " [culmen_length_mm, sex]. Declare the type of every column, or leave ingest.schema out to infer them all");
   }
 
   @Test
@@ -410,7 +529,7 @@ class IngestExamplesIT {
     assertThatThrownBy(
             () -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1"))))
         .isInstanceOf(DataCheckException.class)
-        .hasMessage(csv + ": columns do not match the schema; missing [culmen_length_mm, body_mass_g, sex]; not in the schema [flipper]");
+        .hasMessage(csv + " line 1: columns do not match the schema; missing [culmen_length_mm, body_mass_g, sex]; not in the schema [flipper]");
   }
 
   @Test

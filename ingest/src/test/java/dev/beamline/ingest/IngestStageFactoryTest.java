@@ -64,6 +64,7 @@ class IngestStageFactoryTest {
                 "    header: false",
                 "    null_values: ['', NA]",
                 "    columns: [a, b]",
+                "    max_record_bytes: 4096",
                 "  schema:",
                 "    a: int",
                 "    b: string",
@@ -87,7 +88,8 @@ class IngestStageFactoryTest {
                     .withQuote('\'')
                     .withHeader(false)
                     .withNullValues(List.of("", "NA"))
-                    .withColumnNames(List.of("a", "b")))
+                    .withColumnNames(List.of("a", "b"))
+                    .withMaxRecordBytes(4096))
             .withSchema(
                 ExampleSchema.of(List.of(FeatureSpec.of("a", FeatureType.INT), FeatureSpec.of("b", FeatureType.STRING))))
             .withInferRows(1000)
@@ -100,7 +102,8 @@ class IngestStageFactoryTest {
     assertThat(stage.parameters().toString())
         .isEqualTo(
             "{\"input\":\"/data/project/data/span-{SPAN}/*.tsv\",\"format\":\"csv\","
-                + "\"csv\":{\"delimiter\":\"\\t\",\"quote\":\"'\",\"header\":false,\"null_values\":[\"\",\"NA\"],\"columns\":[\"a\",\"b\"]},"
+                + "\"csv\":{\"delimiter\":\"\\t\",\"quote\":\"'\",\"header\":false,\"null_values\":[\"\",\"NA\"],\"columns\":[\"a\",\"b\"],"
+                + "\"max_record_bytes\":4096},"
                 + "\"schema\":{\"a\":\"int\",\"b\":\"string\"},\"infer_rows\":1000,\"span\":{\"from\":2,\"to\":5},"
                 + "\"splits\":{\"train\":8,\"eval\":1,\"test\":1},\"partition_feature\":\"a\",\"max_rejected_fraction\":0.01,\"shards\":4}");
   }
@@ -112,7 +115,8 @@ class IngestStageFactoryTest {
     assertThat(stage.parameters().toString())
         .isEqualTo(
             "{\"input\":\"/data/project/in.csv\",\"format\":null,"
-                + "\"csv\":{\"delimiter\":\",\",\"quote\":\"\\\"\",\"header\":true,\"null_values\":[\"\"],\"columns\":[]},"
+                + "\"csv\":{\"delimiter\":\",\",\"quote\":\"\\\"\",\"header\":true,\"null_values\":[\"\"],\"columns\":[],"
+                + "\"max_record_bytes\":1048576},"
                 + "\"schema\":null,\"infer_rows\":0,\"span\":\"latest\",\"splits\":{\"train\":2,\"eval\":1},"
                 + "\"partition_feature\":null,\"max_rejected_fraction\":0.0,\"shards\":0}");
     // The Java API's configuration has the same canonical form.
@@ -150,13 +154,31 @@ class IngestStageFactoryTest {
   }
 
   @Test
+  void maxRecordBytesIsCheckedAndColumnsMustNameFeaturesApart() {
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    max_record_bytes: 0\n",
+        "p.yaml line 6: bad value for 'ingest.csv.max_record_bytes': max_record_bytes must be between 1 and 1073741824"
+            + " (1 GiB), got 0");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    max_record_bytes: 2147483648\n",
+        "p.yaml line 6: bad value for 'ingest.csv.max_record_bytes': max_record_bytes must be between 1 and 1073741824"
+            + " (1 GiB), got 2147483648");
+    assertRejected(
+        "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    header: false\n    columns: [Größe, grosse]\n",
+        "p.yaml line 7: bad value for 'ingest.csv.columns': columns 'Größe' and 'grosse' would both be feature 'grosse';"
+            + " give them different names");
+    assertThat(stage("ingest:\n  input: in.csv\n  csv:\n    max_record_bytes: 1073741824\n").config().csv().maxRecordBytes())
+        .isEqualTo(1 << 30);
+  }
+
+  @Test
   void missingInputAndUnknownKeysAreNamed() {
     assertRejected(
         "pipeline:\n  name: p\ningest:\n  format: csv\n", "p.yaml line 3: 'ingest.input' is required: the file or pattern to read");
     assertRejected(
         "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    delimeter: ';'\n",
         "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns,"
-            + " delimiter, header, null_values, quote)");
+            + " delimiter, header, max_record_bytes, null_values, quote)");
   }
 
   @Test

@@ -330,6 +330,12 @@ public final class LocalStatistics {
       }
     }
 
+    /**
+     * The statistics of row group {@code rowGroup}.
+     *
+     * @throws DataCheckException naming the file and the row group when it cannot be read (a page whose
+     *     checksum does not match, that does not decompress or decode)
+     */
     StatsAccumulator statistics(FeatureStatisticsFn fn, int rowGroup) throws IOException {
       ParquetColumns reader = idle.poll();
       if (reader == null) {
@@ -339,12 +345,31 @@ public final class LocalStatistics {
         }
         all.add(reader);
       }
+      boolean reusable = false;
       try {
         StatsAccumulator acc = fn.createAccumulator();
-        reader.read(rowGroup, ColumnBatch.of(schema), SLICE_ROWS, batch -> fn.addColumns(acc, batch));
+        reader.read(rowGroup, ColumnBatch.of(schema), SLICE_ROWS, batch -> {
+          try {
+            fn.addColumns(acc, batch);
+          } catch (RuntimeException e) {
+            throw new StatisticsFailure(e);
+          }
+        });
+        reusable = true;
         return acc;
+      } catch (StatisticsFailure e) {
+        reusable = true;
+        throw e.getCause();
+      } catch (IOException | RuntimeException e) {
+        // Unreadable data is a data error, named by file and row group, not an unexpected one.
+        throw new DataCheckException(
+            String.format(
+                "%s: row group %d (0-based, of %d; %d rows) cannot be read: %s",
+                path, rowGroup, rowGroups, reader.rows(rowGroup), describe(e)));
       } finally {
-        idle.add(reader);
+        if (reusable) {
+          idle.add(reader);
+        }
       }
     }
 
@@ -357,6 +382,33 @@ public final class LocalStatistics {
         }
       }
     }
+  }
+
+  /** A failure of the statistics' own code while a row group is read: not the data's fault, rethrown as it is. */
+  private static final class StatisticsFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StatisticsFailure(RuntimeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized RuntimeException getCause() {
+      return (RuntimeException) super.getCause();
+    }
+  }
+
+  /** {@code e} in one line: its type and message, and those of its root cause when that differs. */
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String s = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (root != e && root.getMessage() != null && (e.getMessage() == null || !e.getMessage().contains(root.getMessage()))) {
+      s += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return s.replace('\n', ' ');
   }
 
   /** Daemon threads named beamline-stats-N, so that a failed computation never keeps the JVM alive. */

@@ -106,8 +106,9 @@ final class ParquetColumns implements Closeable {
     }
   }
 
+  /** Pages decompressed by {@link ParquetCodecs}; page checksums verified, so that a corrupt page is found, not decoded. */
   private static ParquetReadOptions options() {
-    return ParquetReadOptions.builder().withCodecFactory(new ParquetCodecs()).build();
+    return ParquetReadOptions.builder().withCodecFactory(new ParquetCodecs()).usePageChecksumVerification(true).build();
   }
 
   /**

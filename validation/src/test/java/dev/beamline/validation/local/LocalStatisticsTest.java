@@ -250,6 +250,53 @@ class LocalStatisticsTest {
     }
   }
 
+  /**
+   * Three row groups of 100 rows (the writer checks its size every 100 rows; a row group size of one
+   * byte closes the row group at each check) of a compressible string column, plain-encoded, Zstandard
+   * pages, with or without page checksums; then 16 bytes overwritten in the middle of row group 1's
+   * string column.
+   */
+  private static Path corruptZstd(Path file, boolean checksums) throws IOException {
+    MessageType schema = MessageTypeParser.parseMessageType("message m { required binary note (STRING); required int64 n; }");
+    SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+    try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(file.toString()))
+        .withType(schema)
+        .withConf(new Configuration(false))
+        .withCompressionCodec(CompressionCodecName.ZSTD)
+        .withDictionaryEncoding(false)
+        .withPageWriteChecksumEnabled(checksums)
+        .withRowGroupSize(1L)
+        .build()) {
+      for (int i = 0; i < 300; i++) {
+        w.write(groups.newGroup().append("note", "an Adelie penguin seen on Torgersen island, number " + i).append("n", (long) i));
+      }
+    }
+    long at;
+    try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toString()), new Configuration(false)))) {
+      assertThat(r.getRowGroups()).hasSize(3).allSatisfy(g -> assertThat(g.getRowCount()).isEqualTo(100));
+      var chunk = r.getRowGroups().get(1).getColumns().get(0);
+      at = chunk.getFirstDataPageOffset() + chunk.getTotalSize() / 2;
+    }
+    try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}), at);
+    }
+    return file;
+  }
+
+  @Test
+  void aCorruptRowGroupIsADataErrorNamingTheFileAndTheRowGroup() throws IOException {
+    Path unchecked = corruptZstd(tmp.resolve("zstd.parquet"), false);
+    Path checked = corruptZstd(tmp.resolve("zstd-crc.parquet"), true);
+
+    assertThatThrownBy(() -> local(unchecked.toString(), 2))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessage(unchecked + ": row group 1 (0-based, of 3; 100 rows) cannot be read: ZstdException: Corrupted block detected");
+    assertThatThrownBy(() -> local(checked.toString(), 2))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessageStartingWith(checked + ": row group 1 (0-based, of 3; 100 rows) cannot be read: ")
+        .hasMessageContaining("CRC checksum verification failed");
+  }
+
   @Test
   void badInputFailsAsTheBeamEngineDoes() throws IOException {
     Path empty = Files.createFile(tmp.resolve("empty.parquet"));
