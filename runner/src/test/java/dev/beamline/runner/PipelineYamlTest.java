@@ -69,7 +69,7 @@ class PipelineYamlTest {
     assertRejected(
         "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    delimeter: ';'\n",
         "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns,"
-            + " delimiter, header, null_values, quote)");
+            + " delimiter, header, max_record_bytes, null_values, quote)");
   }
 
   @Test
@@ -133,7 +133,7 @@ class PipelineYamlTest {
             ""),
         String.join(System.lineSeparator(),
             "p.yaml line 8: unknown key 'trainng'; did you mean 'train'? (known keys here: ingest, pipeline, train, transform, validation)",
-            "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns, delimiter, header, null_values, quote)",
+            "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns, delimiter, header, max_record_bytes, null_values, quote)",
             "p.yaml line 7: unknown key 'ingest.max_rejected_fractoin'; did you mean 'max_rejected_fraction'? (known keys here: csv, format,"
                 + " infer_rows, input, max_rejected_fraction, partition_feature, schema, shards, span, splits)",
             "p.yaml line 12: unknown value 'lineer' for 'train.model'; did you mean 'linear'? (one of: linear, dnn)"));
