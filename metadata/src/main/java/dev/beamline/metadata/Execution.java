@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * One execution of a stage in a run: its parameters (the stage's configuration, as JSON), the code
  * version, the cache key it was looked up by, its state and times (milliseconds since the epoch; end 0
  * while running), the error of a failed execution, and for a cached one the execution whose outputs
- * it reused. {@code owner} is {@code pid@host} of the process that ran it.
+ * it reused. {@code owner} is {@code pid@host/session} of the process (and its store) that ran it;
+ * {@code leaseExpiry} is when a RUNNING execution counts as killed unless that process renews it
+ * (null when it never held a lease).
  */
 public record Execution(
     long id,
@@ -21,4 +23,13 @@ public record Execution(
     long endTime,
     String error,
     Long cachedFrom,
-    String owner) {}
+    String owner,
+    Long leaseExpiry) {
+  /** The start of the error of an execution whose lease expired: its process was killed or lost. */
+  public static final String KILLED = "killed: ";
+
+  /** Whether this execution was marked FAILED because its lease expired (its process died or hung). */
+  public boolean killed() {
+    return state == ExecutionState.FAILED && error != null && error.startsWith(KILLED);
+  }
+}

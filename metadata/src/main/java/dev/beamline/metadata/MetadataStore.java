@@ -15,11 +15,17 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The metadata store: artifacts, executions, the events that link them, and contexts (pipeline, run)
@@ -28,6 +34,12 @@ import java.util.Optional;
  * <p>The schema is versioned: {@link #open} applies every migration the database lacks, each in a
  * transaction, and refuses a database written by a newer Beamline. The tables are documented in the
  * README and can be read with plain {@code sqlite3} or {@code psql}.
+ *
+ * <p>Processes on any hosts may share one store. A RUNNING execution holds a lease that this store
+ * renews from a daemon thread while it is open ({@link LeasePolicy}); once a lease has expired, any
+ * process may mark the execution FAILED ({@link #failExpired}) and clean up after it. A run claims each
+ * stage it would compute ({@link #claimStage}), so that two runs never compute the same stage with the
+ * same cache key at once.
  *
  * <pre>{@code
  * try (MetadataStore store = MetadataStore.open("jdbc:sqlite:beamline-runs/metadata.sqlite")) {
@@ -46,11 +58,22 @@ public final class MetadataStore implements AutoCloseable {
   private final Connection connection;
   private final String url;
   private final Migrations.Dialect dialect;
+  private final LeasePolicy leases;
+  private final Clock clock;
+  /** {@code pid@host/session}: leases and claims belong to this store, not to the whole process. */
+  private final String owner;
+  /** The runs ({@code pipeline/run-id}) whose id this store claimed. */
+  private final Set<String> runsClaimed = new HashSet<>();
+  /** Renews this store's leases; started with its first RUNNING execution or claim. */
+  private LeaseRenewal renewal;
 
-  private MetadataStore(Connection connection, String url, Migrations.Dialect dialect) {
+  private MetadataStore(Connection connection, String url, Migrations.Dialect dialect, LeasePolicy leases, Clock clock, String owner) {
     this.connection = connection;
     this.url = url;
     this.dialect = dialect;
+    this.leases = leases;
+    this.clock = clock;
+    this.owner = owner;
   }
 
   /** The JDBC URL of an SQLite file. */
@@ -65,6 +88,40 @@ public final class MetadataStore implements AutoCloseable {
    * @throws ConfigException when the URL names no supported database or it cannot be reached
    */
   public static MetadataStore open(String jdbcUrl) {
+    return open(jdbcUrl, LeasePolicy.defaults());
+  }
+
+  /** Opens the store at {@code jdbcUrl} as {@link #open(String)} does, with {@code leases} for its executions. */
+  public static MetadataStore open(String jdbcUrl, LeasePolicy leases) {
+    return open(jdbcUrl, leases, Clock.systemUTC());
+  }
+
+  /**
+   * Opens the store at {@code jdbcUrl} with {@code leases}, reading the time of leases from {@code
+   * clock} (tests move a clock of their own).
+   *
+   * @throws IllegalArgumentException when {@code leases} renews a lease less often than twice per lease
+   */
+  public static MetadataStore open(String jdbcUrl, LeasePolicy leases, Clock clock) {
+    leases.check();
+    Migrations.Dialect dialect = dialectOf(jdbcUrl);
+    try {
+      Connection c = connect(jdbcUrl, dialect);
+      try {
+        Migrations.migrate(c, dialect);
+      } catch (SQLException e) {
+        c.close();
+        throw e;
+      }
+      String owner = ProcessHandle.current().pid() + "@" + hostName() + "/" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+      return new MetadataStore(c, jdbcUrl, dialect, leases, clock, owner);
+    } catch (SQLException e) {
+      throw new ConfigException("cannot open the metadata store " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The dialect of {@code jdbcUrl}; creates the folder of an SQLite file. */
+  private static Migrations.Dialect dialectOf(String jdbcUrl) {
     Migrations.Dialect dialect;
     if (jdbcUrl.startsWith("jdbc:sqlite:")) {
       dialect = Migrations.Dialect.SQLITE;
@@ -80,20 +137,36 @@ public final class MetadataStore implements AutoCloseable {
     } else {
       throw new ConfigException("metadata store URL '" + jdbcUrl + "' is neither jdbc:sqlite: nor jdbc:postgresql:");
     }
-    try {
-      Connection c = DriverManager.getConnection(jdbcUrl);
-      if (dialect == Migrations.Dialect.SQLITE) {
-        try (Statement s = c.createStatement()) {
-          // Several processes may record into one file: wait for a lock instead of failing at once.
-          s.execute("PRAGMA busy_timeout = 30000");
-          walMode(s);
-          s.execute("PRAGMA foreign_keys = ON");
-        }
+    return dialect;
+  }
+
+  /** A connection to {@code jdbcUrl}, set up for several processes writing at once. */
+  private static Connection connect(String jdbcUrl, Migrations.Dialect dialect) throws SQLException {
+    Properties properties = new Properties();
+    if (dialect == Migrations.Dialect.SQLITE) {
+      // A transaction takes the write lock when it begins (BEGIN IMMEDIATE): one that read first and
+      // wrote then would fail at once with SQLITE_BUSY when another process wrote in between, as the
+      // busy timeout does not apply to upgrading a read lock.
+      properties.setProperty("transaction_mode", "IMMEDIATE");
+    }
+    Connection c = DriverManager.getConnection(jdbcUrl, properties);
+    if (dialect == Migrations.Dialect.SQLITE) {
+      try (Statement s = c.createStatement()) {
+        // Several processes may record into one file: wait for a lock instead of failing at once.
+        s.execute("PRAGMA busy_timeout = 30000");
+        walMode(s);
+        s.execute("PRAGMA foreign_keys = ON");
       }
-      Migrations.migrate(c, dialect);
-      return new MetadataStore(c, jdbcUrl, dialect);
+    }
+    return c;
+  }
+
+  /** A second store on the same database with the same owner, clock and leases: the renewals' own connection. */
+  private MetadataStore twin() {
+    try {
+      return new MetadataStore(connect(url, dialect), url, dialect, leases, clock, owner);
     } catch (SQLException e) {
-      throw new ConfigException("cannot open the metadata store " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+      throw new MetadataException("cannot open a second connection to " + redact(url) + ": " + e.getMessage(), e);
     }
   }
 
@@ -217,12 +290,43 @@ public final class MetadataStore implements AutoCloseable {
     return id;
   }
 
+  /**
+   * Sets the start and end times of the finished execution {@code id} to those of the stage's own work
+   * (e.g. from when its inputs were published to when its output was), instead of the times it was
+   * recorded at. Milliseconds since the epoch.
+   */
+  public void setExecutionTimes(long id, long startTime, long endTime) {
+    update(
+        "UPDATE execution SET start_time = ?, end_time = ? WHERE id = ?",
+        ps -> {
+          ps.setLong(1, startTime);
+          ps.setLong(2, endTime);
+          ps.setLong(3, id);
+        });
+  }
+
+  /**
+   * Replaces the cache key of execution {@code id}: for a stage whose inputs' content was known only
+   * once it had read them (a raw file hashed while parsed), the key over that content.
+   */
+  public void setCacheKey(long id, String cacheKey) {
+    update(
+        "UPDATE execution SET cache_key = ? WHERE id = ?",
+        ps -> {
+          ps.setString(1, cacheKey);
+          ps.setLong(2, id);
+        });
+  }
+
   private long insertExecution(
       String pipeline, String runId, String stage, ObjectNode parameters, String codeVersion, String cacheKey,
       ExecutionState state, Long cachedFrom) {
+    if (state == ExecutionState.RUNNING) {
+      renewLeasesFromNowOn();
+    }
     return insert(
         "INSERT INTO execution (pipeline, run_id, stage, parameters, code_version, cache_key, state, start_time,"
-            + " end_time, cached_from, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            + " end_time, cached_from, owner, lease_expiry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
         ps -> {
           ps.setString(1, pipeline);
           ps.setString(2, runId);
@@ -237,28 +341,54 @@ public final class MetadataStore implements AutoCloseable {
           } else {
             ps.setLong(9, cachedFrom);
           }
-          ps.setString(10, owner());
+          ps.setString(10, owner);
+          if (state == ExecutionState.RUNNING) {
+            ps.setLong(11, clock.millis() + leases.lease().toMillis());
+          } else {
+            ps.setNull(11, java.sql.Types.BIGINT);
+          }
         });
   }
 
   /**
-   * Ends execution {@code id} in {@code state} (COMPLETE or FAILED, with {@code error}). A failed
-   * execution's PENDING outputs become ABANDONED: they never turn LIVE.
+   * Ends execution {@code id} in {@code state} (COMPLETE or FAILED, with {@code error}) and ends its
+   * run's claim on the stage. A failed execution's PENDING outputs become ABANDONED: they never turn
+   * LIVE. An execution that failed already keeps its first error.
+   *
+   * @throws MetadataException when asked to complete an execution that is no longer RUNNING: another
+   *     process took it for killed when its lease expired, and may have removed its files
    */
   public void finishExecution(long id, ExecutionState state, String error) {
     inTransaction(() -> {
-      update(
-          "UPDATE execution SET state = ?, end_time = ?, error = ? WHERE id = ?",
-          ps -> {
-            ps.setString(1, state.name());
-            ps.setLong(2, System.currentTimeMillis());
-            ps.setString(3, error);
-            ps.setLong(4, id);
-          });
-      if (state == ExecutionState.FAILED) {
+      int changed =
+          update(
+              "UPDATE execution SET state = ?, end_time = ?, error = ? WHERE id = ? AND state "
+                  + (state == ExecutionState.COMPLETE ? "= 'RUNNING'" : "<> 'FAILED'"),
+              ps -> {
+                ps.setString(1, state.name());
+                ps.setLong(2, System.currentTimeMillis());
+                ps.setString(3, error);
+                ps.setLong(4, id);
+              });
+      if (changed == 0 && state == ExecutionState.COMPLETE) {
+        Execution e = execution(id).orElseThrow(() -> new MetadataException("there is no execution #" + id));
+        throw new MetadataException(
+            "execution #" + id + " (" + e.stage() + ") cannot become COMPLETE: it is " + e.state()
+                + (e.error() != null ? " (" + e.error() + ")" : ""));
+      }
+      if (changed > 0 && state == ExecutionState.FAILED) {
         abandonOutputs(id);
       }
+      releaseClaimOf(id);
     });
+  }
+
+  /** Ends the claim that the run of execution {@code id} holds on its stage, if any. */
+  private void releaseClaimOf(long id) {
+    update(
+        "DELETE FROM stage_claim WHERE EXISTS (SELECT 1 FROM execution e WHERE e.id = ? AND e.owner = stage_claim.owner"
+            + " AND e.pipeline = stage_claim.pipeline AND e.stage = stage_claim.stage AND e.run_id = stage_claim.run_id)",
+        ps -> ps.setLong(1, id));
   }
 
   private void abandonOutputs(long executionId) {
@@ -295,28 +425,244 @@ public final class MetadataStore implements AutoCloseable {
             MetadataStore::executionOf));
   }
 
-  /**
-   * Marks FAILED every RUNNING execution started on this host by a process that no longer lives (a run
-   * that was killed), abandoning its pending outputs. Returns them.
-   */
-  public List<Execution> failDeadExecutions() {
-    String host = "@" + hostName();
-    List<Execution> running =
-        query("SELECT * FROM execution WHERE state = 'RUNNING'", ps -> {}, MetadataStore::executionOf);
-    List<Execution> failed = new ArrayList<>();
-    for (Execution e : running) {
-      if (e.owner() == null || !e.owner().endsWith(host)) {
-        continue;
-      }
-      long pid = Long.parseLong(e.owner().substring(0, e.owner().indexOf('@')));
-      boolean alive = pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-      if (alive) {
-        continue;
-      }
-      finishExecution(e.id(), ExecutionState.FAILED, "the process that ran it (" + e.owner() + ") ended before it finished");
-      failed.add(e);
+  // ---- leases and claims
+
+  /** This store's identity in leases and claims: {@code pid@host/session}. */
+  public String owner() {
+    return owner;
+  }
+
+  public LeasePolicy leases() {
+    return leases;
+  }
+
+  /** Now, by this store's clock, in milliseconds since the epoch. */
+  public long now() {
+    return clock.millis();
+  }
+
+  /** Starts the renewals of this store's leases unless they run already. */
+  private synchronized void renewLeasesFromNowOn() {
+    if (renewal == null) {
+      renewal = new LeaseRenewal(twin(), leases.renewal());
     }
-    return failed;
+  }
+
+  /**
+   * Extends, to a lease from now, the leases of this store's RUNNING executions and of its claims. The
+   * renewal thread calls it every {@link LeasePolicy#renewal()}. Returns how many executions it renewed.
+   */
+  public int renewLeases() {
+    long expiry = clock.millis() + leases.lease().toMillis();
+    update(
+        "UPDATE stage_claim SET lease_expiry = ? WHERE owner = ?",
+        ps -> {
+          ps.setLong(1, expiry);
+          ps.setString(2, owner);
+        });
+    return update(
+        "UPDATE execution SET lease_expiry = ? WHERE owner = ? AND state = 'RUNNING'",
+        ps -> {
+          ps.setLong(1, expiry);
+          ps.setString(2, owner);
+        });
+  }
+
+  /** Whether the lease of the RUNNING execution {@code e} has expired: its process is taken for dead. */
+  public boolean leaseExpired(Execution e) {
+    return e.state() == ExecutionState.RUNNING && (e.leaseExpiry() == null || e.leaseExpiry() < clock.millis());
+  }
+
+  /**
+   * The RUNNING executions, of every pipeline, whose lease has expired: their process was killed, lost
+   * its host, or hung for longer than a lease. Executions recorded before leases existed count as expired.
+   */
+  public List<Execution> expiredExecutions() {
+    return query(
+        "SELECT * FROM execution WHERE state = 'RUNNING' AND (lease_expiry IS NULL OR lease_expiry < ?) ORDER BY id",
+        ps -> ps.setLong(1, clock.millis()),
+        MetadataStore::executionOf);
+  }
+
+  /**
+   * Marks the execution {@code e} FAILED as killed ({@link Execution#killed()}) and abandons its pending
+   * outputs, if it is still RUNNING with an expired lease; a process that renewed it in the meantime
+   * keeps it. Returns whether this call failed it (of processes reclaiming it at once, one does).
+   */
+  public boolean failExpired(Execution e) {
+    String error =
+        Execution.KILLED + "the process that ran it (" + e.owner() + ") stopped renewing its lease"
+            + (e.leaseExpiry() == null ? ", recorded before leases existed" : ", which expired at " + Instant.ofEpochMilli(e.leaseExpiry()));
+    boolean[] failed = {false};
+    inTransaction(() -> {
+      long now = clock.millis();
+      failed[0] =
+          update(
+                  "UPDATE execution SET state = 'FAILED', end_time = ?, error = ? WHERE id = ? AND state = 'RUNNING'"
+                      + " AND (lease_expiry IS NULL OR lease_expiry < ?)",
+                  ps -> {
+                    ps.setLong(1, now);
+                    ps.setString(2, error);
+                    ps.setLong(3, e.id());
+                    ps.setLong(4, now);
+                  })
+              == 1;
+      if (failed[0]) {
+        abandonOutputs(e.id());
+        releaseClaimOf(e.id());
+      }
+    });
+    return failed[0];
+  }
+
+  /**
+   * Executions marked FAILED as killed that still have an output that is ABANDONED, not yet DELETED:
+   * files of theirs (a staging folder, a folder published before the kill) may still lie on disk.
+   */
+  public List<Execution> killedWithOutputsLeft() {
+    return query(
+        "SELECT * FROM execution e WHERE state = 'FAILED' AND error LIKE ? AND EXISTS (SELECT 1 FROM event v"
+            + " JOIN artifact a ON a.id = v.artifact_id WHERE v.execution_id = e.id AND v.type = 'OUTPUT' AND a.state = 'ABANDONED')"
+            + " ORDER BY id",
+        ps -> ps.setString(1, Execution.KILLED + "%"),
+        MetadataStore::executionOf);
+  }
+
+  /**
+   * Claims, for run {@code runId}, the computation of {@code stage} of {@code pipeline} with the cache
+   * key {@code key}. Returns empty when this store now holds the claim (or held it already), else the
+   * claim of the run that holds it. The claim ends when this store's execution of the stage ends
+   * ({@link #finishExecution}), with {@link #releaseIdleClaims}, when the store is closed, or when its
+   * lease expires.
+   */
+  public Optional<StageClaim> claimStage(String pipeline, String runId, String stage, String key) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      long now = clock.millis();
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "INSERT INTO stage_claim (pipeline, stage, claim_key, run_id, owner, lease_expiry, create_time) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setString(1, pipeline);
+        ps.setString(2, stage);
+        ps.setString(3, key);
+        ps.setString(4, runId);
+        ps.setString(5, owner);
+        ps.setLong(6, now + leases.lease().toMillis());
+        ps.setLong(7, now);
+        ps.executeUpdate();
+        renewLeasesFromNowOn();
+        return Optional.empty();
+      } catch (SQLException e) {
+        if (!isUniqueViolation(e)) {
+          throw new MetadataException("cannot claim " + pipeline + "/" + stage + ": " + e.getMessage(), e);
+        }
+      }
+      Optional<StageClaim> holder =
+          first(
+              query(
+                  "SELECT * FROM stage_claim WHERE pipeline = ? AND stage = ? AND claim_key = ?",
+                  ps -> {
+                    ps.setString(1, pipeline);
+                    ps.setString(2, stage);
+                    ps.setString(3, key);
+                  },
+                  rs -> new StageClaim(
+                      rs.getString("pipeline"), rs.getString("stage"), rs.getString("claim_key"), rs.getString("run_id"),
+                      rs.getString("owner"), rs.getLong("lease_expiry"))));
+      if (holder.isPresent() && holder.get().owner().equals(owner)) {
+        return Optional.empty();
+      }
+      if (holder.isPresent()) {
+        return holder;
+      }
+      // The holder let go between the two statements: claim again.
+    }
+    throw new MetadataException("cannot claim " + pipeline + "/" + stage + ": its claim changed hands 100 times in a row");
+  }
+
+  /** Whether the lease of {@code claim} has expired: the run holding it is taken for dead. */
+  public boolean leaseExpired(StageClaim claim) {
+    return claim.leaseExpiry() < clock.millis();
+  }
+
+  /**
+   * Removes {@code claim} if its lease has expired (its holder is dead) and no RUNNING execution of its
+   * holder still has a lease: an execution started after the claim's last renewal expires a little
+   * later, and is to be reclaimed ({@link #failExpired}) before another run computes the stage. Returns
+   * whether it removed the claim.
+   */
+  public boolean breakExpired(StageClaim claim) {
+    long now = clock.millis();
+    return update(
+            "DELETE FROM stage_claim WHERE pipeline = ? AND stage = ? AND claim_key = ? AND owner = ? AND lease_expiry < ?"
+                + " AND NOT EXISTS (SELECT 1 FROM execution e WHERE e.owner = stage_claim.owner AND e.state = 'RUNNING'"
+                + " AND e.lease_expiry >= ?)",
+            ps -> {
+              ps.setString(1, claim.pipeline());
+              ps.setString(2, claim.stage());
+              ps.setString(3, claim.key());
+              ps.setString(4, claim.owner());
+              ps.setLong(5, now);
+              ps.setLong(6, now);
+            })
+        > 0;
+  }
+
+  /**
+   * Ends this store's claims on stages it does not compute: those it found in the cache. Claims of its
+   * RUNNING executions stay until they end.
+   */
+  public void releaseIdleClaims() {
+    update(
+        "DELETE FROM stage_claim WHERE owner = ? AND NOT EXISTS (SELECT 1 FROM execution e WHERE e.owner = stage_claim.owner"
+            + " AND e.pipeline = stage_claim.pipeline AND e.stage = stage_claim.stage AND e.run_id = stage_claim.run_id"
+            + " AND e.state = 'RUNNING')",
+        ps -> ps.setString(1, owner));
+  }
+
+  /**
+   * Claims the id {@code runId} for a new run of {@code pipeline}: records its run context. Claiming
+   * again through this store is allowed; a run id that any run of the pipeline used before is not.
+   *
+   * @throws ConfigException when a run of {@code pipeline} used {@code runId} before
+   */
+  public void claimRunId(String pipeline, String runId) {
+    String name = pipeline + "/" + runId;
+    if (runsClaimed.contains(name)) {
+      return;
+    }
+    boolean used =
+        !query(
+                "SELECT 1 FROM execution WHERE pipeline = ? AND run_id = ?",
+                ps -> {
+                  ps.setString(1, pipeline);
+                  ps.setString(2, runId);
+                },
+                rs -> 1)
+            .isEmpty();
+    if (!used) {
+      try (PreparedStatement ps = connection.prepareStatement("INSERT INTO context (type, name, create_time) VALUES ('run', ?, ?)")) {
+        ps.setString(1, name);
+        ps.setLong(2, System.currentTimeMillis());
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        if (!isUniqueViolation(e)) {
+          throw new MetadataException("cannot record run " + name + ": " + e.getMessage(), e);
+        }
+        used = true;
+      }
+    }
+    if (used) {
+      throw new ConfigException(
+          "run id '" + runId + "' was used before by pipeline '" + pipeline + "' (metadata store " + url()
+              + "): give another run id, or none for a new one");
+    }
+    runsClaimed.add(name);
+  }
+
+  /** Whether {@code e} says that a unique key or primary key already holds the value inserted. */
+  private static boolean isUniqueViolation(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    return "23505".equals(e.getSQLState()) || message.contains("UNIQUE constraint failed") || message.contains("SQLITE_CONSTRAINT_PRIMARYKEY");
   }
 
   // ---- events
@@ -343,26 +689,26 @@ public final class MetadataStore implements AutoCloseable {
 
   // ---- contexts
 
-  /** The id of the context of {@code type} called {@code name}, created if new. */
+  /**
+   * The id of the context of {@code type} called {@code name}, created if new. Processes creating the
+   * same context at once all get the one that is created.
+   */
   public long context(String type, String name) {
-    List<Long> found =
-        query(
-            "SELECT id FROM context WHERE type = ? AND name = ?",
-            ps -> {
-              ps.setString(1, type);
-              ps.setString(2, name);
-            },
-            rs -> rs.getLong(1));
-    if (!found.isEmpty()) {
-      return found.get(0);
-    }
-    return insert(
-        "INSERT INTO context (type, name, create_time) VALUES (?, ?, ?)",
+    update(
+        "INSERT INTO context (type, name, create_time) VALUES (?, ?, ?) ON CONFLICT (type, name) DO NOTHING",
         ps -> {
           ps.setString(1, type);
           ps.setString(2, name);
           ps.setLong(3, System.currentTimeMillis());
         });
+    return query(
+            "SELECT id FROM context WHERE type = ? AND name = ?",
+            ps -> {
+              ps.setString(1, type);
+              ps.setString(2, name);
+            },
+            rs -> rs.getLong(1))
+        .get(0);
   }
 
   /** Puts execution {@code executionId} in context {@code contextId}. */
@@ -385,10 +731,10 @@ public final class MetadataStore implements AutoCloseable {
         });
   }
 
-  /** Makes {@code childId} (a run) a part of {@code parentId} (its pipeline). */
+  /** Makes {@code childId} (a run) a part of {@code parentId} (its pipeline); nothing when it is already. */
   public void setParentContext(long childId, long parentId) {
     update(
-        "INSERT INTO parent_context (context_id, parent_context_id) VALUES (?, ?)",
+        "INSERT INTO parent_context (context_id, parent_context_id) VALUES (?, ?) ON CONFLICT (context_id, parent_context_id) DO NOTHING",
         ps -> {
           ps.setLong(1, childId);
           ps.setLong(2, parentId);
@@ -437,19 +783,23 @@ public final class MetadataStore implements AutoCloseable {
     T read(ResultSet rs) throws SQLException;
   }
 
-  /** Runs {@code body} in one transaction. */
+  /** Runs {@code body} in one transaction; inside another transaction, as part of that one. */
   public void inTransaction(Runnable body) {
     try {
-      boolean auto = connection.getAutoCommit();
+      if (!connection.getAutoCommit()) {
+        // Called inside a transaction: the body joins it, and commits or rolls back with it.
+        body.run();
+        return;
+      }
       connection.setAutoCommit(false);
       try {
         body.run();
         connection.commit();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         connection.rollback();
         throw e;
       } finally {
-        connection.setAutoCommit(auto);
+        connection.setAutoCommit(true);
       }
     } catch (SQLException e) {
       throw new MetadataException("transaction failed: " + e.getMessage(), e);
@@ -468,10 +818,10 @@ public final class MetadataStore implements AutoCloseable {
     }
   }
 
-  private void update(String sql, Binder binder) {
+  private int update(String sql, Binder binder) {
     try (PreparedStatement ps = connection.prepareStatement(sql)) {
       binder.bind(ps);
-      ps.executeUpdate();
+      return ps.executeUpdate();
     } catch (SQLException e) {
       throw new MetadataException(sql + ": " + e.getMessage(), e);
     }
@@ -524,7 +874,13 @@ public final class MetadataStore implements AutoCloseable {
         rs.getLong("end_time"),
         rs.getString("error"),
         cached,
-        rs.getString("owner"));
+        rs.getString("owner"),
+        leaseExpiry(rs));
+  }
+
+  private static Long leaseExpiry(ResultSet rs) throws SQLException {
+    long expiry = rs.getLong("lease_expiry");
+    return rs.wasNull() ? null : expiry;
   }
 
   private static Event eventOf(ResultSet rs) throws SQLException {
@@ -544,11 +900,6 @@ public final class MetadataStore implements AutoCloseable {
     }
   }
 
-  /** {@code pid@host} of this process. */
-  static String owner() {
-    return ProcessHandle.current().pid() + "@" + hostName();
-  }
-
   private static String hostName() {
     try {
       return InetAddress.getLocalHost().getHostName();
@@ -563,6 +914,20 @@ public final class MetadataStore implements AutoCloseable {
 
   @Override
   public void close() {
+    LeaseRenewal r;
+    synchronized (this) {
+      r = renewal;
+      renewal = null;
+    }
+    if (r != null) {
+      r.close();
+      try {
+        // Claims on stages this store never got to compute: other runs need not wait for their leases.
+        update("DELETE FROM stage_claim WHERE owner = ?", ps -> ps.setString(1, owner));
+      } catch (RuntimeException e) {
+        // The database cannot be reached: the claims expire with their leases.
+      }
+    }
     try {
       connection.close();
     } catch (SQLException e) {

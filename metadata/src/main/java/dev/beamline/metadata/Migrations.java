@@ -88,7 +88,26 @@ final class Migrations {
                   "CREATE TABLE attribution ("
                       + " context_id BIGINT NOT NULL REFERENCES context (id),"
                       + " artifact_id BIGINT NOT NULL REFERENCES artifact (id),"
-                      + " PRIMARY KEY (context_id, artifact_id))")));
+                      + " PRIMARY KEY (context_id, artifact_id))")),
+          new Migration(
+              2,
+              "execution leases and stage claims",
+              List.of(
+                  // When the lease of a RUNNING execution ends (ms since the epoch) unless the process
+                  // running it renews it; NULL (an execution recorded before leases) counts as expired.
+                  "ALTER TABLE execution ADD COLUMN lease_expiry BIGINT",
+                  "CREATE INDEX execution_by_state ON execution (state)",
+                  // Which run computes (or is planning) a stage with a given cache key: one at a time.
+                  "CREATE TABLE stage_claim ("
+                      + " pipeline TEXT NOT NULL,"
+                      + " stage TEXT NOT NULL,"
+                      + " claim_key TEXT NOT NULL,"
+                      + " run_id TEXT NOT NULL,"
+                      + " owner TEXT NOT NULL,"
+                      + " lease_expiry BIGINT NOT NULL,"
+                      + " create_time BIGINT NOT NULL,"
+                      + " PRIMARY KEY (pipeline, stage, claim_key))",
+                  "CREATE INDEX stage_claim_by_owner ON stage_claim (owner)")));
 
   static int latest() {
     return MIGRATIONS.get(MIGRATIONS.size() - 1).version();
@@ -96,6 +115,11 @@ final class Migrations {
 
   /** Brings the database at {@code c} to the latest version. */
   static void migrate(Connection c, Dialect dialect) throws SQLException {
+    migrate(c, dialect, latest());
+  }
+
+  /** Brings the database at {@code c} to version {@code target}; tests make older stores with it. */
+  static void migrate(Connection c, Dialect dialect, int target) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(
           "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -115,7 +139,7 @@ final class Migrations {
               + ": upgrade Beamline to use it");
     }
     for (Migration m : MIGRATIONS) {
-      if (m.version() <= current) {
+      if (m.version() <= current || m.version() > target) {
         continue;
       }
       boolean auto = c.getAutoCommit();

@@ -1,20 +1,29 @@
 package dev.beamline.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
+import dev.beamline.core.ConfigException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,19 +36,21 @@ abstract class MetadataStoreContract {
   static final ObjectMapper JSON = new ObjectMapper();
 
   MetadataStore store;
+  /** The URL of {@link #store}'s database, for further stores on it (other processes, other hosts). */
+  String url;
 
   /** A JDBC URL of an empty database. */
   abstract String emptyDatabaseUrl() throws Exception;
 
   /**
-   * A JDBC URL of a database with no tables, which may not exist yet; {@code name} differs per call
-   * where databases can be told apart (SQLite files), else the one test database is emptied.
+   * A JDBC URL of a new database with no tables, which may not exist yet, named after {@code name}.
    */
   abstract String newDatabaseUrl(String name) throws Exception;
 
   @BeforeEach
   void open() throws Exception {
-    store = MetadataStore.open(emptyDatabaseUrl());
+    url = emptyDatabaseUrl();
+    store = MetadataStore.open(url);
   }
 
   @AfterEach
@@ -93,7 +104,7 @@ abstract class MetadataStoreContract {
       } finally {
         pool.shutdownNow();
       }
-      assertThat(schemaVersions(url)).containsExactly(1);
+      assertThat(schemaVersions(url)).containsExactly(1, 2);
       try (MetadataStore s = MetadataStore.open(url)) {
         assertThat(s.artifacts("EXAMPLES", 100)).hasSize(openers);
       }
@@ -138,7 +149,8 @@ abstract class MetadataStoreContract {
     assertThat(e.parameters()).isEqualTo(params);
     assertThat(e.codeVersion()).isEqualTo("1.0");
     assertThat(e.cacheKey()).isEqualTo("key-1");
-    assertThat(e.owner()).isEqualTo(MetadataStore.owner());
+    assertThat(e.owner()).isEqualTo(store.owner()).startsWith(ProcessHandle.current().pid() + "@");
+    assertThat(e.leaseExpiry()).isGreaterThan(System.currentTimeMillis());
     assertThat(e.endTime()).isZero();
 
     long in = store.putArtifact("RAW_DATA", "/data/a.csv", "f1", ArtifactState.LIVE, null);
@@ -211,24 +223,323 @@ abstract class MetadataStoreContract {
     assertThat(c.cachedFrom()).isEqualTo(first[0]);
   }
 
-  @Test
-  void executionsOfDeadProcessesAreFailed() throws Exception {
-    Process gone = new ProcessBuilder("true").start();
-    gone.waitFor();
-    long exec = store.startExecution("p", "r", "ingest", null, "1.0", "k");
-    long out = store.putArtifact("EXAMPLES", "/o", null, ArtifactState.PENDING, null);
-    store.addEvent(exec, out, Event.Type.OUTPUT, "examples");
-    long mine = store.startExecution("p", "r", "ingest", null, "1.0", "k2");
-    setOwner(exec, gone.pid() + "@" + MetadataStore.owner().split("@")[1]);
+  /** A clock that moves only when a test moves it. */
+  static final class TestClock extends Clock {
+    private volatile long millis;
 
-    assertThat(store.failDeadExecutions()).extracting(Execution::id).containsExactly(exec);
-    assertThat(store.execution(exec).orElseThrow().state()).isEqualTo(ExecutionState.FAILED);
-    assertThat(store.execution(exec).orElseThrow().error()).contains("ended before it finished");
-    assertThat(store.artifact(out).orElseThrow().state()).isEqualTo(ArtifactState.ABANDONED);
-    assertThat(store.execution(mine).orElseThrow().state()).isEqualTo(ExecutionState.RUNNING);
+    TestClock(long millis) {
+      this.millis = millis;
+    }
+
+    void advance(Duration d) {
+      millis += d.toMillis();
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis);
+    }
+
+    @Override
+    public long millis() {
+      return millis;
+    }
   }
 
-  abstract void setOwner(long executionId, String owner) throws Exception;
+  @Test
+  void anExecutionWhoseLeaseExpiredIsKilledForAnyProcessOnAnyHost() {
+    TestClock clock = new TestClock(1_000_000);
+    LeasePolicy leases = LeasePolicy.defaults(); // 60 s, renewed every 10 s
+    try (MetadataStore running = MetadataStore.open(url, leases, clock);
+        MetadataStore elsewhere = MetadataStore.open(url, leases, clock)) {
+      long exec = running.startExecution("p", "r", "ingest", null, "1.0", "k");
+      long out = running.putArtifact("EXAMPLES", "/o", null, ArtifactState.PENDING, null);
+      running.addEvent(exec, out, Event.Type.OUTPUT, "examples");
+      long other = running.startExecution("p", "r", "statistics", null, "1.0", "k2");
+      running.finishExecution(other, ExecutionState.COMPLETE, null);
+      assertThat(running.execution(exec).orElseThrow().leaseExpiry()).isEqualTo(1_060_000L);
+
+      clock.advance(Duration.ofSeconds(59));
+      assertThat(elsewhere.expiredExecutions()).isEmpty();
+      // Renewed at 59 s: the lease now ends at 119 s.
+      assertThat(running.renewLeases()).isEqualTo(1);
+      clock.advance(Duration.ofSeconds(59));
+      assertThat(elsewhere.expiredExecutions()).isEmpty();
+      clock.advance(Duration.ofSeconds(2));
+      List<Execution> expired = elsewhere.expiredExecutions();
+      assertThat(expired).extracting(Execution::id).containsExactly(exec);
+      assertThat(elsewhere.leaseExpired(expired.get(0))).isTrue();
+
+      // Of two processes reclaiming it at once, one does.
+      assertThat(elsewhere.failExpired(expired.get(0))).isTrue();
+      assertThat(store.failExpired(expired.get(0))).isFalse();
+      Execution killed = elsewhere.execution(exec).orElseThrow();
+      assertThat(killed.state()).isEqualTo(ExecutionState.FAILED);
+      assertThat(killed.killed()).isTrue();
+      assertThat(killed.error()).startsWith("killed: the process that ran it (" + running.owner() + ") stopped renewing its lease");
+      assertThat(elsewhere.artifact(out).orElseThrow().state()).isEqualTo(ArtifactState.ABANDONED);
+      assertThat(elsewhere.killedWithOutputsLeft()).extracting(Execution::id).containsExactly(exec);
+      elsewhere.setArtifactState(out, ArtifactState.DELETED);
+      assertThat(elsewhere.killedWithOutputsLeft()).isEmpty();
+
+      // The process that ran it, had it only stalled, can no longer complete it, nor change why it failed.
+      assertThatThrownBy(() -> running.finishExecution(exec, ExecutionState.COMPLETE, null))
+          .isInstanceOf(MetadataException.class)
+          .hasMessageContaining("cannot become COMPLETE: it is FAILED (killed: ");
+      running.finishExecution(exec, ExecutionState.FAILED, "late");
+      assertThat(elsewhere.execution(exec).orElseThrow().error()).isEqualTo(killed.error());
+      assertThat(running.renewLeases()).isZero();
+    }
+  }
+
+  @Test
+  void aRenewedLeaseOutlivesItsLengthAndEndsWhenTheStoreCloses() throws Exception {
+    LeasePolicy leases = LeasePolicy.defaults().withRenewal(Duration.ofMillis(100)).withLease(Duration.ofMillis(800));
+    MetadataStore running = MetadataStore.open(url, leases);
+    long exec;
+    try {
+      exec = running.startExecution("p", "r", "ingest", null, "1.0", "k");
+      long first = running.execution(exec).orElseThrow().leaseExpiry();
+      // Wait until the first lease would have ended: the heartbeat renewed it meanwhile.
+      waitUntil(() -> System.currentTimeMillis() > first + 300, "the first lease to end");
+      assertThat(store.execution(exec).orElseThrow().leaseExpiry()).isGreaterThan(first);
+      assertThat(store.expiredExecutions()).isEmpty();
+    } finally {
+      running.close();
+    }
+    // No more renewals: the lease runs out.
+    waitUntil(() -> !store.expiredExecutions().isEmpty(), "the lease to expire once its store is closed");
+    assertThat(store.expiredExecutions()).extracting(Execution::id).containsExactly(exec);
+  }
+
+  static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("waited 20 s for %s", what).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void leasesAreRenewedAtLeastTwicePerLease() {
+    LeasePolicy tooRare = LeasePolicy.defaults().withLease(Duration.ofSeconds(10)).withRenewal(Duration.ofSeconds(6));
+    assertThatThrownBy(() -> MetadataStore.open(url, tooRare))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the lease renewal (6000 ms) must be at most half the lease (10000 ms)");
+    assertThatThrownBy(() -> LeasePolicy.defaults().withLease(Duration.ZERO))
+        .hasMessage("lease must be a positive duration, got PT0S");
+  }
+
+  @Test
+  void runningExecutionsRecordedBeforeLeasesCountAsExpired() throws Exception {
+    String old = newDatabaseUrl("schema-1");
+    try (Connection c = DriverManager.getConnection(old);
+        Statement s = c.createStatement()) {
+      Migrations.migrate(c, store.dialect(), 1);
+      s.executeUpdate(
+          "INSERT INTO execution (pipeline, run_id, stage, parameters, code_version, state, start_time, end_time, owner)"
+              + " VALUES ('p', 'r', 'ingest', '{}', '1.0', 'RUNNING', 1, 0, '1@elsewhere')");
+    }
+    assertThat(schemaVersions(old)).containsExactly(1);
+    try (MetadataStore s = MetadataStore.open(old)) {
+      assertThat(schemaVersions(old)).containsExactly(1, 2);
+      List<Execution> expired = s.expiredExecutions();
+      assertThat(expired).extracting(Execution::owner).containsExactly("1@elsewhere");
+      assertThat(expired.get(0).leaseExpiry()).isNull();
+      assertThat(s.failExpired(expired.get(0))).isTrue();
+      assertThat(s.execution(expired.get(0).id()).orElseThrow().error()).contains("recorded before leases existed");
+    }
+  }
+
+  @Test
+  void runsStartingAtOnceShareTheirPipelineContext() throws Exception {
+    store.close();
+    store = null;
+    for (int round = 0; round < 5; round++) {
+      String fresh = newDatabaseUrl("contexts-" + round);
+      try (MetadataStore s = MetadataStore.open(fresh)) {
+        assertThat(s.schemaVersion()).isEqualTo(MetadataStore.SCHEMA_VERSION);
+      }
+      int runs = 6;
+      CyclicBarrier start = new CyclicBarrier(runs);
+      ExecutorService pool = Executors.newFixedThreadPool(runs);
+      try {
+        List<Future<long[]>> contexts = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+          String run = "p/r" + i;
+          contexts.add(pool.submit(() -> {
+            try (MetadataStore s = MetadataStore.open(fresh)) {
+              start.await();
+              long pipeline = s.context("pipeline", "p");
+              long r = s.context("run", run);
+              s.setParentContext(r, pipeline);
+              s.setParentContext(r, pipeline);
+              return new long[] {pipeline, r};
+            }
+          }));
+        }
+        Set<Long> pipelines = new HashSet<>();
+        Set<Long> runContexts = new HashSet<>();
+        for (Future<long[]> f : contexts) {
+          pipelines.add(f.get()[0]);
+          runContexts.add(f.get()[1]);
+        }
+        assertThat(pipelines).hasSize(1);
+        assertThat(runContexts).hasSize(runs);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aRunIdIsUsedOnce() throws Exception {
+    store.claimRunId("p", "r1");
+    store.claimRunId("p", "r1"); // the same run, through the same store
+    try (MetadataStore other = MetadataStore.open(url)) {
+      assertThatThrownBy(() -> other.claimRunId("p", "r1"))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("run id 'r1' was used before by pipeline 'p' (metadata store " + other.url() + "): give another run id, or none for a new one");
+      other.claimRunId("q", "r1"); // another pipeline's run
+      // A run recorded without a run context (before run ids were claimed) counts as well.
+      other.startExecution("p", "r2", "ingest", null, "1.0", "k");
+      assertThatThrownBy(() -> store.claimRunId("p", "r2")).isInstanceOf(ConfigException.class);
+    }
+    // Runs claiming one id at once: one gets it.
+    int runs = 6;
+    CyclicBarrier start = new CyclicBarrier(runs);
+    ExecutorService pool = Executors.newFixedThreadPool(runs);
+    try {
+      List<Future<Boolean>> claimed = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        claimed.add(pool.submit(() -> {
+          try (MetadataStore s = MetadataStore.open(url)) {
+            start.await();
+            try {
+              s.claimRunId("p", "same");
+              return true;
+            } catch (ConfigException e) {
+              return false;
+            }
+          }
+        }));
+      }
+      int winners = 0;
+      for (Future<Boolean> f : claimed) {
+        winners += f.get() ? 1 : 0;
+      }
+      assertThat(winners).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void oneRunAtATimeClaimsAStageWithAGivenKey() {
+    TestClock clock = new TestClock(5_000_000);
+    LeasePolicy leases = LeasePolicy.defaults();
+    try (MetadataStore a = MetadataStore.open(url, leases, clock);
+        MetadataStore b = MetadataStore.open(url, leases, clock)) {
+      assertThat(a.claimStage("p", "ra", "ingest", "k")).isEmpty();
+      assertThat(a.claimStage("p", "ra", "ingest", "k")).isEmpty();
+      StageClaim held = b.claimStage("p", "rb", "ingest", "k").orElseThrow();
+      assertThat(held).isEqualTo(new StageClaim("p", "ingest", "k", "ra", a.owner(), 5_060_000));
+      assertThat(b.claimStage("p", "rb", "ingest", "other")).isEmpty();
+      assertThat(b.claimStage("q", "rb", "ingest", "k")).isEmpty();
+
+      // The claim lasts while a computes the stage, and ends with its execution.
+      long exec = a.startExecution("p", "ra", "ingest", null, "1.0", "k");
+      a.releaseIdleClaims();
+      assertThat(b.claimStage("p", "rb", "ingest", "k")).isPresent();
+      a.finishExecution(exec, ExecutionState.COMPLETE, null);
+      assertThat(b.claimStage("p", "rb", "ingest", "k")).isEmpty();
+
+      // A claim of a stage found in the cache ends once the run is planned.
+      assertThat(a.claimStage("p", "ra", "schema", "s")).isEmpty();
+      assertThat(b.claimStage("p", "rb", "schema", "s")).isPresent();
+      a.releaseIdleClaims();
+      assertThat(b.claimStage("p", "rb", "schema", "s")).isEmpty();
+
+      // A claim is renewed with its owner's leases; once expired, it may be broken.
+      assertThat(a.claimStage("p", "ra", "train", "t")).isEmpty();
+      clock.advance(Duration.ofSeconds(50));
+      a.renewLeases();
+      clock.advance(Duration.ofSeconds(50));
+      StageClaim train = b.claimStage("p", "rb", "train", "t").orElseThrow();
+      assertThat(b.leaseExpired(train)).isFalse();
+      assertThat(b.breakExpired(train)).isFalse();
+      clock.advance(Duration.ofSeconds(11));
+      assertThat(b.leaseExpired(train)).isTrue();
+      assertThat(b.breakExpired(train)).isTrue();
+      assertThat(b.claimStage("p", "rb", "train", "t")).isEmpty();
+
+      // A failed execution ends its claim too, also when another process fails it as killed.
+      assertThat(a.claimStage("p", "ra", "transform", "x")).isEmpty();
+      long transform = a.startExecution("p", "ra", "transform", null, "1.0", "x");
+      clock.advance(Duration.ofSeconds(61));
+      b.renewLeases();
+      Execution expired = b.expiredExecutions().stream().filter(e -> e.id() == transform).findFirst().orElseThrow();
+      assertThat(b.failExpired(expired)).isTrue();
+      assertThat(b.claimStage("p", "rb", "transform", "x")).isEmpty();
+
+      // An execution started after its claim was last renewed outlives the claim: the claim is broken
+      // only once that execution's lease has expired too (and it can be reclaimed first).
+      assertThat(a.claimStage("p", "ra", "evaluate", "e")).isEmpty();
+      clock.advance(Duration.ofSeconds(30));
+      long late = a.startExecution("p", "ra", "evaluate", null, "1.0", "e");
+      clock.advance(Duration.ofSeconds(31));
+      StageClaim evaluate = b.claimStage("p", "rb", "evaluate", "e").orElseThrow();
+      assertThat(b.leaseExpired(evaluate)).isTrue();
+      assertThat(b.breakExpired(evaluate)).isFalse();
+      clock.advance(Duration.ofSeconds(30));
+      assertThat(b.expiredExecutions()).extracting(Execution::id).contains(late);
+      assertThat(b.breakExpired(evaluate)).isTrue();
+    }
+    // Closing a store ends its claims.
+    try (MetadataStore c = MetadataStore.open(url)) {
+      assertThat(c.claimStage("p", "rc", "train", "t")).isEmpty();
+    }
+  }
+
+  @Test
+  void runsClaimingOneStageAtOnceLetOneComputeIt() throws Exception {
+    int runs = 6;
+    CyclicBarrier start = new CyclicBarrier(runs);
+    ExecutorService pool = Executors.newFixedThreadPool(runs);
+    List<MetadataStore> stores = new ArrayList<>();
+    try {
+      for (int i = 0; i < runs; i++) {
+        stores.add(MetadataStore.open(url));
+      }
+      List<Future<Boolean>> claimed = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        MetadataStore s = stores.get(i);
+        String run = "r" + i;
+        claimed.add(pool.submit(() -> {
+          start.await();
+          return s.claimStage("p", run, "ingest", "k").isEmpty();
+        }));
+      }
+      int winners = 0;
+      for (Future<Boolean> f : claimed) {
+        winners += f.get() ? 1 : 0;
+      }
+      assertThat(winners).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+      stores.forEach(MetadataStore::close);
+    }
+  }
 
   @Test
   void runsAreGroupedAndNewestFirst() {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.beamline.core.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,16 +23,9 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
   }
 
   @Override
-  String newDatabaseUrl(String name) {
+  String newDatabaseUrl(String name) throws IOException {
+    Files.createDirectories(tmp.resolve(name));
     return MetadataStore.sqliteUrl(tmp.resolve(name).resolve("metadata.sqlite"));
-  }
-
-  @Override
-  void setOwner(long executionId, String owner) throws Exception {
-    try (Connection c = DriverManager.getConnection(emptyDatabaseUrl());
-        Statement s = c.createStatement()) {
-      s.executeUpdate("UPDATE execution SET owner = '" + owner + "' WHERE id = " + executionId);
-    }
   }
 
   @Test
@@ -39,7 +34,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     store.close();
     store = MetadataStore.open(emptyDatabaseUrl());
     assertThat(store.artifact(id)).isPresent();
-    assertThat(schemaVersions(emptyDatabaseUrl())).containsExactly(1);
+    assertThat(schemaVersions(emptyDatabaseUrl())).containsExactly(1, 2);
   }
 
   @Test
