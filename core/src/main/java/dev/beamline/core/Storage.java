@@ -222,6 +222,9 @@ public final class Storage {
     // Every file and folder of the staging folder reaches the disk before the rename makes it visible,
     // and the rename itself is made durable by syncing the folder that holds the target.
     syncTree(staging);
+    // Test hooks (see PausePoint): a process killed here leaves a complete staging folder, or a
+    // published folder that the metadata store does not yet record.
+    PausePoint.reach("staged:" + fileName(parent(target)));
     try {
       // The target is named as a file: Hadoop's rename would move the folder inside a target named
       // with a trailing separator. The target does not exist, so one rename publishes all of it.
@@ -230,6 +233,7 @@ public final class Storage {
       throw new UncheckedIOException("cannot publish " + staging + " to " + target + ": " + e.getMessage(), e);
     }
     sync(parent(target));
+    PausePoint.reach("published:" + fileName(parent(target)));
   }
 
   /** What {@link #sync} calls for each local file or folder; replaced in tests to see the order of syncs. */

@@ -33,6 +33,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.function.Supplier;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -40,6 +42,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
@@ -72,6 +75,21 @@ public final class PipelineRun {
   public record StageResult(
       Stage<?> stage, Plan<?> plan, long executionId, boolean cached, Long cachedFrom, long artifactId, String outputDir) {}
 
+  /**
+   * How a stage that ran in this run ended: COMPLETE (its output published and recorded LIVE, also
+   * when a later stage failed the run) or FAILED, and the stage's own times in milliseconds since the
+   * epoch: from when it could start (planning began and its inputs of this run were published) to when
+   * its output was published.
+   */
+  public record Outcome(ExecutionState state, long startTime, long endTime) {
+    public long durationMillis() {
+      return endTime - startTime;
+    }
+  }
+
+  /** What the runner keeps of a stage it added to the graph: its cache key's parts and when it was planned. */
+  private record Running(ObjectNode parameters, StageInputs inputs, RawFileContent.Keyed external, String cacheKey, long planned) {}
+
   /** An artifact produced in this run or taken from the cache, as its consumers see it. */
   private record Produced(Port port, long artifactId, String uri, ArtifactInfo info, Supplier<PCollection<String>> ready) {}
 
@@ -81,20 +99,41 @@ public final class PipelineRun {
   private final String codeVersion;
   private final Provenance provenance;
   private final boolean useCache;
+  private final CacheCheck cacheCheck;
   private final List<StageResult> results = new ArrayList<>();
   private final Map<Long, Published> published = new HashMap<>();
+  /** What the runner knows of each stage that runs in the graph, by execution id. */
+  private final Map<Long, Running> running = new HashMap<>();
+  /** How each stage that ran ended, by execution id; absent while it is not finished. */
+  private final Map<Long, Outcome> outcomes = new HashMap<>();
+  /** The execution that produces each artifact of this run's graph, by artifact id. */
+  private final Map<Long, Long> producedBy = new HashMap<>();
+  /** Cached outputs found deleted or changed in this run, and not served. */
+  private final List<String> refusedHits = new ArrayList<>();
 
   /**
    * @param provenance facts about this invocation (versions, runner, options) written with every artifact
    * @param useCache whether a stage may reuse the outputs of an earlier identical execution
    */
   public PipelineRun(MetadataStore store, PipelineSpec spec, String runId, String codeVersion, Provenance provenance, boolean useCache) {
+    this(store, spec, runId, codeVersion, provenance, useCache, CacheCheck.defaults());
+  }
+
+  private PipelineRun(
+      MetadataStore store, PipelineSpec spec, String runId, String codeVersion, Provenance provenance, boolean useCache, CacheCheck cacheCheck) {
     this.store = store;
     this.spec = spec;
     this.runId = runId;
     this.codeVersion = codeVersion;
     this.provenance = provenance;
     this.useCache = useCache;
+    this.cacheCheck = cacheCheck;
+  }
+
+  /** The same run, not yet planned, checking cached outputs and raw inputs as {@code check} says. */
+  public PipelineRun withCacheCheck(CacheCheck check) {
+    com.google.common.base.Preconditions.checkState(results.isEmpty(), "the run is planned already");
+    return new PipelineRun(store, spec, runId, codeVersion, provenance, useCache, com.google.common.base.Preconditions.checkNotNull(check, "check"));
   }
 
   /**
@@ -109,7 +148,8 @@ public final class PipelineRun {
 
   /**
    * Plans the run into {@code pipeline}, runs it and records the outcome: {@link #succeeded} after a
-   * pipeline that ended DONE, {@link #failed} (and the exception rethrown) otherwise.
+   * pipeline that ended DONE, {@link #failed} (and the exception rethrown) after any failure, in
+   * planning, in building the graph, in the pipeline or in recording it.
    */
   public void execute(Pipeline pipeline) {
     try {
@@ -119,12 +159,12 @@ public final class PipelineRun {
           throw new IllegalStateException("the Beam pipeline ended in state " + state);
         }
       }
-    } catch (RuntimeException e) {
+      succeeded();
+    } catch (RuntimeException | Error e) {
       DataCheckException check = DataCheckException.findIn(e);
       failed(check != null ? check.getMessage() : e.toString());
       throw e;
     }
-    succeeded();
   }
 
   public String runId() {
@@ -136,9 +176,22 @@ public final class PipelineRun {
     return results;
   }
 
-  /** What {@code r}'s stage says of its published output; after {@link #succeeded}. */
+  /**
+   * What {@code r}'s stage says of its published output: after {@link #succeeded}, or after {@link
+   * #failed} for a stage whose output was published and kept; null otherwise.
+   */
   public Published published(StageResult r) {
     return published.get(r.executionId());
+  }
+
+  /** How the stage of {@code r} ended, when it ran in this run and has ended; null for a cached stage. */
+  public Outcome outcome(StageResult r) {
+    return outcomes.get(r.executionId());
+  }
+
+  /** Cached outputs this run found deleted or changed, which it marked so and did not serve: one line each. */
+  public List<String> refusedHits() {
+    return List.copyOf(refusedHits);
   }
 
   /**
@@ -146,6 +199,7 @@ public final class PipelineRun {
    * the pipeline has anything to run.
    */
   public boolean plan(Pipeline pipeline) {
+    store.claimRunId(spec.name(), runId);
     reclaimKilledExecutions();
     StageOrder order = StageOrder.of(spec.name(), spec.stages());
     RunLayout layout = RunLayout.of(spec.root(), spec.name(), runId);
@@ -158,6 +212,8 @@ public final class PipelineRun {
       StageInputs inputs = inputsOf(stage, order, produced);
       work |= planStage(pipeline, layout, stage, inputs, pipelineContext, runContext, produced);
     }
+    // Stages taken from the cache need no claim: other runs may take them as well.
+    store.releaseIdleClaims();
     return work;
   }
 
@@ -170,14 +226,22 @@ public final class PipelineRun {
       long runContext,
       Map<String, Map<String, Produced>> produced) {
     PlanContext ctx = new Context(inputs);
+    long planned = System.currentTimeMillis();
     Plan<S> plan = stage.plan(ctx);
     ObjectNode parameters = stage.parameters();
-    String cacheKey = cacheKey(stage.name(), codeVersion, parameters, inputs, plan.externalInputs());
-    Optional<Execution> hit = useCache ? store.findCached(spec.name(), stage.name(), cacheKey) : Optional.empty();
+    if (useCache) {
+      // A run computing this stage with the same inputs is waited for; its outputs are then in the cache.
+      // The claim is keyed by what the plan knows now (files by path, size and time), before any content is read.
+      StageClaims.acquire(store, spec.name(), runId, stage.name(), cacheKey(stage.name(), codeVersion, parameters, inputs, plan.externalInputs()));
+    }
+    RawFileContent.Keyed external = RawFileContent.resolve(store, plan.externalInputs(), cacheCheck);
+    String cacheKey = cacheKey(stage.name(), codeVersion, parameters, inputs, external.inputs());
+    // A stage reading a file whose content is unknown runs: it reads the file, and is rekeyed by its content.
+    Optional<Execution> hit = useCache && external.unread().isEmpty() ? findIntact(stage.name(), cacheKey) : Optional.empty();
     Map<String, Produced> outputs = new HashMap<>();
     if (hit.isPresent()) {
       long executionId = store.recordCached(spec.name(), runId, stage.name(), parameters, codeVersion, cacheKey, hit.get().id());
-      recordInputs(executionId, inputs, plan.externalInputs());
+      recordInputs(executionId, inputs, external.inputs());
       List<Event> events = store.eventsOfExecution(hit.get().id()).stream().filter(e -> e.type() == Event.Type.OUTPUT).toList();
       events.forEach(o -> store.addEvent(executionId, o.artifactId(), Event.Type.OUTPUT, o.role()));
       store.associate(runContext, executionId);
@@ -197,9 +261,12 @@ public final class PipelineRun {
     }
     plan = stage.prepare(plan, ctx);
     long executionId = store.startExecution(spec.name(), runId, stage.name(), parameters, codeVersion, cacheKey);
+    // From here on a failure anywhere finds this execution in the results, and ends it (failed()).
+    running.put(executionId, new Running(parameters, inputs, external, cacheKey, planned));
+    results.add(new StageResult(stage, plan, executionId, false, null, -1, layout.output(stage.name(), executionId).dir()));
     store.associate(runContext, executionId);
     store.associate(pipelineContext, executionId);
-    recordInputs(executionId, inputs, plan.externalInputs());
+    recordInputs(executionId, inputs, external.inputs());
     StageOutput output = layout.output(stage.name(), executionId);
     Provenance stageProvenance =
         provenance.forStage(stage.name(), executionId, runId, spec.name(), codeVersion, Instant.now().toString(), parameters);
@@ -209,11 +276,18 @@ public final class PipelineRun {
       String uri = uriOf(output.dir(), port);
       long id = store.putArtifact(port.kind().name(), uri, null, ArtifactState.PENDING, properties.deepCopy());
       store.addEvent(executionId, id, Event.Type.OUTPUT, port.role());
+      producedBy.put(id, executionId);
       store.attribute(runContext, id);
       store.attribute(pipelineContext, id);
       ids.add(id);
     }
-    PCollection<String> done = stage.expand(pipeline, plan, inputs, output.withProvenance(stageProvenance.toJson()));
+    results.set(results.size() - 1, new StageResult(stage, plan, executionId, false, null, ids.get(0), output.dir()));
+    // Consumers wait for the mark, not only the publish step: the folder of a stage they read is known
+    // to have been published whatever fails afterwards.
+    PCollection<String> done =
+        stage.expand(pipeline, plan, inputs, output.withProvenance(stageProvenance.toJson()))
+            .apply("MarkPublished-" + stage.name(), ParDo.of(new MarkPublished(output.dir())))
+            .setCoder(StringUtf8Coder.of());
     for (int i = 0; i < stage.produces().size(); i++) {
       Port port = stage.produces().get(i);
       String uri = uriOf(output.dir(), port);
@@ -224,7 +298,6 @@ public final class PipelineRun {
                   .setCoder(StringUtf8Coder.of()));
       outputs.put(port.role(), new Produced(port, ids.get(i), uri, plan.outputs().get(port.role()), ready));
     }
-    results.add(new StageResult(stage, plan, executionId, false, null, ids.get(0), output.dir()));
     produced.put(stage.name(), outputs);
     return true;
   }
@@ -239,20 +312,67 @@ public final class PipelineRun {
     return new StageInputs(in);
   }
 
-  /** Killed runs left RUNNING executions and staging folders behind; their outputs were never published. */
-  private void reclaimKilledExecutions() {
-    for (Execution dead : store.failDeadExecutions()) {
-      for (Event e : store.eventsOfExecution(dead.id())) {
-        if (e.type() == Event.Type.OUTPUT) {
-          String uri = store.artifact(e.artifactId()).orElseThrow().uri();
-          if (!uri.equals(Storage.stagingOf(uri))) {
-            Storage.deleteRecursively(Storage.stagingOf(uri));
-          }
-        }
+  /**
+   * The newest complete execution with {@code cacheKey} whose outputs are still what was published: each
+   * checked against its manifest (sizes always, content when cheap or asked for). One found deleted or
+   * changed is marked DELETED or INVALID, with the reason, and the next is looked at.
+   */
+  private Optional<Execution> findIntact(String stage, String cacheKey) {
+    for (Optional<Execution> hit = store.findCached(spec.name(), stage, cacheKey); hit.isPresent(); hit = store.findCached(spec.name(), stage, cacheKey)) {
+      List<Artifact> outputs =
+          store.eventsOfExecution(hit.get().id()).stream()
+              .filter(e -> e.type() == Event.Type.OUTPUT)
+              .map(e -> store.artifact(e.artifactId()).orElseThrow())
+              .toList();
+      ArtifactManifest.Check check = check(outputs);
+      if (check.intact()) {
+        return hit;
       }
-      LOG.warn("execution #{} ({} of run {}) was killed; it is now marked FAILED", dead.id(), dead.stage(), dead.runId());
+      ArtifactState state = check.outcome() == ArtifactManifest.Outcome.MISSING ? ArtifactState.DELETED : ArtifactState.INVALID;
+      ObjectNode finding = JSON.createObjectNode().put("state", state.name()).put("reason", check.detail()).put("run_id", runId)
+          .put("time", System.currentTimeMillis());
+      store.inTransaction(() -> {
+        for (Artifact a : outputs) {
+          ObjectNode props = a.properties().deepCopy();
+          props.set("cache_check", finding);
+          store.updateArtifact(a.id(), state, a.fingerprint(), props);
+        }
+      });
+      String line = String.format("%s: the output of execution #%d is not served from the cache: %s; marked %s", stage, hit.get().id(), check.detail(), state);
+      refusedHits.add(line);
+      LOG.warn(line);
     }
+    return Optional.empty();
   }
+
+  /**
+   * Checks published outputs against the manifest recorded with them (on the folder's main artifact);
+   * outputs recorded before manifests existed only for being there.
+   */
+  private ArtifactManifest.Check check(List<Artifact> outputs) {
+    for (Artifact a : outputs) {
+      if (a.properties().has(ArtifactManifest.PROPERTY)) {
+        ArtifactManifest m = ArtifactManifest.fromJson(a.properties().get(ArtifactManifest.PROPERTY));
+        ArtifactManifest.Check c = m.check(a.uri(), cacheCheck.hashes(m.totalBytes()));
+        if (!c.intact()) {
+          return c;
+        }
+      } else if (!Storage.exists(a.uri())) {
+        return new ArtifactManifest.Check(ArtifactManifest.Outcome.MISSING, a.uri() + " does not exist");
+      }
+    }
+    return new ArtifactManifest.Check(ArtifactManifest.Outcome.INTACT, "");
+  }
+
+  /**
+   * Killed runs leave RUNNING executions, staging folders, and folders published but never recorded:
+   * once their leases have expired, any run on any host reclaims them ({@link KilledRuns}).
+   */
+  private void reclaimKilledExecutions() {
+    KilledRuns.reclaim(store);
+    KilledRuns.removeLeftovers(store, spec.root(), spec.name());
+  }
+
 
   private static String uriOf(String dir, Port port) {
     return port.path().isEmpty() ? dir : Storage.resolve(dir, port.path());
@@ -277,29 +397,89 @@ public final class PipelineRun {
     }
   }
 
-  /** Marks every executed stage COMPLETE and its outputs LIVE, with the facts read from its folder. */
+  /**
+   * Marks every executed stage COMPLETE and its outputs LIVE, with the facts read from its folder and
+   * the manifest of its files, and records each stage's own times.
+   */
   public void succeeded() {
     for (StageResult r : results) {
-      Published p = describe(r);
-      published.put(r.executionId(), p);
       if (r.cached()) {
+        published.put(r.executionId(), describe(r));
+      } else if (!outcomes.containsKey(r.executionId())) {
+        complete(r, describe(r));
+      }
+    }
+  }
+
+  /**
+   * Records the published output of {@code r} LIVE with {@code p}'s facts and the folder's manifest, its
+   * raw inputs with the content the stage read, and its execution COMPLETE with the stage's own times.
+   */
+  private void complete(StageResult r, Published p) {
+    Running run = running.get(r.executionId());
+    ArtifactManifest manifest = ArtifactManifest.of(r.outputDir());
+    Long publishedAt = MarkPublished.time(r.outputDir());
+    long end = publishedAt != null ? publishedAt : System.currentTimeMillis();
+    long start = run.planned();
+    for (StageInput in : run.inputs().all()) {
+      Outcome producer = outcomes.get(producedBy.get(in.artifactId()));
+      if (producer != null) {
+        start = Math.max(start, producer.endTime());
+      }
+    }
+    long startTime = Math.min(start, end);
+    String mainRole = r.stage().produces().get(0).role();
+    store.inTransaction(() -> {
+      for (Event e : store.eventsOfExecution(r.executionId())) {
+        if (e.type() != Event.Type.OUTPUT) {
+          continue;
+        }
+        Port port = r.stage().produces().stream().filter(x -> x.role().equals(e.role())).findFirst().orElseThrow();
+        Artifact a = store.artifact(e.artifactId()).orElseThrow();
+        ObjectNode facts = p.properties().containsKey(port.role()) ? p.properties().get(port.role()).deepCopy() : JSON.createObjectNode();
+        facts.set("provenance", a.properties().get("provenance"));
+        if (port.path().isEmpty()) {
+          facts.set(ArtifactManifest.PROPERTY, manifest.toJson());
+        }
+        // An output inside the stage's folder is part of that one published folder: it shares its fingerprint.
+        String fingerprint = port.path().isEmpty() ? p.fingerprint() : p.fingerprint() + "/" + port.path();
+        store.updateArtifact(a.id(), ArtifactState.LIVE, fingerprint, facts);
+      }
+      recordContent(r, run, RawFileContent.stated(p, mainRole));
+      store.finishExecution(r.executionId(), ExecutionState.COMPLETE, null);
+      store.setExecutionTimes(r.executionId(), startTime, end);
+    });
+    published.put(r.executionId(), p);
+    outcomes.put(r.executionId(), new Outcome(ExecutionState.COMPLETE, startTime, end));
+  }
+
+  /**
+   * Records on each raw file the stage read the SHA-256 it computed while reading ({@code read}, by
+   * path), and keys the execution by that content: a file whose content was unknown when the run was
+   * planned, or that changed since, is found by content by the next run.
+   */
+  private void recordContent(StageResult r, Running run, Map<String, String> read) {
+    if (read.isEmpty()) {
+      return;
+    }
+    for (Event e : store.eventsOfExecution(r.executionId())) {
+      if (e.type() != Event.Type.INPUT) {
         continue;
       }
-      store.inTransaction(() -> {
-        for (Event e : store.eventsOfExecution(r.executionId())) {
-          if (e.type() != Event.Type.OUTPUT) {
-            continue;
-          }
-          Port port = r.stage().produces().stream().filter(x -> x.role().equals(e.role())).findFirst().orElseThrow();
-          Artifact a = store.artifact(e.artifactId()).orElseThrow();
-          ObjectNode facts = p.properties().containsKey(port.role()) ? p.properties().get(port.role()).deepCopy() : JSON.createObjectNode();
-          facts.set("provenance", a.properties().get("provenance"));
-          // An output inside the stage's folder is part of that one published folder: it shares its fingerprint.
-          String fingerprint = port.path().isEmpty() ? p.fingerprint() : p.fingerprint() + "/" + port.path();
-          store.updateArtifact(a.id(), ArtifactState.LIVE, fingerprint, facts);
-        }
-        store.finishExecution(r.executionId(), ExecutionState.COMPLETE, null);
-      });
+      Artifact a = store.artifact(e.artifactId()).orElseThrow();
+      String sha256 = read.get(a.uri());
+      if (sha256 == null || !a.type().equals(ArtifactKind.RAW_DATA.name()) || !a.properties().has("modified_ms")
+          || sha256.equals(a.properties().path(RawFileContent.SHA256).asText(null))) {
+        continue;
+      }
+      if (a.properties().has(RawFileContent.SHA256)) {
+        LOG.warn("{} changed while the run read it: SHA-256 {} when planned, {} when read", a.uri(), a.properties().get(RawFileContent.SHA256).asText(), sha256);
+      }
+      store.updateArtifact(a.id(), a.state(), sha256, a.properties().deepCopy().put(RawFileContent.SHA256, sha256));
+    }
+    String key = cacheKey(r.stage().name(), codeVersion, run.parameters(), run.inputs(), run.external().withContent(read).inputs());
+    if (!key.equals(run.cacheKey())) {
+      store.setCacheKey(r.executionId(), key);
     }
   }
 
@@ -308,13 +488,54 @@ public final class PipelineRun {
     return ((Stage<S>) r.stage()).describe((Plan<S>) r.plan(), r.outputDir());
   }
 
-  /** Marks every executed stage FAILED with {@code error}; their outputs become ABANDONED, never LIVE. */
+  /**
+   * Ends every stage of the run not yet ended. A stage whose publish step finished ({@link
+   * MarkPublished}), whose inputs of this run were kept too and whose folder its stage can describe is
+   * kept: COMPLETE, its output LIVE and cacheable, as if the run had succeeded, as TFX keeps each
+   * component's output. Every other one is FAILED with {@code error}, its outputs ABANDONED, its staging
+   * folder removed. Never throws: the run's failure is what the caller reports.
+   */
   public void failed(String error) {
     for (StageResult r : results) {
-      if (!r.cached()) {
+      if (r.cached() || outcomes.containsKey(r.executionId())) {
+        continue;
+      }
+      try {
+        if (keepable(r)) {
+          try {
+            complete(r, describe(r));
+            LOG.info("{}: its output {} was published before the run failed; kept (execution #{} COMPLETE)", r.stage().name(), r.outputDir(), r.executionId());
+            continue;
+          } catch (RuntimeException e) {
+            LOG.warn("{}: its published output {} cannot be recorded, so it is not kept: {}", r.stage().name(), r.outputDir(), e.toString());
+          }
+        }
         store.finishExecution(r.executionId(), ExecutionState.FAILED, error);
+        long now = System.currentTimeMillis();
+        outcomes.put(r.executionId(), new Outcome(ExecutionState.FAILED, Math.min(running.get(r.executionId()).planned(), now), now));
+      } catch (RuntimeException e) {
+        LOG.warn("{}: execution #{} could not be marked FAILED: {}", r.stage().name(), r.executionId(), e.toString());
+      }
+      try {
+        Storage.deleteRecursively(Storage.stagingOf(r.outputDir()));
+      } catch (RuntimeException e) {
+        LOG.warn("{}: its staging folder {} could not be removed: {}", r.stage().name(), Storage.stagingOf(r.outputDir()), e.toString());
       }
     }
+  }
+
+  /** Whether the stage of {@code r} published its output and every input it read from this run was kept. */
+  private boolean keepable(StageResult r) {
+    if (r.artifactId() < 0 || MarkPublished.time(r.outputDir()) == null) {
+      return false;
+    }
+    for (StageInput in : running.get(r.executionId()).inputs().all()) {
+      Long producer = producedBy.get(in.artifactId());
+      if (producer != null && (outcomes.get(producer) == null || outcomes.get(producer).state() != ExecutionState.COMPLETE)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -354,8 +575,16 @@ public final class PipelineRun {
       return inputs;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Only outputs of (or reused by) a run that did not fail: a stage's output kept when a later
+     * stage failed the run (statistics of data that failed validation) is cached, but is no baseline.
+     */
     @Override
     public List<StoredArtifact> live(String stage, ArtifactKind kind) {
+      Set<String> failedRuns =
+          store.runs(spec.name(), Integer.MAX_VALUE).stream().filter(r -> r.state().equals("FAILED")).map(r -> r.runId()).collect(Collectors.toSet());
       List<StoredArtifact> out = new ArrayList<>();
       for (Artifact a : store.artifacts(kind.name(), 1000)) {
         if (a.state() != ArtifactState.LIVE) {
@@ -365,9 +594,27 @@ public final class PipelineRun {
             store.eventsOfArtifact(a.id()).stream()
                 .filter(e -> e.type() == Event.Type.OUTPUT)
                 .map(e -> store.execution(e.executionId()).orElseThrow())
-                .anyMatch(x -> x.pipeline().equals(spec.name()) && x.stage().equals(stage));
+                .anyMatch(x -> x.pipeline().equals(spec.name()) && x.stage().equals(stage) && !failedRuns.contains(x.runId()));
         if (fromStage) {
-          out.add(new StoredArtifact(a.id(), kind, a.uri()));
+          out.add(new StoredArtifact(a.id(), kind, a.uri(), a.fingerprint()));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public List<StoredArtifact> inputs(long artifactId, String role) {
+      // The first execution that produced the artifact: a CACHED execution reuses it, the producer made it.
+      Optional<Long> producer =
+          store.eventsOfArtifact(artifactId).stream().filter(e -> e.type() == Event.Type.OUTPUT).map(Event::executionId).min(Long::compare);
+      if (producer.isEmpty()) {
+        return List.of();
+      }
+      List<StoredArtifact> out = new ArrayList<>();
+      for (Event e : store.eventsOfExecution(producer.get())) {
+        if (e.type() == Event.Type.INPUT && e.role().equals(role)) {
+          Artifact a = store.artifact(e.artifactId()).orElseThrow();
+          out.add(new StoredArtifact(a.id(), ArtifactKind.of(a.type()), a.uri(), a.fingerprint()));
         }
       }
       return out;

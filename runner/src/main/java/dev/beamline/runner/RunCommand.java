@@ -5,12 +5,15 @@ import dev.beamline.core.DataCheckException;
 import dev.beamline.core.Provenance;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.Storage;
+import dev.beamline.metadata.ExecutionState;
+import dev.beamline.metadata.LeasePolicy;
 import dev.beamline.metadata.MetadataStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +73,48 @@ final class RunCommand implements Callable<Integer> {
   boolean noCache;
 
   @Option(
+      names = "--verify-cache",
+      description = {
+        "Read every cached output and raw input to check its content (SHA-256) before it is used.",
+        "Without it: sizes always, content when the files together hold at most 64 MiB."
+      })
+  boolean verifyCache;
+
+  @Option(
+      names = "--cache-hash-limit",
+      hidden = true,
+      description = "Files holding at most this many bytes together are hashed to check the cache (default 64 MiB).")
+  Long cacheHashLimit;
+
+  @Option(
       names = "--code-version",
       hidden = true,
       description = "The code version recorded and used in cache keys (default: the Beamline version).")
   String codeVersion;
+
+  @Option(
+      names = "--lease-seconds",
+      defaultValue = "60",
+      paramLabel = "S",
+      description = {
+        "How long a running stage's lease lasts unless this run renews it (default 60). A run whose lease",
+        "has expired is taken for killed: the next run, on any host, marks it FAILED and removes its files."
+      })
+  double leaseSeconds;
+
+  @Option(
+      names = "--heartbeat-seconds",
+      defaultValue = "10",
+      paramLabel = "S",
+      description = "How often this run renews its leases; at most half the lease (default 10).")
+  double heartbeatSeconds;
+
+  @Option(
+      names = "--wait-seconds",
+      defaultValue = "3600",
+      paramLabel = "S",
+      description = "How long a stage waits for another run that computes it with the same inputs before computing it too (default 3600).")
+  double waitSeconds;
 
   @CommandLine.Unmatched List<String> beamOptions = new ArrayList<>();
 
@@ -97,33 +138,75 @@ final class RunCommand implements Callable<Integer> {
     // The log is a local file: under the pipeline root when that is local, else in the temporary folder.
     Path logRoot = Storage.isLocal(pipelineSpec.root()) ? Paths.get(pipelineSpec.root()) : Paths.get(System.getProperty("java.io.tmpdir"), "beamline-logs");
     Path logFile = logRoot.resolve(pipelineSpec.name()).resolve("logs").resolve(id + ".log");
-    try (RunLog log = new RunLog(logFile);
-        PrintWriter out = log.tee(spec.commandLine().getOut());
-        MetadataStore store = MetadataStore.open(pipelineSpec.metadataJdbcUrl())) {
-      try {
-        return run(pipelineSpec, options, id, store, out, log);
-      } catch (RuntimeException e) {
-        DataCheckException check = DataCheckException.findIn(e);
-        log.note("beamline: " + (check != null ? "check failed: " + check.getMessage() : e.toString()));
-        throw e;
+    try (MetadataStore store = MetadataStore.open(pipelineSpec.metadataJdbcUrl(), leasePolicy())) {
+      // A run id used before stops the run here (exit 2), before its log or anything else is written.
+      store.claimRunId(pipelineSpec.name(), id);
+      try (RunLog log = new RunLog(logFile);
+          PrintWriter out = log.tee(spec.commandLine().getOut())) {
+        try {
+          return run(pipelineSpec, options, id, store, out, log);
+        } catch (RuntimeException e) {
+          DataCheckException check = DataCheckException.findIn(e);
+          log.note("beamline: " + (check != null ? "check failed: " + check.getMessage() : e.toString()));
+          throw e;
+        }
       }
     }
+  }
+
+  /** The leases and the wait for other runs' stages, from --lease-seconds, --heartbeat-seconds and --wait-seconds. */
+  private LeasePolicy leasePolicy() {
+    try {
+      LeasePolicy policy =
+          LeasePolicy.defaults()
+              .withLease(seconds(leaseSeconds, "--lease-seconds"))
+              .withRenewal(seconds(heartbeatSeconds, "--heartbeat-seconds"))
+              .withClaimWait(seconds(waitSeconds, "--wait-seconds"));
+      policy.check();
+      return policy;
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
+  private static Duration seconds(double value, String option) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException(option + " must be a number of seconds, zero or more, got " + value);
+    }
+    return Duration.ofMillis(Math.round(value * 1000));
   }
 
   private int run(PipelineSpec pipelineSpec, PipelineOptions options, String id, MetadataStore store, PrintWriter out, RunLog log)
       throws IOException {
     long start = System.nanoTime();
     String version = codeVersion != null ? codeVersion : BeamlineCli.version();
-    PipelineRun run = new PipelineRun(store, pipelineSpec, id, version, provenance(options), !noCache);
+    CacheCheck check = verifyCache ? CacheCheck.full() : cacheHashLimit != null ? new CacheCheck(cacheHashLimit) : CacheCheck.defaults();
+    PipelineRun run = new PipelineRun(store, pipelineSpec, id, version, provenance(options), !noCache).withCacheCheck(check);
     out.printf("beamline: running pipeline '%s', run %s, on %s%n", pipelineSpec.name(), id, options.getRunner().getSimpleName());
     try {
       run.execute(Pipeline.create(options));
     } catch (RuntimeException e) {
+      printRefusedHits(run, out);
+      // What the failed run kept: the stages published before the failure stay in the cache.
+      for (PipelineRun.StageResult r : run.results()) {
+        PipelineRun.Outcome o = run.outcome(r);
+        if (r.cached()) {
+          out.printf("  %s: from cache (execution #%d), artifact #%d%n", r.stage().name(), r.cachedFrom(), r.artifactId());
+        } else if (o != null) {
+          out.printf("  %s: execution #%d %s%s%n", r.stage().name(), r.executionId(), o.state(),
+              o.state() == ExecutionState.COMPLETE ? ", artifact #" + r.artifactId() + " kept (published before the failure); output: " + r.outputDir() : "");
+        }
+      }
       out.printf("beamline: run %s FAILED; log: %s%n", id, log.file());
       throw e;
     }
+    printRefusedHits(run, out);
     for (PipelineRun.StageResult r : run.results()) {
-      String how = r.cached() ? "from cache (execution #" + r.cachedFrom() + ")" : "ran as execution #" + r.executionId();
+      PipelineRun.Outcome o = run.outcome(r);
+      String how =
+          r.cached()
+              ? "from cache (execution #" + r.cachedFrom() + ")"
+              : String.format("ran as execution #%d in %.1f s", r.executionId(), o.durationMillis() / 1e3);
       out.printf("  %s: %s, artifact #%d%n", r.stage().name(), how, r.artifactId());
       for (String line : run.published(r).summary()) {
         out.printf("      %s%n", line);
@@ -138,6 +221,12 @@ final class RunCommand implements Callable<Integer> {
         cached.isEmpty() ? "" : " (from cache: " + String.join(", ", cached) + ")",
         log.file());
     return BeamlineCli.OK;
+  }
+
+  private static void printRefusedHits(PipelineRun run, PrintWriter out) {
+    for (String line : run.refusedHits()) {
+      out.printf("  %s%n", line);
+    }
   }
 
   /** What every artifact of this run carries: versions, runner and options, and the configuration file. */

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.metadata.Execution;
+import dev.beamline.metadata.ExecutionState;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.metadata.RunSummary;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -52,6 +54,9 @@ final class RunsCommand implements Callable<Integer> {
             x.put("id", e.id());
             x.put("stage", e.stage());
             x.put("state", e.state().name());
+            x.put("start_time", e.startTime());
+            x.put("end_time", e.endTime());
+            x.put("duration_ms", e.endTime() == 0 ? 0 : e.endTime() - e.startTime());
             if (e.cachedFrom() != null) {
               x.put("cached_from", e.cachedFrom());
             }
@@ -60,21 +65,54 @@ final class RunsCommand implements Callable<Integer> {
         out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(array));
         return BeamlineCli.OK;
       }
-      out.printf("%-12s %-24s %-9s %-19s %9s  %s%n", "PIPELINE", "RUN", "STATE", "STARTED (UTC)", "DURATION", "STAGES");
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(List.of("PIPELINE", "RUN", "STATE", "STARTED (UTC)", "DURATION", "STAGES"));
       for (RunSummary r : runs) {
         StringBuilder stages = new StringBuilder();
         for (Execution e : r.executions()) {
           stages.append(stages.length() == 0 ? "" : ", ").append(e.stage()).append(" #").append(e.id()).append(' ').append(e.state());
+          // A stage's own time: from when it could start to when its output was published.
+          if (e.state() == ExecutionState.COMPLETE || e.state() == ExecutionState.FAILED) {
+            stages.append(' ').append(seconds(e.endTime() - e.startTime()));
+          }
         }
-        out.printf(
-            "%-12s %-24s %-9s %-19s %9s  %s%n",
+        rows.add(List.of(
             r.pipeline(), r.runId(), r.state(), TIME.format(Instant.ofEpochMilli(r.startTime())),
-            r.endTime() == 0 ? "-" : String.format("%.1f s", r.durationMillis() / 1000.0), stages);
+            r.endTime() == 0 ? "-" : seconds(r.durationMillis()), stages.toString()));
       }
+      printTable(out, rows);
       if (runs.isEmpty()) {
         out.println("(no runs recorded in " + s.url() + ")");
       }
     }
     return BeamlineCli.OK;
+  }
+
+  private static String seconds(long millis) {
+    return String.format("%.1f s", millis / 1000.0);
+  }
+
+  /**
+   * {@code rows} (the first the header) in columns as wide as their widest cell, two spaces apart; the
+   * duration right-aligned, the last column (the stages) left as long as it is.
+   */
+  static void printTable(PrintWriter out, List<List<String>> rows) {
+    int columns = rows.get(0).size();
+    int[] width = new int[columns];
+    for (List<String> row : rows) {
+      for (int i = 0; i < columns - 1; i++) {
+        width[i] = Math.max(width[i], row.get(i).length());
+      }
+    }
+    for (List<String> row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < columns - 1; i++) {
+        String cell = row.get(i);
+        String pad = " ".repeat(width[i] - cell.length());
+        line.append(i == columns - 2 ? pad + cell : cell + pad).append("  ");
+      }
+      line.append(row.get(columns - 1));
+      out.println(line.toString().stripTrailing());
+    }
   }
 }

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,7 +20,7 @@ class PackagedCommandIT {
     Path jar = Paths.get("target/beamline.jar").toAbsolutePath();
     assertThat(jar).exists();
     Path log = tmp.resolve("out.log");
-    Process p =
+    ProcessBuilder command =
         new ProcessBuilder(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g",
@@ -33,11 +33,13 @@ class PackagedCommandIT {
                 "--run-id",
                 "packaged")
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("finished within 3 minutes").isTrue();
+            .redirectOutput(log.toFile());
+    int exit;
+    try (ChildProcess p = ChildProcess.start(command)) {
+      exit = p.waitFor(Duration.ofMinutes(3));
+    }
     String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(exit).as(output).isZero();
     assertThat(output).contains("344 rows (0 rejected)");
     assertThat(tmp.resolve("runs/penguins/ingest/1/fingerprint.json")).exists();
     assertThat(tmp.resolve("runs/penguins/ingest/1/examples/train")).isDirectory();

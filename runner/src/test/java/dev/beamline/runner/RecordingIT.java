@@ -60,7 +60,8 @@ class RecordingIT {
     Path yaml = copyExample();
     BeamlineCliIT.Result first = run(yaml, "--run-id", "r1");
     assertThat(first.code()).as(first.err()).isZero();
-    assertThat(first.out()).contains("ingest: ran as execution #1");
+    // The split is a stable hash of each row: exactly these sizes on every run and runner.
+    assertThat(first.out()).contains("ingest: ran as execution #1").contains("splits: train=220, eval=124");
 
     BeamlineCliIT.Result second = run(yaml, "--run-id", "r2");
     assertThat(second.code()).as(second.err()).isZero();
@@ -162,6 +163,9 @@ class RecordingIT {
       // A failed execution is never served from the cache.
       assertThat(s.findCached("penguins", "ingest", e.cacheKey())).isEmpty();
     }
+    try (Stream<Path> left = Files.list(root().resolve("penguins/ingest"))) {
+      assertThat(left.map(p -> p.getFileName().toString())).as("no staging folder is left").noneMatch(n -> n.startsWith(".staging"));
+    }
   }
 
   /** Kills a real run in the middle (SIGKILL), then checks that nothing half-done is LIVE and the next run completes. */
@@ -176,43 +180,52 @@ class RecordingIT {
     Files.writeString(dir.resolve("big.csv"), csv);
     Path yaml = dir.resolve("pipeline.yaml");
     Files.writeString(yaml, "pipeline:\n  name: big\ningest:\n  input: big.csv\n");
-    Process p =
+    ProcessBuilder killedRun =
         new ProcessBuilder(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-jar",
                 Paths.get("target/beamline.jar").toAbsolutePath().toString(),
-                "run", yaml.toString(), "--pipeline-root", root().toString(), "--run-id", "killed")
+                "run", yaml.toString(), "--pipeline-root", root().toString(), "--run-id", "killed",
+                // A short lease: the next run waits for it to expire (CrashRecoveryIT kills runs at later moments).
+                "--lease-seconds", "2", "--heartbeat-seconds", "0.5")
             .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("killed.log").toFile())
-            .start();
-    // Wait until the execution is recorded as RUNNING, then kill the process outright.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    boolean running = false;
-    while (!running && System.nanoTime() < deadline && p.isAlive()) {
-      if (Files.exists(root().resolve("metadata.sqlite"))) {
-        try (MetadataStore s = MetadataStore.open(MetadataStore.sqliteUrl(root().resolve("metadata.sqlite")))) {
-          running = s.runs("big", 1).stream().anyMatch(r -> r.state().equals("RUNNING"));
-        } catch (RuntimeException e) {
-          // The database is being created: try again.
+            .redirectOutput(tmp.resolve("killed.log").toFile());
+    // Killed at the end of the block however the test ends, as it would not end by itself in time.
+    try (ChildProcess p = ChildProcess.start(killedRun)) {
+      // Wait until the execution is recorded as RUNNING, then kill the process outright.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      boolean running = false;
+      while (!running && System.nanoTime() < deadline && p.isAlive()) {
+        if (Files.exists(root().resolve("metadata.sqlite"))) {
+          try (MetadataStore s = MetadataStore.open(MetadataStore.sqliteUrl(root().resolve("metadata.sqlite")))) {
+            running = s.runs("big", 1).stream().anyMatch(r -> r.state().equals("RUNNING"));
+          } catch (RuntimeException e) {
+            // The database is being created: try again.
+          }
         }
+        Thread.sleep(50);
       }
-      Thread.sleep(50);
+      assertThat(running).as("the run was recorded as RUNNING while its process lived; output:%n%s", Files.readString(tmp.resolve("killed.log"))).isTrue();
+      p.kill();
     }
-    assertThat(running).as("the run was recorded as RUNNING while its process lived; output:%n%s", Files.readString(tmp.resolve("killed.log"))).isTrue();
-    p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
 
     try (MetadataStore s = MetadataStore.open(MetadataStore.sqliteUrl(root().resolve("metadata.sqlite")))) {
       assertThat(s.artifacts("EXAMPLES", 10)).extracting(Artifact::state).doesNotContain(ArtifactState.LIVE);
     }
     assertThat(root().resolve("big/ingest/1")).doesNotExist();
 
-    BeamlineCliIT.Result next = BeamlineCliIT.cli("run", yaml.toString(), "--pipeline-root", root().toString(), "--run-id", "next");
+    // The jar's code version: the same ingestion, so this run waits for the killed one's lease to expire and reclaims it.
+    BeamlineCliIT.Result next =
+        BeamlineCliIT.cli("run", yaml.toString(), "--pipeline-root", root().toString(), "--run-id", "next", "--code-version", LoggedRun.packagedVersion());
     assertThat(next.code()).as(next.err()).isZero();
     assertThat(next.out()).contains("ingest: ran as execution #2").contains("400000 rows");
     try (MetadataStore s = MetadataStore.open(MetadataStore.sqliteUrl(root().resolve("metadata.sqlite")))) {
       Execution killed = s.execution(1).orElseThrow();
       assertThat(killed.state()).isEqualTo(ExecutionState.FAILED);
-      assertThat(killed.error()).contains("ended before it finished");
-      assertThat(s.artifacts("EXAMPLES", 10)).extracting(Artifact::state).containsExactly(ArtifactState.LIVE, ArtifactState.ABANDONED);
+      assertThat(killed.killed()).as(killed.error()).isTrue();
+      // The killed run's output, if it was recorded before the kill, is DELETED with its files.
+      List<ArtifactState> states = s.artifacts("EXAMPLES", 10).stream().map(Artifact::state).toList();
+      assertThat(states.get(0)).isEqualTo(ArtifactState.LIVE);
+      assertThat(states.subList(1, states.size())).allMatch(state -> state == ArtifactState.DELETED);
     }
     assertThat(root().resolve("big/ingest/.staging-1")).doesNotExist();
     assertThat(root().resolve("big/ingest/2/fingerprint.json")).exists();

@@ -43,7 +43,8 @@ import org.apache.beam.sdk.values.PCollectionList;
 public final class StatisticsStage implements Stage<Serializable> {
   /** The stage's name, and its folder in the run layout. */
   public static final String NAME = "statistics";
-  private static final String EXAMPLES = "examples";
+  /** The role of the examples this stage summarises. */
+  public static final String EXAMPLES = "examples";
   private static final String STATISTICS = "statistics";
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -96,9 +96,15 @@ public final class ValidateStage implements Stage<ValidateStage.Resolved> {
     List<ExternalInput> external = new ArrayList<>();
     String baseline = null;
     if (config.drift()) {
+      // The baseline is the newest statistics of other data: a previous span or version. Statistics of
+      // the same data (a twin run, or this data's earlier run) are skipped, so that rerunning unchanged
+      // data keeps its baseline, and its cache. The data is known by the files the ingestion read
+      // (their fingerprints), recorded before anything runs, so in-graph and cached runs agree.
       long current = ctx.inputs().get(STATISTICS).artifactId();
+      List<String> data = dataOf(ctx, current);
       for (StoredArtifact a : ctx.live(StatisticsStage.NAME, ArtifactKind.STATISTICS)) {
-        if (a.id() != current && Storage.exists(Storage.resolve(a.uri(), ValidationRun.STATISTICS_FILE))) {
+        boolean sameData = !data.isEmpty() && data.equals(dataOf(ctx, a.id()));
+        if (a.id() != current && !sameData && Storage.exists(Storage.resolve(a.uri(), ValidationRun.STATISTICS_FILE))) {
           baseline = a.uri();
           external.add(ExternalInput.stored("previous_statistics", a));
           break;
@@ -109,6 +115,16 @@ public final class ValidateStage implements Stage<ValidateStage.Resolved> {
       external.add(StageFiles.external("skew_statistics", config.skewStatistics(), "skew statistics"));
     }
     return new Plan<>(external, Map.of(), new Resolved(ctx.pipeline(), baseline));
+  }
+
+  /** The sorted fingerprints of the input files behind the statistics {@code statisticsId}: the data they describe. */
+  private static List<String> dataOf(PlanContext ctx, long statisticsId) {
+    List<String> files = new ArrayList<>();
+    for (StoredArtifact examples : ctx.inputs(statisticsId, StatisticsStage.EXAMPLES)) {
+      ctx.inputs(examples.id(), dev.beamline.ingest.IngestStage.RAW_DATA).forEach(f -> files.add(f.fingerprint()));
+    }
+    files.sort(null);
+    return files;
   }
 
   @Override

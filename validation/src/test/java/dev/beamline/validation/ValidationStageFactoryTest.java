@@ -143,10 +143,10 @@ class ValidationStageFactoryTest {
     }
     Path skew = Files.writeString(tmp.resolve("serving.json"), "{\"splits\":[]}");
     List<StoredArtifact> live = List.of(
-        new StoredArtifact(9, ArtifactKind.STATISTICS, gone.toString()),
-        new StoredArtifact(8, ArtifactKind.STATISTICS, current.toString()),
-        new StoredArtifact(7, ArtifactKind.STATISTICS, previous.toString()),
-        new StoredArtifact(6, ArtifactKind.STATISTICS, older.toString()));
+        new StoredArtifact(9, ArtifactKind.STATISTICS, gone.toString(), null),
+        new StoredArtifact(8, ArtifactKind.STATISTICS, current.toString(), null),
+        new StoredArtifact(7, ArtifactKind.STATISTICS, previous.toString(), null),
+        new StoredArtifact(6, ArtifactKind.STATISTICS, older.toString(), null));
     ValidateStage stage = new ValidateStage(ValidationConfig.defaults().withSkewStatistics(skew.toString()));
     Plan<ValidateStage.Resolved> plan = stage.plan(context(live));
     assertThat(plan.state()).isEqualTo(new ValidateStage.Resolved("p", previous.toString()));

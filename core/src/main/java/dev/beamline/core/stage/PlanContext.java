@@ -25,6 +25,15 @@ public interface PlanContext {
   List<StoredArtifact> live(String stage, ArtifactKind kind);
 
   /**
+   * The artifacts that the execution which produced {@code artifactId} read in {@code role} (lineage one
+   * step up: the examples a statistics artifact summarises, the files an ingestion read), in the order
+   * they were recorded; empty without a store or such an input.
+   */
+  default List<StoredArtifact> inputs(long artifactId, String role) {
+    return List.of();
+  }
+
+  /**
    * A context without a metadata store: {@code inputs} and nothing from earlier runs. For a stage used
    * from Java without the runner, and for tests.
    */
