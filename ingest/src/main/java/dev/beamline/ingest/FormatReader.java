@@ -70,8 +70,9 @@ public abstract class FormatReader implements Serializable {
   /** Reads every row of {@code path} into {@code sink}; rows that do not fit {@code schema} are rejected. */
   public abstract void read(String path, ExampleSchema schema, Schema avroSchema, Sink sink) throws IOException;
 
+  /** The file's bytes in sequence; hashed on the way when ingestion takes its fingerprint ({@link ContentHash}). */
   static InputStream open(String path) throws IOException {
-    return Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false)));
+    return ContentHash.hashing(Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false))));
   }
 
   /**

@@ -78,7 +78,8 @@ final class ReadExamplesFn extends DoFn<String, ExampleBatch> {
       buffers.add(new ArrayList<>(batchSize));
     }
     long[] rejected = new long[1];
-    reader.read(
+    ContentHash hash = new ContentHash();
+    ContentHash.during(hash, () -> reader.read(
         path,
         schema,
         avroSchema,
@@ -103,7 +104,7 @@ final class ReadExamplesFn extends DoFn<String, ExampleBatch> {
             rejected[0] += row.rows();
             out.get(REJECTED).output(row);
           }
-        });
+        }));
     long rows = 0;
     List<Long> perSplit = new ArrayList<>();
     for (int i = 0; i < splits; i++) {
@@ -115,8 +116,13 @@ final class ReadExamplesFn extends DoFn<String, ExampleBatch> {
     }
     rowsCounter.inc(rows);
     rejectedCounter.inc(rejected[0]);
-    long[] size = new long[1];
-    String sha256 = sha256(path, size);
+    // The content fingerprint, taken while parsing when the reader read the file once, in sequence
+    // (CSV, JSON lines, Avro); by a second read otherwise (Parquet seeks).
+    long[] size = {org.apache.beam.sdk.io.FileSystems.matchSingleFileSpec(path).sizeBytes()};
+    String sha256 = hash.of(size[0]).orElse(null);
+    if (sha256 == null) {
+      sha256 = sha256(path, size);
+    }
     out.get(FINGERPRINTS).output(new FileFingerprint(path, sha256, size[0], rows, rejected[0], perSplit));
   }
 
