@@ -6,7 +6,7 @@ import java.nio.file.Paths;
 import java.util.function.Predicate;
 
 /**
- * The content fingerprint of a published folder: SHA-256 over the relative path and the bytes of each
+ * The content fingerprint of a published folder: SHA-256 over the relative path and the SHA-256 of each
  * file it holds, in path order, read through {@link Storage} (so a folder on any file system Beam
  * supports). Only the files that {@code include} accepts count, e.g. all but {@code provenance.json},
  * which says what made the artifact but not what it holds.
@@ -29,7 +29,8 @@ public final class FolderFingerprint {
     for (String file : Storage.listRecursively(base)) {
       String rel = Storage.relativize(base, file);
       if (include.test(rel)) {
-        h.putUnencodedChars(rel).putBytes(Storage.read(file));
+        // Streamed file by file (a shard may not fit in memory): the path and the SHA-256 of its bytes.
+        h.putUnencodedChars(rel).putUnencodedChars(Storage.sha256(file, new long[1]));
       }
     }
     return h.hash().toString();

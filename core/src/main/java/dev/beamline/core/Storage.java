@@ -9,7 +9,10 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
@@ -315,4 +318,30 @@ public final class Storage {
   private static String strip(String uri) {
     return uri.endsWith("/") && uri.length() > 1 ? uri.substring(0, uri.length() - 1) : uri;
   }
+
+  /**
+   * The hex SHA-256 of the file {@code uri}, read as a stream (a shard may not fit in memory); its size
+   * goes into {@code size[0]}.
+   */
+  public static String sha256(String uri, long[] size) {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+    byte[] buffer = new byte[1 << 16];
+    long total = 0;
+    try (InputStream in = open(uri)) {
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+        total += n;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+    size[0] = total;
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
 }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.hash.Hashing;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.stage.ArtifactInfo;
@@ -22,7 +21,6 @@ import dev.beamline.core.stage.Stage;
 import dev.beamline.core.stage.StageInputs;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -146,10 +144,7 @@ public final class IngestStage implements Stage<IngestStage.State> {
     } catch (IOException | RuntimeException e) {
       // Not a local file: size and path alone.
     }
-    String fingerprint =
-        Hashing.sha256().hashString(f.path() + "\n" + f.bytes() + "\n" + modified, StandardCharsets.UTF_8).toString();
-    ObjectNode props = JsonNodeFactory.instance.objectNode().put("bytes", f.bytes()).put("modified_ms", modified);
-    return ExternalInput.file(RAW_DATA, f.path(), fingerprint, props);
+    return ExternalInput.listed(RAW_DATA, f.path(), f.bytes(), modified);
   }
 
   /**
@@ -200,7 +195,7 @@ public final class IngestStage implements Stage<IngestStage.State> {
     p.set("spans", f.get("spans"));
     p.put("format", f.get("format").asText());
     p.put("input_pattern", f.get("input_pattern").asText());
-    ArrayNode files = p.putArray("input_files");
+    ArrayNode files = p.putArray(Published.INPUT_FILES);
     for (JsonNode file : f.get("files")) {
       files.addObject().put("path", file.get("path").asText()).put("sha256", file.get("sha256").asText()).put("rows", file.get("rows").asLong());
     }

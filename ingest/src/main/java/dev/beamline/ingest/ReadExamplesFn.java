@@ -121,27 +121,10 @@ final class ReadExamplesFn extends DoFn<String, ExampleBatch> {
     long[] size = {org.apache.beam.sdk.io.FileSystems.matchSingleFileSpec(path).sizeBytes()};
     String sha256 = hash.of(size[0]).orElse(null);
     if (sha256 == null) {
-      sha256 = sha256(path, size);
+      sha256 = dev.beamline.core.Storage.sha256(path, size);
     }
     out.get(FINGERPRINTS).output(new FileFingerprint(path, sha256, size[0], rows, rejected[0], perSplit));
   }
 
-  /** The SHA-256 of the file's bytes in hex; its size goes into {@code size[0]}. */
-  static String sha256(String path, long[] size) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-    byte[] buffer = new byte[1 << 16];
-    long total = 0;
-    try (InputStream in = new DigestInputStream(FormatReader.open(path), digest)) {
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        total += n;
-      }
-    }
-    size[0] = total;
-    return com.google.common.io.BaseEncoding.base16().lowerCase().encode(digest.digest());
-  }
+
 }

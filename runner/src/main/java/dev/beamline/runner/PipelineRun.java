@@ -1,5 +1,7 @@
 package dev.beamline.runner;
 
+import dev.beamline.core.ArtifactManifest;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.hash.Hashing;
@@ -468,7 +470,7 @@ public final class PipelineRun {
       }
       Artifact a = store.artifact(e.artifactId()).orElseThrow();
       String sha256 = read.get(a.uri());
-      if (sha256 == null || !a.type().equals(ArtifactKind.RAW_DATA.name()) || !a.properties().has("modified_ms")
+      if (sha256 == null || !a.type().equals(ArtifactKind.RAW_DATA.name()) || !a.properties().has(ExternalInput.MODIFIED_MS)
           || sha256.equals(a.properties().path(RawFileContent.SHA256).asText(null))) {
         continue;
       }

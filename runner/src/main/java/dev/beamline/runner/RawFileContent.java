@@ -1,5 +1,7 @@
 package dev.beamline.runner;
 
+import dev.beamline.core.ArtifactManifest;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ArtifactKind;
@@ -41,7 +43,7 @@ import java.util.Set;
  */
 final class RawFileContent {
   /** The key, in a stage's published facts, of the files it read and their SHA-256s. */
-  static final String INPUT_FILES = "input_files";
+  static final String INPUT_FILES = Published.INPUT_FILES;
   /** The property of a RAW_DATA artifact holding its content's SHA-256. */
   static final String SHA256 = "sha256";
 
@@ -73,16 +75,12 @@ final class RawFileContent {
 
   /** A raw file listed by path, size and modification time, whose content the stage hashes as it reads it. */
   static boolean identifiedByStat(ExternalInput in) {
-    return in.artifactId() == null
-        && in.kind().equals(ArtifactKind.RAW_DATA)
-        && in.properties() != null
-        && in.properties().has("bytes")
-        && in.properties().has("modified_ms");
+    return in.isListed();
   }
 
   /** Each raw file of {@code external} with its content fingerprint: hashed now, recorded, or unknown. */
   static Keyed resolve(MetadataStore store, List<ExternalInput> external, CacheCheck check) {
-    long total = external.stream().filter(RawFileContent::identifiedByStat).mapToLong(in -> in.properties().get("bytes").asLong()).sum();
+    long total = external.stream().filter(RawFileContent::identifiedByStat).mapToLong(in -> in.properties().get(ExternalInput.BYTES).asLong()).sum();
     boolean hashNow = check.hashes(total);
     List<ExternalInput> out = new ArrayList<>();
     Set<String> unread = new LinkedHashSet<>();
@@ -91,7 +89,7 @@ final class RawFileContent {
         out.add(in);
         continue;
       }
-      String sha256 = hashNow ? ArtifactManifest.sha256(in.uri(), new long[1]) : recorded(store, in);
+      String sha256 = hashNow ? dev.beamline.core.Storage.sha256(in.uri(), new long[1]) : recorded(store, in);
       if (sha256 == null) {
         unread.add(in.uri());
         out.add(in);
@@ -104,12 +102,12 @@ final class RawFileContent {
 
   /** The SHA-256 recorded for the file {@code in} as it is now (same size and modification time), or null. */
   private static String recorded(MetadataStore store, ExternalInput in) {
-    long bytes = in.properties().get("bytes").asLong();
-    long modified = in.properties().get("modified_ms").asLong();
+    long bytes = in.properties().get(ExternalInput.BYTES).asLong();
+    long modified = in.properties().get(ExternalInput.MODIFIED_MS).asLong();
     for (Artifact a : store.artifactsByUri(in.uri())) {
       JsonNode p = a.properties();
       if (a.type().equals(ArtifactKind.RAW_DATA.name()) && a.state() == ArtifactState.LIVE && p.has(SHA256)
-          && p.path("bytes").asLong(-1) == bytes && p.path("modified_ms").asLong(-1) == modified) {
+          && p.path(ExternalInput.BYTES).asLong(-1) == bytes && p.path(ExternalInput.MODIFIED_MS).asLong(-1) == modified) {
         return p.get(SHA256).asText();
       }
     }

@@ -22,6 +22,29 @@ public record ExternalInput(String role, ArtifactKind kind, String uri, String f
     checkNotNull(fingerprint, "fingerprint");
   }
 
+  /** A listed file's property: its size in bytes (see {@link #listed}). */
+  public static final String BYTES = "bytes";
+  /** A listed file's property: its modification time in milliseconds, 0 where the file system has none. */
+  public static final String MODIFIED_MS = "modified_ms";
+
+  /**
+   * A raw file that the stage lists cheaply, by path, size and modification time, and hashes as it reads
+   * it, stating the SHA-256s it read under {@link Published#INPUT_FILES} in its facts. The runner keys
+   * the cache by the file's content: hashed when cheap, else as recorded for the same path, size and
+   * time, else by what the stage states once it has read it.
+   */
+  public static ExternalInput listed(String role, String uri, long bytes, long modifiedMs) {
+    String stat = com.google.common.hash.Hashing.sha256()
+        .hashString(uri + "\n" + bytes + "\n" + modifiedMs, java.nio.charset.StandardCharsets.UTF_8).toString();
+    ObjectNode props = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put(BYTES, bytes).put(MODIFIED_MS, modifiedMs);
+    return new ExternalInput(role, ArtifactKind.RAW_DATA, uri, stat, props, null);
+  }
+
+  /** Whether this input is a file made by {@link #listed}, whose content the runner resolves. */
+  public boolean isListed() {
+    return artifactId == null && kind.equals(ArtifactKind.RAW_DATA) && properties != null && properties.has(BYTES) && properties.has(MODIFIED_MS);
+  }
+
   /** A raw file, fingerprinted by its content ({@code sha256}). */
   public static ExternalInput file(String role, String uri, String sha256, ObjectNode properties) {
     return new ExternalInput(role, ArtifactKind.RAW_DATA, uri, sha256, properties, null);

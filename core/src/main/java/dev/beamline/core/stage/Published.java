@@ -14,6 +14,12 @@ import java.util.Map;
  * }</pre>
  */
 public record Published(String fingerprint, Map<String, ObjectNode> properties, List<String> summary) {
+  /**
+   * The key, in the main artifact's facts, under which a stage that read {@linkplain ExternalInput#listed
+   * listed files} states them: {@code [{"path": uri, "sha256": hex}, ...]}.
+   */
+  public static final String INPUT_FILES = "input_files";
+
   public Published {
     properties = Map.copyOf(properties);
     summary = List.copyOf(summary);

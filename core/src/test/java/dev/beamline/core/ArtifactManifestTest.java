@@ -1,4 +1,5 @@
-package dev.beamline.runner;
+package dev.beamline.core;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +26,7 @@ class ArtifactManifestTest {
     Files.createDirectories(dir.resolve("examples/train"));
     Files.writeString(dir.resolve("a.txt"), "abc");
     Files.writeString(dir.resolve("examples/train/part-0"), "");
-    Files.writeString(dir.resolve(MarkPublished.FILE), "1234"); // hidden: no part of the artifact
+    Files.writeString(dir.resolve(".published"), "1234"); // hidden (the runner's publish mark): no part of the artifact
   }
 
   @Test

@@ -1,18 +1,13 @@
-package dev.beamline.runner;
+package dev.beamline.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.beamline.core.Storage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Paths;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,44 +27,44 @@ import java.util.Map;
  *
  * @param files sorted by path
  */
-record ArtifactManifest(List<Entry> files) {
+public record ArtifactManifest(List<Entry> files) {
   /** The key of the manifest in an artifact's properties. */
-  static final String PROPERTY = "manifest";
+  public static final String PROPERTY = "manifest";
 
   /** One file of the folder. */
-  record Entry(String path, long bytes, String sha256) {}
+  public record Entry(String path, long bytes, String sha256) {}
 
   /** What {@link #check} found: the folder is intact, missing, or changed (with the first difference). */
-  record Check(Outcome outcome, String detail) {
-    boolean intact() {
+  public record Check(Outcome outcome, String detail) {
+    public boolean intact() {
       return outcome == Outcome.INTACT;
     }
   }
 
-  enum Outcome {
+  public enum Outcome {
     INTACT,
     MISSING,
     CHANGED
   }
 
-  ArtifactManifest {
+  public ArtifactManifest {
     files = List.copyOf(files);
   }
 
   /** The manifest of the folder {@code dir}: lists it and reads every file once to hash it. */
-  static ArtifactManifest of(String dir) {
+  public static ArtifactManifest of(String dir) {
     List<Entry> entries = new ArrayList<>();
     String base = base(dir);
     for (String file : Storage.listRecursively(base)) {
       long[] size = new long[1];
-      String sha256 = sha256(file, size);
+      String sha256 = Storage.sha256(file, size);
       entries.add(new Entry(Storage.relativize(base, file), size[0], sha256));
     }
     return new ArtifactManifest(entries);
   }
 
   /** The bytes of every file together. */
-  long totalBytes() {
+  public long totalBytes() {
     return files.stream().mapToLong(Entry::bytes).sum();
   }
 
@@ -77,7 +72,7 @@ record ArtifactManifest(List<Entry> files) {
    * Compares the folder {@code dir} with this manifest: the same files (none missing, none added), each
    * of the recorded size, and, when {@code hashes}, of the recorded SHA-256 (which reads every file).
    */
-  Check check(String dir, boolean hashes) {
+  public Check check(String dir, boolean hashes) {
     String base = base(dir);
     if (!Storage.exists(base)) {
       return new Check(Outcome.MISSING, dir + " does not exist");
@@ -101,7 +96,7 @@ record ArtifactManifest(List<Entry> files) {
     }
     if (hashes) {
       for (Entry e : files) {
-        String sha256 = sha256(Storage.resolve(base, e.path()), new long[1]);
+        String sha256 = Storage.sha256(Storage.resolve(base, e.path()), new long[1]);
         if (!sha256.equals(e.sha256())) {
           return new Check(Outcome.CHANGED, e.path() + " has another content (SHA-256 " + sha256 + ", " + e.sha256() + " when published)");
         }
@@ -111,7 +106,7 @@ record ArtifactManifest(List<Entry> files) {
   }
 
   /** {@code {"files": [{"path", "bytes", "sha256"}], "bytes": total}}. */
-  ObjectNode toJson() {
+  public ObjectNode toJson() {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
     ArrayNode array = o.putArray("files");
     for (Entry e : files) {
@@ -121,37 +116,12 @@ record ArtifactManifest(List<Entry> files) {
     return o;
   }
 
-  static ArtifactManifest fromJson(JsonNode json) {
+  public static ArtifactManifest fromJson(JsonNode json) {
     List<Entry> entries = new ArrayList<>();
     for (JsonNode f : json.get("files")) {
       entries.add(new Entry(f.get("path").asText(), f.get("bytes").asLong(), f.get("sha256").asText()));
     }
     return new ArtifactManifest(entries);
-  }
-
-  /**
-   * The hex SHA-256 of the file {@code uri}, read as a stream (a shard may not fit in memory); its size
-   * goes into {@code size[0]}.
-   */
-  static String sha256(String uri, long[] size) {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-    byte[] buffer = new byte[1 << 16];
-    long total = 0;
-    try (InputStream in = Storage.open(uri)) {
-      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-        digest.update(buffer, 0, n);
-        total += n;
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
-    }
-    size[0] = total;
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   /** Listed files are named absolutely: a relative local folder is made absolute to relativize them. */
