@@ -34,11 +34,18 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
-/** Ingestion of every format through a real Beam pipeline on the DirectRunner. */
-class IngestExamplesIT {
+/**
+ * Ingestion of every format through a real Beam pipeline on the DirectRunner. JUnit 4, for
+ * {@link TestPipeline}'s rule and its abandoned-node enforcement; the DirectRunner's immutability and
+ * encodability checks are on ({@link PipelineChecksTest}). Tests whose graph fails to build use a plain
+ * pipeline, never run.
+ */
+public class IngestExamplesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ExampleSchema PENGUIN =
       ExampleSchema.of(
@@ -58,7 +65,18 @@ class IngestExamplesIT {
           + "Adelie,36.7,3450,FEMALE\n"
           + "Chinstrap,50.0,3900,MALE\n";
 
-  @TempDir Path tmp;
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  /** A second pipeline, for the tests that run the same input twice. */
+  @Rule public final transient TestPipeline q = TestPipeline.create();
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path tmp;
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(p);
+    PipelineChecksTest.enable(q);
+    tmp = folder.getRoot().toPath();
+  }
 
   private static GenericRecord row(String species, Double length, Long mass, String sex) {
     GenericData.Record r = new GenericData.Record(AVRO);
@@ -80,10 +98,6 @@ class IngestExamplesIT {
         row("Chinstrap", 50.0, 3900L, "MALE"));
   }
 
-  private static TestPipeline pipeline() {
-    return TestPipeline.create().enableAbandonedNodeEnforcement(false);
-  }
-
   private RunLayout layout(String runId) {
     return RunLayout.of(tmp.resolve("runs"), "test", runId);
   }
@@ -100,7 +114,6 @@ class IngestExamplesIT {
   }
 
   private void assertIngests(IngestExamples.Config config, ExampleSchema expectedSchema) {
-    Pipeline p = pipeline();
     IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
     assertThat(result.schema()).isEqualTo(expectedSchema);
     PAssert.that(result.split("all")).containsInAnyOrder(expectedRows());
@@ -114,13 +127,13 @@ class IngestExamplesIT {
   }
 
   @Test
-  void csvWithInferredTypes() throws IOException {
+  public void csvWithInferredTypes() throws IOException {
     Path csv = write("in/penguins.csv", CSV);
     assertIngests(oneSplit(csv), PENGUIN);
   }
 
   @Test
-  void csvWithDeclaredSchemaAndSemicolons() throws IOException {
+  public void csvWithDeclaredSchemaAndSemicolons() throws IOException {
     Path csv = write("in/penguins.txt", CSV.replace(",", ";").replace("the second", "the second"));
     IngestExamples.Config config =
         oneSplit(csv)
@@ -128,7 +141,6 @@ class IngestExamplesIT {
             .withCsv(CsvFormat.defaults().withDelimiter(';'))
             .withSchema(PENGUIN);
     // The quoted field held a comma, which became ';' above: fix the expectation by reading it back.
-    Pipeline p = pipeline();
     IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
     PAssert.that(result.split("all")).satisfies(rows -> {
       List<String> species = new ArrayList<>();
@@ -140,7 +152,7 @@ class IngestExamplesIT {
   }
 
   @Test
-  void jsonLines() throws IOException {
+  public void jsonLines() throws IOException {
     Path jsonl =
         write(
             "in/penguins.jsonl",
@@ -156,7 +168,7 @@ class IngestExamplesIT {
 
   /** Avro input whose writer uses narrower types (int, float) than the examples (long, double). */
   @Test
-  void avro() throws IOException {
+  public void avro() throws IOException {
     Schema writer =
         new Schema.Parser()
             .parse(
@@ -183,7 +195,7 @@ class IngestExamplesIT {
   }
 
   @Test
-  void parquet() throws IOException {
+  public void parquet() throws IOException {
     Path file = tmp.resolve("in/penguins.parquet");
     Files.createDirectories(file.getParent());
     try (ParquetWriter<GenericRecord> w =
@@ -203,7 +215,7 @@ class IngestExamplesIT {
    * the values joined by U+001F (U+0000 for missing) mod 3; buckets 0 and 1 are train, 2 is eval.
    */
   @Test
-  void splitsByHashOfTheWholeExample() throws IOException {
+  public void splitsByHashOfTheWholeExample() throws IOException {
     Path csv = write("in/penguins.csv", CSV);
     List<GenericRecord> train = new ArrayList<>();
     List<GenericRecord> eval = new ArrayList<>();
@@ -215,7 +227,6 @@ class IngestExamplesIT {
       long fp = Hashing.farmHashFingerprint64().hashString(String.join("\u001f", values), StandardCharsets.UTF_8).asLong();
       (Long.remainderUnsigned(fp, 3) < 2 ? train : eval).add(r);
     }
-    Pipeline p = pipeline();
     IngestResult result = p.apply(IngestExamples.from(IngestExamples.Config.of(csv.toString())).to(layout("r1")));
     PAssert.that(result.split("train")).containsInAnyOrder(train);
     PAssert.that(result.split("eval")).containsInAnyOrder(eval);
@@ -226,10 +237,9 @@ class IngestExamplesIT {
   }
 
   @Test
-  void fingerprintRecordsContentHashAndRowCountPerFile() throws IOException {
+  public void fingerprintRecordsContentHashAndRowCountPerFile() throws IOException {
     Path a = write("in/a.csv", CSV);
     Path b = write("in/b.csv", "species,culmen_length_mm,body_mass_g,sex\nAdelie,40.0,4000,MALE\n");
-    Pipeline p = pipeline();
     IngestResult result = p.apply(IngestExamples.from(IngestExamples.Config.of(tmp.resolve("in/*.csv").toString())).to(layout("r1")));
     p.run().waitUntilFinish();
     JsonNode f = IngestOutput.open(result.outputDir()).fingerprint();
@@ -263,12 +273,11 @@ class IngestExamplesIT {
   }
 
   @Test
-  void newestSpanAndVersionAreRead() throws IOException {
+  public void newestSpanAndVersionAreRead() throws IOException {
     write("in/span-1/v-1/data.csv", "x\n1\n");
     write("in/span-2/v-1/data.csv", "x\n2\n");
     write("in/span-2/v-3/data.csv", "x\n3\n");
     write("in/span-2/v-2/data.csv", "x\n4\n");
-    Pipeline p = pipeline();
     IngestResult result =
         p.apply(
             IngestExamples.from(
@@ -287,7 +296,7 @@ class IngestExamplesIT {
   }
 
   @Test
-  void badRowsFailTheRunAfterWritingTheDeadLetterFile() throws IOException {
+  public void badRowsFailTheRunAfterWritingTheDeadLetterFile() throws IOException {
     Path csv =
         write(
             "in/bad.csv",
@@ -298,7 +307,6 @@ class IngestExamplesIT {
                 + "Adelie,36.7,3450,FEMALE\n");
     IngestExamples.Config config =
         IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN);
-    Pipeline p = pipeline();
     RunLayout layout = layout("r1");
     p.apply(IngestExamples.from(config).to(layout));
     assertThatThrownBy(() -> p.run().waitUntilFinish())
@@ -334,7 +342,7 @@ class IngestExamplesIT {
   }
 
   @Test
-  void rejectedRowsUnderTheThresholdArePublishedWithTheExamples() throws IOException {
+  public void rejectedRowsUnderTheThresholdArePublishedWithTheExamples() throws IOException {
     Path csv =
         write(
             "in/bad.csv",
@@ -344,7 +352,6 @@ class IngestExamplesIT {
                 + "Adelie,36.7,3450,FEMALE\n"
                 + "Chinstrap,50.0,3900,MALE\n");
     IngestExamples.Config config = oneSplit(csv).withSchema(PENGUIN).withMaxRejectedFraction(0.25);
-    Pipeline p = pipeline();
     IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
     PAssert.that(result.split("all"))
         .containsInAnyOrder(
@@ -357,7 +364,7 @@ class IngestExamplesIT {
   }
 
   @Test
-  void invalidUtf8IsRejectedWithItsLineAndField() throws IOException {
+  public void invalidUtf8IsRejectedWithItsLineAndField() throws IOException {
     Path csv = tmp.resolve("in/latin1.csv");
     Files.createDirectories(csv.getParent());
     byte[] header = "species,culmen_length_mm,body_mass_g,sex\nAdelie,39.1,3750,MALE\n".getBytes(StandardCharsets.UTF_8);
@@ -367,7 +374,6 @@ class IngestExamplesIT {
     System.arraycopy(bad, 0, data, header.length, bad.length);
     Files.write(csv, data);
     IngestExamples.Config config = oneSplit(csv).withSchema(PENGUIN).withMaxRejectedFraction(0.5);
-    Pipeline p = pipeline();
     IngestResult result = p.apply(IngestExamples.from(config).to(layout("r1")));
     PAssert.that(result.split("all")).containsInAnyOrder(row("Adelie", 39.1, 3750L, "MALE"));
     p.run().waitUntilFinish();
@@ -386,7 +392,7 @@ class IngestExamplesIT {
   }
 
   @Test
-  void linesLostToARecordNeverClosedCountAgainstTheThreshold() throws IOException {
+  public void linesLostToARecordNeverClosedCountAgainstTheThreshold() throws IOException {
     Path csv =
         write(
             "in/broken.csv",
@@ -399,7 +405,6 @@ class IngestExamplesIT {
                 + "Chinstrap,50.0,3900,MALE\n"); // 7
     IngestExamples.Config config =
         oneSplit(csv).withSchema(PENGUIN).withCsv(CsvFormat.defaults().withMaxRecordBytes(64)).withMaxRejectedFraction(0.5);
-    Pipeline p = pipeline();
     RunLayout layout = layout("r1");
     p.apply(IngestExamples.from(config).to(layout));
     // Three of six rows are lost: 50%, not one of four.
@@ -416,7 +421,7 @@ class IngestExamplesIT {
                 + "\"content\":\"Adelie,39.1,3800,\\\"FEMALE\\nGentoo,47.3,5200,MALE\\nGentoo,47.3,5300,\",\"rows\":3}");
 
     // With a lower threshold the same file fails, counting the three lines.
-    Pipeline strict = pipeline();
+    TestPipeline strict = q;
     RunLayout strictLayout = layout("r2");
     strict.apply(IngestExamples.from(config.withMaxRejectedFraction(0.4)).to(strictLayout));
     assertThatThrownBy(() -> strict.run().waitUntilFinish())
@@ -432,12 +437,11 @@ class IngestExamplesIT {
   }
 
   @Test
-  void anUnreadableParquetRowGroupIsRejectedAndCountsItsRows() throws IOException {
+  public void anUnreadableParquetRowGroupIsRejectedAndCountsItsRows() throws IOException {
     Files.createDirectories(tmp.resolve("in"));
     Path file = ParquetTestFiles.rowGroups(tmp.resolve("in/corrupt.parquet"), AVRO, 3, IngestExamplesIT::parquetRow);
     ParquetTestFiles.corrupt(file, 2, "culmen_length_mm");
 
-    Pipeline p = pipeline();
     RunLayout layout = layout("r1");
     p.apply(IngestExamples.from(oneSplit(file)).to(layout));
     assertThatThrownBy(() -> p.run().waitUntilFinish())
@@ -452,7 +456,7 @@ class IngestExamplesIT {
     assertThat(r.content()).isNull();
     assertThat(JSON.readTree(dead.get(0)).get("rows").asLong()).isEqualTo(100);
 
-    Pipeline lenient = pipeline();
+    TestPipeline lenient = q;
     IngestResult result = lenient.apply(IngestExamples.from(oneSplit(file).withMaxRejectedFraction(0.34)).to(layout("r2")));
     lenient.run().waitUntilFinish();
     IngestOutput out = IngestOutput.open(result.outputDir());
@@ -464,7 +468,7 @@ class IngestExamplesIT {
 
   /** Data errors a new user meets, each a DataCheckException (exit code 1) that names the file, found before the pipeline runs. */
   @Test
-  void brokenInputFilesFailBeforeThePipelineRunsNamingTheFile() throws IOException {
+  public void brokenInputFilesFailBeforeThePipelineRunsNamingTheFile() throws IOException {
     Path emptyParquet = write("in/empty.parquet", "");
     Path whole = ParquetTestFiles.rowGroups(tmp.resolve("in/whole.parquet"), AVRO, 2, IngestExamplesIT::parquetRow);
     Path cut = ParquetTestFiles.truncated(whole, tmp.resolve("in/cut.parquet"));
@@ -487,7 +491,7 @@ class IngestExamplesIT {
 
   /** A declared schema that leaves out some of the file's columns is a configuration error (exit code 2) naming them. */
   @Test
-  void aPartialDeclaredSchemaIsAConfigurationError() throws IOException {
+  public void aPartialDeclaredSchemaIsAConfigurationError() throws IOException {
     Path csv = write("in/penguins.csv", CSV);
     ExampleSchema partial =
         ExampleSchema.of(List.of(FeatureSpec.of("species", FeatureType.STRING), FeatureSpec.of("body_mass_g", FeatureType.INT)));
@@ -499,41 +503,46 @@ class IngestExamplesIT {
   }
 
   @Test
-  void emptyFileFailsBeforeThePipelineRuns() throws IOException {
+  public void emptyFileFailsBeforeThePipelineRuns() throws IOException {
     Path empty = write("in/empty.csv", "");
-    assertThatThrownBy(() -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(empty.toString())).to(layout("r1"))))
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline unrun = Pipeline.create();
+    assertThatThrownBy(() -> unrun.apply(IngestExamples.from(IngestExamples.Config.of(empty.toString())).to(layout("r1"))))
         .isInstanceOf(DataCheckException.class)
         .hasMessage(empty + ": the input file is empty");
   }
 
   @Test
-  void headerOnlyFileFailsWithNoRows() throws IOException {
+  public void headerOnlyFileFailsWithNoRows() throws IOException {
     Path csv = write("in/header.csv", "species,culmen_length_mm,body_mass_g,sex\n");
-    Pipeline p = pipeline();
     p.apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1")));
     assertThatThrownBy(() -> p.run().waitUntilFinish())
         .satisfies(e -> assertThat(DataCheckException.findIn(e)).hasMessage("input '" + csv + "' holds no rows"));
   }
 
   @Test
-  void missingInputIsNamed() {
+  public void missingInputIsNamed() {
     Path missing = tmp.resolve("in/nowhere.csv");
-    assertThatThrownBy(() -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(missing.toString())).to(layout("r1"))))
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline unrun = Pipeline.create();
+    assertThatThrownBy(() -> unrun.apply(IngestExamples.from(IngestExamples.Config.of(missing.toString())).to(layout("r1"))))
         .isInstanceOf(ConfigException.class)
         .hasMessage("input file not found: nothing matches '" + missing + "'");
   }
 
   @Test
-  void headerThatDoesNotMatchTheSchemaNamesTheColumns() throws IOException {
+  public void headerThatDoesNotMatchTheSchemaNamesTheColumns() throws IOException {
     Path csv = write("in/other.csv", "species,flipper\nAdelie,181\n");
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline unrun = Pipeline.create();
     assertThatThrownBy(
-            () -> pipeline().apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1"))))
+            () -> unrun.apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1"))))
         .isInstanceOf(DataCheckException.class)
         .hasMessage(csv + " line 1: columns do not match the schema; missing [culmen_length_mm, body_mass_g, sex]; not in the schema [flipper]");
   }
 
   @Test
-  void partitionFeatureKeepsAKeyInOneSplit() throws IOException {
+  public void partitionFeatureKeepsAKeyInOneSplit() throws IOException {
     StringBuilder csv = new StringBuilder("user,v\n");
     for (int i = 0; i < 300; i++) {
       csv.append("u").append(i % 10).append(',').append(i).append('\n');
@@ -542,7 +551,6 @@ class IngestExamplesIT {
     Map<String, Integer> buckets = new LinkedHashMap<>();
     buckets.put("train", 1);
     buckets.put("eval", 1);
-    Pipeline p = pipeline();
     IngestResult result =
         p.apply(
             IngestExamples.from(

@@ -24,19 +24,34 @@ import java.util.stream.Stream;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.values.PCollection;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
-/** The ingest stage through its contract, on the DirectRunner: plan, prepare, expand, run, describe. */
-class IngestStageIT {
+/**
+ * The ingest stage through its contract, on the DirectRunner: plan, prepare, expand, run, describe.
+ * JUnit 4, for {@link TestPipeline}'s rule and its abandoned-node enforcement; the DirectRunner's
+ * immutability and encodability checks are on ({@link PipelineChecksTest}).
+ */
+public class IngestStageIT {
   private static final String CSV =
       "species,culmen_length_mm,body_mass_g\n"
           + "Adelie,39.1,3750\n"
           + "Gentoo,47.3,5200\n"
           + "Chinstrap,50.0,3900\n";
 
-  @TempDir Path input;
-  @TempDir Path root;
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final TemporaryFolder folder = new TemporaryFolder();
+  private Path input;
+  private Path root;
+
+  @Before
+  public void setUp() throws IOException {
+    PipelineChecksTest.enable(p);
+    input = folder.newFolder("input").toPath();
+    root = folder.newFolder("root").toPath();
+  }
 
   private static List<String> tree(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
@@ -45,14 +60,13 @@ class IngestStageIT {
   }
 
   @Test
-  void expandOnlyBuildsTheGraphAndTheRunPublishes() throws IOException {
+  public void expandOnlyBuildsTheGraphAndTheRunPublishes() throws IOException {
     Path csv = input.resolve("penguins.csv");
     Files.writeString(csv, CSV);
     IngestStage stage = new IngestStage(IngestExamples.Config.of(csv.toString()).withSplits(SplitConfig.of(Map.of("all", 1))));
     StageOutput output = RunLayout.of(root, "test", "r1").output(IngestExamples.STAGE);
 
     Plan<IngestStage.State> plan = stage.prepare(stage.plan(IngestStageTest.CONTEXT), IngestStageTest.CONTEXT);
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(true);
     PCollection<String> published = stage.expand(p, plan, StageInputs.none(), output);
 
     // Planning and building the graph created nothing: no output, no staging folder, no pipeline folder.
@@ -93,7 +107,7 @@ class IngestStageIT {
   }
 
   @Test
-  void provenanceIsPublishedWithTheExamplesAndLeftoverStagingFilesAreNot() throws IOException {
+  public void provenanceIsPublishedWithTheExamplesAndLeftoverStagingFilesAreNot() throws IOException {
     Path csv = input.resolve("penguins.csv");
     Files.writeString(csv, CSV);
     IngestStage stage = new IngestStage(IngestExamples.Config.of(csv.toString()));
@@ -104,7 +118,6 @@ class IngestStageIT {
     Files.createDirectories(stale.getParent());
     Files.writeString(stale, "not parquet");
 
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(true);
     stage.expand(p, plan, StageInputs.none(), output);
     p.run().waitUntilFinish();
 
@@ -116,7 +129,7 @@ class IngestStageIT {
   }
 
   @Test
-  void anOutputThatExistsAlreadyFailsTheRunAndIsLeftAlone() throws IOException {
+  public void anOutputThatExistsAlreadyFailsTheRunAndIsLeftAlone() throws IOException {
     Path csv = input.resolve("penguins.csv");
     Files.writeString(csv, CSV);
     IngestStage stage = new IngestStage(IngestExamples.Config.of(csv.toString()));
@@ -125,7 +138,6 @@ class IngestStageIT {
     Files.writeString(output.path().resolve("fingerprint.json"), "{}");
     Plan<IngestStage.State> plan = stage.prepare(stage.plan(IngestStageTest.CONTEXT), IngestStageTest.CONTEXT);
 
-    TestPipeline p = TestPipeline.create().enableAbandonedNodeEnforcement(true);
     stage.expand(p, plan, StageInputs.none(), output);
 
     assertThatThrownBy(() -> p.run().waitUntilFinish())

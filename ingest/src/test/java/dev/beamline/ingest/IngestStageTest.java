@@ -121,6 +121,7 @@ class IngestStageTest {
   void expandNeedsAPreparedPlan() throws IOException {
     Path csv = write("in/a.csv", "species,mass\nAdelie,3750\n");
     IngestStage stage = new IngestStage(IngestExamples.Config.of(csv.toString()));
+    // Building the graph fails, so there is nothing to run: a plain pipeline, never run.
     Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
     assertThatThrownBy(
             () ->

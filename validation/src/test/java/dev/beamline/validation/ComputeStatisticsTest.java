@@ -22,14 +22,24 @@ import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
-import org.junit.jupiter.api.Test;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
 
-/** The composite transform on the DirectRunner, with a full split and an empty one. */
-class ComputeStatisticsTest {
+/**
+ * The composite transform on the DirectRunner, with a full split and an empty one. JUnit 4, for
+ * {@link TestPipeline}'s rule and its abandoned-node enforcement; the DirectRunner's immutability and
+ * encodability checks are on ({@link PipelineChecksTest}). A test whose graph fails to build uses a
+ * plain pipeline, never run.
+ */
+public class ComputeStatisticsTest {
   private static final ExampleSchema SCHEMA = TestData.schema("x", FLOAT, "n", INT, "s", STRING, "b", BOOLEAN);
 
-  private static TestPipeline pipeline() {
-    return TestPipeline.create().enableAbandonedNodeEnforcement(false);
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(p);
   }
 
   private static PCollection<ExampleBatch> batches(Pipeline p, String name, List<GenericRecord> records, int size) {
@@ -67,10 +77,9 @@ class ComputeStatisticsTest {
   }
 
   @Test
-  void statisticsOfEachSplitIncludingAnEmptyOne() {
+  public void statisticsOfEachSplitIncludingAnEmptyOne() {
     List<GenericRecord> train = trainRecords();
     ReferenceStatistics reference = ReferenceStatistics.of(SCHEMA, train);
-    Pipeline p = pipeline();
     PCollection<DatasetStatistics> trainStats =
         batches(p, "Train", train, 100).apply("TrainStatistics", ComputeStatistics.of(SCHEMA, "train"));
     PCollection<DatasetStatistics> evalStats =
@@ -88,7 +97,7 @@ class ComputeStatisticsTest {
   }
 
   @Test
-  void smallSplitGivesExactlyTheInMemoryStatistics() {
+  public void smallSplitGivesExactlyTheInMemoryStatistics() {
     // Few enough values that every sketch is exact.
     List<GenericRecord> records = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
@@ -96,7 +105,6 @@ class ComputeStatisticsTest {
     }
     DatasetStatistics expected = FeatureStatisticsFn.computeInMemory(SCHEMA, "train", records);
     assertThat(expected.feature("x").orElseThrow().numeric().quantileRankError()).isZero();
-    Pipeline p = pipeline();
     PCollection<DatasetStatistics> stats = batches(p, "Train", records, 3).apply(ComputeStatistics.of(SCHEMA, "train"));
     PAssert.thatSingleton(stats)
         .satisfies(
@@ -138,17 +146,18 @@ class ComputeStatisticsTest {
   }
 
   @Test
-  void windowedInputIsRefused() {
-    Pipeline p = pipeline();
+  public void windowedInputIsRefused() {
+    // Building the graph fails, so there is nothing to run: a plain pipeline, not the rule's.
+    Pipeline unrun = Pipeline.create();
     PCollection<ExampleBatch> windowed =
-        batches(p, "Train", List.of(), 10).apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
+        batches(unrun, "Train", List.of(), 10).apply(Window.into(FixedWindows.of(Duration.standardMinutes(1))));
     assertThatThrownBy(() -> windowed.apply(ComputeStatistics.of(SCHEMA, "train")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("global window");
   }
 
   @Test
-  void splitNameMustNotBeEmpty() {
+  public void splitNameMustNotBeEmpty() {
     assertThatThrownBy(() -> ComputeStatistics.of(SCHEMA, ""))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("split name must not be empty");

@@ -33,6 +33,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -41,7 +42,8 @@ import org.junit.rules.TemporaryFolder;
  * The validation stages on the DirectRunner, over a published examples folder written here (two splits,
  * two shards in one of them): the statistics stage reads the shards once the folder is ready and
  * publishes exact counts; the schema and validate stages wired behind it publish theirs. JUnit 4, for
- * {@link TestPipeline}'s rule and its abandoned-node enforcement.
+ * {@link TestPipeline}'s rule and its abandoned-node enforcement; the DirectRunner's immutability and
+ * encodability checks are on ({@link PipelineChecksTest}).
  */
 public class StatisticsStageTest {
   private static final ExampleSchema SCHEMA =
@@ -49,6 +51,11 @@ public class StatisticsStageTest {
 
   @Rule public final transient TestPipeline pipeline = TestPipeline.create();
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  @Before
+  public void setUp() {
+    PipelineChecksTest.enable(pipeline);
+  }
 
   /** train: x = 1, null, 3 and s = a, b, null (in two shards); eval: x = 5, 7 and s = a, a. */
   private String examples() throws IOException {

@@ -1,0 +1,141 @@
+package dev.beamline.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.sdk.coders.CoderException;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.ListCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.runner.Description;
+import org.junit.runners.model.Statement;
+
+/**
+ * What this module's pipeline tests rely on: {@link TestPipeline} as a JUnit 4 rule fails a test that
+ * forgets to run its pipeline (abandoned-node enforcement), and they run on the DirectRunner with its
+ * immutability and encodability checks on ({@link #enable}), which work: a DoFn that mutates its input,
+ * or an element its coder cannot encode, fails the run instead of passing unnoticed.
+ */
+public class PipelineChecksTest {
+  @Rule public final transient TestPipeline p = TestPipeline.create();
+  @Rule public final transient TestPipeline unchecked = TestPipeline.create();
+
+  /** Turns on (and checks) the DirectRunner's checks for {@code pipeline}; call it before building. */
+  static void enable(TestPipeline pipeline) {
+    DirectOptions o = pipeline.getOptions().as(DirectOptions.class);
+    assertThat(o.getRunner()).isEqualTo(DirectRunner.class);
+    o.setEnforceImmutability(true);
+    o.setEnforceEncodability(true);
+  }
+
+  @Before
+  public void setUp() {
+    enable(p);
+  }
+
+  @Test
+  public void aTestThatForgetsToRunItsPipelineFails() {
+    TestPipeline forgotten = TestPipeline.create();
+    Statement test = new Statement() {
+      @Override
+      public void evaluate() {
+        PAssert.that(forgotten.apply(Create.of(1))).containsInAnyOrder(2);
+      }
+    };
+    assertThatThrownBy(() -> forgotten.apply(test, Description.createTestDescription(PipelineChecksTest.class, "forgotten")).evaluate())
+        .isInstanceOf(TestPipeline.PipelineRunMissingException.class);
+  }
+
+  @Test
+  public void aDoFnThatMutatesItsInputFailsTheRun() {
+    p.apply(Create.of(List.of(List.of("a"))).withCoder(ListCoder.of(StringUtf8Coder.of())))
+        .apply(ParDo.of(new Mutate()));
+    assertThatThrownBy(() -> p.run().waitUntilFinish()).hasStackTraceContaining("IllegalMutationException");
+  }
+
+  @Test
+  public void withoutTheChecksTheSameMutationGoesUnnoticed() {
+    DirectOptions o = unchecked.getOptions().as(DirectOptions.class);
+    o.setEnforceImmutability(false);
+    o.setEnforceEncodability(false);
+    unchecked.apply(Create.of(List.of(List.of("a"))).withCoder(ListCoder.of(StringUtf8Coder.of())))
+        .apply(ParDo.of(new Mutate()));
+    unchecked.run().waitUntilFinish();
+  }
+
+  @Test
+  public void anElementItsCoderCannotEncodeFailsTheRun() {
+    p.apply(Create.of("a"))
+        .apply(ParDo.of(new Identity()))
+        .setCoder(new Unencodable());
+    assertThatThrownBy(() -> p.run().waitUntilFinish()).hasStackTraceContaining("cannot encode");
+  }
+
+  /** The examples this module reads are Avro records: changing one in a DoFn is caught too. */
+  @Test
+  public void aDoFnThatChangesAnExampleFailsTheRun() {
+    Schema schema = SchemaBuilder.record("E").fields().requiredLong("x").endRecord();
+    GenericData.Record example = new GenericData.Record(schema);
+    example.put("x", 1L);
+    p.apply(Create.of(List.<GenericRecord>of(example)).withCoder(AvroCoder.of(schema)))
+        .apply(ParDo.of(new ChangeExample()));
+    assertThatThrownBy(() -> p.run().waitUntilFinish()).hasStackTraceContaining("IllegalMutationException");
+  }
+
+  /** Sets a field of its input record. */
+  private static final class ChangeExample extends DoFn<GenericRecord, Long> {
+    @ProcessElement
+    public void process(@Element GenericRecord in, OutputReceiver<Long> out) {
+      in.put("x", 2L);
+      out.output((Long) in.get("x"));
+    }
+  }
+
+  /** Appends to its input list: a mutation another step reading the element would see. */
+  private static final class Mutate extends DoFn<List<String>, Integer> {
+    @ProcessElement
+    public void process(@Element List<String> in, OutputReceiver<Integer> out) {
+      in.add("b");
+      out.output(in.size());
+    }
+  }
+
+  private static final class Identity extends DoFn<String, String> {
+    @ProcessElement
+    public void process(@Element String in, OutputReceiver<String> out) {
+      out.output(in);
+    }
+  }
+
+  /** A coder that fails to encode anything: only an encodability check calls it on this pipeline. */
+  private static final class Unencodable extends CustomCoder<String> {
+    @Override
+    public void encode(String value, OutputStream out) throws CoderException {
+      throw new CoderException("cannot encode '" + value + "'");
+    }
+
+    @Override
+    public String decode(InputStream in) throws IOException {
+      throw new CoderException("cannot decode");
+    }
+  }
+}
