@@ -58,7 +58,7 @@ public class TrainStageTest {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(p);
+    PipelineChecks.enable(p);
     tmp = folder.getRoot().toPath();
   }
 
@@ -76,14 +76,14 @@ public class TrainStageTest {
     }
   }
 
-  /** The model's fingerprint as the runner computed it before the stage contract: graph and variables. */
+  /** The model's fingerprint, computed here independently: path and SHA-256 of the graph and variables files. */
   private static String referenceFingerprint(Path dir) throws IOException {
     Hasher h = Hashing.sha256().newHasher();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         String rel = dir.relativize(f).toString();
         if (rel.equals("saved_model.pb") || rel.startsWith("variables")) {
-          h.putUnencodedChars(rel).putBytes(Files.readAllBytes(f));
+          h.putUnencodedChars(rel).putUnencodedChars(Hashing.sha256().hashBytes(Files.readAllBytes(f)).toString());
         }
       }
     }

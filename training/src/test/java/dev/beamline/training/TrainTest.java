@@ -41,7 +41,7 @@ public class TrainTest {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(p);
+    PipelineChecks.enable(p);
     dir = tmp.getRoot().toPath();
   }
 

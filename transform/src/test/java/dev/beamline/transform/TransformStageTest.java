@@ -89,14 +89,14 @@ public class TransformStageTest {
     }
   }
 
-  /** The content fingerprint as the runner computed it before the stage contract: files in path order. */
+  /** The content fingerprint, computed here independently: each file's path and the SHA-256 of its bytes, in path order, provenance left out. */
   private static String referenceFingerprint(Path dir) throws IOException {
     Hasher h = Hashing.sha256().newHasher();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
         String rel = dir.relativize(f).toString();
         if (!rel.equals("provenance.json")) {
-          h.putUnencodedChars(rel).putBytes(Files.readAllBytes(f));
+          h.putUnencodedChars(rel).putUnencodedChars(Hashing.sha256().hashBytes(Files.readAllBytes(f)).toString());
         }
       }
     }
