@@ -206,11 +206,6 @@ public final class Storage {
     write(uri, content.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Copies the file {@code from} to {@code to}. */
-  public static void copy(String from, String to) {
-    write(to, read(from));
-  }
-
   /**
    * Publishes the staging folder {@code staging} as {@code target} with one rename: a reader sees all of
    * it or nothing.
