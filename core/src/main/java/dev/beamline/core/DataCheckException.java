@@ -26,4 +26,20 @@ public class DataCheckException extends RuntimeException {
     }
     return null;
   }
+
+  /**
+   * {@code e} in one line, for a message about unreadable data: its type and message, and those of its
+   * root cause when that differs (a Parquet decoding error and the codec's complaint beneath it).
+   */
+  public static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String s = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (root != e && root.getMessage() != null && (e.getMessage() == null || !e.getMessage().contains(root.getMessage()))) {
+      s += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return s.replace('\n', ' ');
+  }
 }

@@ -116,7 +116,7 @@ final class ParquetFormatReader extends FormatReader {
                   String.format(
                       "row group %d (0-based, of %d; records %d to %d) cannot be read from record %d on: %s;"
                           + " %d row%s lost (counted as %d rejected row%s)",
-                      g, groups.size(), first, first + rows - 1, first + done, describe(failure),
+                      g, groups.size(), first, first + rows - 1, first + done, DataCheckException.oneLine(failure),
                       lost, lost == 1 ? "" : "s", lost, lost == 1 ? "" : "s"),
                   null,
                   lost,
@@ -127,18 +127,6 @@ final class ParquetFormatReader extends FormatReader {
     }
   }
 
-  /** {@code e} in one line: its type and message, and those of its root cause when that differs. */
-  static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String s = e.getClass().getSimpleName() + ": " + e.getMessage();
-    if (root != e && root.getMessage() != null && (e.getMessage() == null || !e.getMessage().contains(root.getMessage()))) {
-      s += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
-    }
-    return s.replace('\n', ' ');
-  }
 
   /** A reader of the records of the Parquet file {@code path}, as generic Avro records. */
   static ParquetReader<GenericRecord> openReader(String path) throws IOException {

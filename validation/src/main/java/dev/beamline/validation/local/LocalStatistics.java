@@ -365,7 +365,7 @@ public final class LocalStatistics {
         throw new DataCheckException(
             String.format(
                 "%s: row group %d (0-based, of %d; %d rows) cannot be read: %s",
-                path, rowGroup, rowGroups, reader.rows(rowGroup), describe(e)));
+                path, rowGroup, rowGroups, reader.rows(rowGroup), DataCheckException.oneLine(e)));
       } finally {
         if (reusable) {
           idle.add(reader);
@@ -398,18 +398,6 @@ public final class LocalStatistics {
     }
   }
 
-  /** {@code e} in one line: its type and message, and those of its root cause when that differs. */
-  private static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String s = e.getClass().getSimpleName() + ": " + e.getMessage();
-    if (root != e && root.getMessage() != null && (e.getMessage() == null || !e.getMessage().contains(root.getMessage()))) {
-      s += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
-    }
-    return s.replace('\n', ' ');
-  }
 
   /** Daemon threads named beamline-stats-N, so that a failed computation never keeps the JVM alive. */
   private static final class NamedThreads implements java.util.concurrent.ThreadFactory {
