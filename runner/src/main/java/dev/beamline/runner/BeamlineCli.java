@@ -2,6 +2,7 @@ package dev.beamline.runner;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
+import dev.beamline.flink.ClusterFailureException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -80,10 +81,16 @@ public final class BeamlineCli implements Callable<Integer> {
             w.println("beamline: check failed: " + check.getMessage());
             return CHECK_FAILED;
           }
-          ConfigException config = findConfig(e);
+          ConfigException config = findCause(e, ConfigException.class);
           if (config != null) {
             w.println("beamline: " + config.getMessage());
             return BAD_USAGE;
+          }
+          ClusterFailureException cluster = findCause(e, ClusterFailureException.class);
+          if (cluster != null) {
+            // The whole exception is in the run's log.
+            w.println("beamline: " + cluster.getMessage());
+            return INTERNAL_ERROR;
           }
           w.println("beamline: unexpected error: " + e);
           e.printStackTrace(w);
@@ -92,10 +99,10 @@ public final class BeamlineCli implements Callable<Integer> {
     return cli;
   }
 
-  private static ConfigException findConfig(Throwable t) {
+  private static <T extends Throwable> T findCause(Throwable t, Class<T> type) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof ConfigException) {
-        return (ConfigException) c;
+      if (type.isInstance(c)) {
+        return type.cast(c);
       }
     }
     return null;

@@ -5,6 +5,9 @@ import dev.beamline.core.DataCheckException;
 import dev.beamline.core.Provenance;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.Storage;
+import dev.beamline.flink.ClusterFailureException;
+import dev.beamline.flink.FlinkCluster;
+import dev.beamline.flink.JobJar;
 import dev.beamline.metadata.ExecutionState;
 import dev.beamline.metadata.LeasePolicy;
 import dev.beamline.metadata.MetadataStore;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -116,6 +120,12 @@ final class RunCommand implements Callable<Integer> {
       description = "How long a stage waits for another run that computes it with the same inputs before computing it too (default 3600).")
   double waitSeconds;
 
+  @Option(
+      names = "--restart-attempts",
+      paramLabel = "N",
+      description = "On Flink: how often a failed job is restarted (Flink's fixed-delay restart strategy) before the run fails (default 0).")
+  int restartAttempts;
+
   @CommandLine.Unmatched List<String> beamOptions = new ArrayList<>();
 
   @Override
@@ -135,6 +145,7 @@ final class RunCommand implements Callable<Integer> {
     PipelineOptions options = RunnerOptions.create(runner, parallelism, beamOptions);
     FileSystems.setDefaultPipelineOptions(options);
     String id = runId != null ? runId : RunLayout.newRunId();
+    FlinkCluster cluster = onFlink(options, pipelineSpec.name() + "-" + id);
     // The log is a local file: under the pipeline root when that is local, else in the temporary folder.
     Path logRoot = Storage.isLocal(pipelineSpec.root()) ? Paths.get(pipelineSpec.root()) : Paths.get(System.getProperty("java.io.tmpdir"), "beamline-logs");
     Path logFile = logRoot.resolve(pipelineSpec.name()).resolve("logs").resolve(id + ".log");
@@ -144,14 +155,38 @@ final class RunCommand implements Callable<Integer> {
       try (RunLog log = new RunLog(logFile);
           PrintWriter out = log.tee(spec.commandLine().getOut())) {
         try {
-          return run(pipelineSpec, options, id, store, out, log);
+          return run(pipelineSpec, options, id, store, out, log, cluster);
         } catch (RuntimeException e) {
           DataCheckException check = DataCheckException.findIn(e);
           log.note("beamline: " + (check != null ? "check failed: " + check.getMessage() : e.toString()));
+          if (e instanceof ClusterFailureException) {
+            log.trace(e.getCause());
+          }
           throw e;
         }
       }
     }
+  }
+
+  /**
+   * On Flink: names the job after the pipeline and run, sets its restarts, and for a cluster fits the run
+   * to it (parallelism from its free slots, the job jar); null on the DirectRunner or embedded Flink.
+   */
+  private FlinkCluster onFlink(PipelineOptions options, String jobName) {
+    if (!(options instanceof FlinkPipelineOptions flink)) {
+      return null;
+    }
+    flink.setJobName(jobName);
+    if (restartAttempts < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--restart-attempts must be 0 or more, got " + restartAttempts);
+    }
+    if (!RunnerOptions.given(beamOptions, "numberOfExecutionRetries")) {
+      flink.setNumberOfExecutionRetries(restartAttempts);
+    }
+    if (!FlinkCluster.isRemote(flink)) {
+      return null;
+    }
+    return FlinkCluster.prepare(flink, parallelism > 0 || RunnerOptions.given(beamOptions, "parallelism"), JobJar.besides(BeamlineCli.class));
   }
 
   /** The leases and the wait for other runs' stages, from --lease-seconds, --heartbeat-seconds and --wait-seconds. */
@@ -176,15 +211,23 @@ final class RunCommand implements Callable<Integer> {
     return Duration.ofMillis(Math.round(value * 1000));
   }
 
-  private int run(PipelineSpec pipelineSpec, PipelineOptions options, String id, MetadataStore store, PrintWriter out, RunLog log)
+  private int run(
+      PipelineSpec pipelineSpec, PipelineOptions options, String id, MetadataStore store, PrintWriter out, RunLog log, FlinkCluster cluster)
       throws IOException {
     long start = System.nanoTime();
     String version = codeVersion != null ? codeVersion : BeamlineCli.version();
     CacheCheck check = verifyCache ? CacheCheck.full() : cacheHashLimit != null ? new CacheCheck(cacheHashLimit) : CacheCheck.defaults();
     PipelineRun run = new PipelineRun(store, pipelineSpec, id, version, provenance(options), !noCache).withCacheCheck(check);
     out.printf("beamline: running pipeline '%s', run %s, on %s%n", pipelineSpec.name(), id, options.getRunner().getSimpleName());
+    if (cluster != null) {
+      out.printf("  %s%n", cluster.describe());
+    }
     try {
-      run.execute(Pipeline.create(options));
+      try {
+        run.execute(Pipeline.create(options));
+      } catch (RuntimeException e) {
+        throw cluster != null ? cluster.explain(e, id) : e;
+      }
     } catch (RuntimeException e) {
       printRefusedHits(run, out);
       // What the failed run kept: the stages published before the failure stay in the cache.
@@ -212,6 +255,9 @@ final class RunCommand implements Callable<Integer> {
         out.printf("      %s%n", line);
       }
       out.printf("      output: %s%n", r.outputDir());
+    }
+    if (cluster != null) {
+      cluster.placement(options.getJobName()).ifPresent(p -> out.printf("  %s%n", p));
     }
     List<String> cached = run.results().stream().filter(PipelineRun.StageResult::cached).map(r -> r.stage().name()).toList();
     out.printf(

@@ -48,6 +48,13 @@ final class RunLog implements AutoCloseable {
     }
   }
 
+  /** Writes {@code failure}'s stack trace to the log file only. */
+  void trace(Throwable failure) {
+    java.io.StringWriter w = new java.io.StringWriter();
+    failure.printStackTrace(new PrintWriter(w));
+    note(w.toString().stripTrailing());
+  }
+
   /** {@code console}, also written to the log. */
   PrintWriter tee(PrintWriter console) {
     OutputStream log = out;

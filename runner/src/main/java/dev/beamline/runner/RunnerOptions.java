@@ -1,6 +1,7 @@
 package dev.beamline.runner;
 
 import dev.beamline.core.ConfigException;
+import dev.beamline.flink.FlinkCluster;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -67,7 +68,8 @@ public final class RunnerOptions {
             if (!given(args, "flinkMaster")) {
               flink.setFlinkMaster("[local]");
             }
-            if (!given(args, "parallelism")) {
+            // On a cluster the default is its free task slots (FlinkCluster), not this machine's cores.
+            if (!given(args, "parallelism") && (parallelism > 0 || !FlinkCluster.isRemote(flink))) {
               flink.setParallelism(workers);
             }
             options = flink;
@@ -82,7 +84,7 @@ public final class RunnerOptions {
     return options;
   }
 
-  private static boolean given(List<String> args, String name) {
+  static boolean given(List<String> args, String name) {
     String flag = "--" + name;
     return args.stream().anyMatch(a -> a.equals(flag) || a.startsWith(flag + "="));
   }

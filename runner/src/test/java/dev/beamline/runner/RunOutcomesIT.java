@@ -67,7 +67,7 @@ class RunOutcomesIT {
   }
 
   /** Every execution of {@code runId}, by stage, in the order they were recorded. */
-  private static Map<String, Execution> executions(MetadataStore s, String runId) {
+  static Map<String, Execution> executions(MetadataStore s, String runId) {
     Map<String, Execution> out = new LinkedHashMap<>();
     s.runs(null, 100).stream().filter(r -> r.runId().equals(runId)).flatMap(r -> r.executions().stream()).forEach(e -> out.put(e.stage(), e));
     return out;
