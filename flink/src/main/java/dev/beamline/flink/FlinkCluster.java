@@ -88,7 +88,9 @@ public final class FlinkCluster {
     try {
       overview = rest.overview();
       for (FlinkRest.TaskManager t : rest.taskManagers()) {
-        taskManagers.put(t.id(), t.path());
+        // The RPC path pekko.tcp://flink@host:port/user/rpc/taskmanager_0, as host:port.
+        Matcher m = Pattern.compile("@([^/]+)/").matcher(t.path());
+        taskManagers.put(t.id(), m.find() ? m.group(1) : t.path());
       }
       logDir = rest.config(LOG_DIR_KEY).orElse(null);
     } catch (IOException e) {

@@ -2,140 +2,29 @@ package dev.beamline.runner;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
-import dev.beamline.core.ExampleBatch;
-import dev.beamline.core.ExampleSchema;
-import dev.beamline.core.PublishArtifact;
 import dev.beamline.core.Storage;
-import dev.beamline.core.StageOutput;
-import dev.beamline.ingest.IngestExamples;
-import dev.beamline.ingest.IngestOutput;
-import dev.beamline.ingest.ReadExamples;
-import dev.beamline.ingest.ReadPublishedExamples;
-import dev.beamline.validation.ComputeStatistics;
 import dev.beamline.validation.DataSchema;
 import dev.beamline.validation.DatasetStatistics;
 import dev.beamline.validation.DriftThresholds;
 import dev.beamline.validation.InferSchema;
+import dev.beamline.validation.StandaloneStatistics;
 import dev.beamline.validation.StatisticsReport;
 import dev.beamline.validation.StatisticsSet;
 import dev.beamline.validation.ValidationRun;
-import dev.beamline.validation.ComputeStatisticsSet;
-import dev.beamline.validation.local.LocalStatistics;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.coders.SerializableCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.transforms.Combine;
-import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** The data commands that stand alone, outside a pipeline file: {@code stats}, {@code infer-schema}, {@code validate}. */
 final class DataCommands {
   private DataCommands() {}
-
-  /** How {@code stats} and {@code validate} compute statistics. */
-  enum Engine {
-    /** In this process, without Beam ({@link LocalStatistics}): the default for local data. */
-    LOCAL,
-    /** A Beam pipeline ({@code ComputeStatistics}) on {@code --runner}: the default for other data. */
-    BEAM;
-
-    /**
-     * The engine named by {@code --engine}, or the default: beam when {@code --runner} is given or the
-     * data is not on the local file system, else local.
-     *
-     * @throws ConfigException for an unknown name, for local with a runner or with data elsewhere
-     */
-    static Engine choose(String name, String runner, String data) {
-      if (name == null) {
-        return runner != null || !LocalStatistics.isLocal(data) ? BEAM : LOCAL;
-      }
-      Engine engine;
-      switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
-        case "local":
-          engine = LOCAL;
-          break;
-        case "beam":
-          engine = BEAM;
-          break;
-        default:
-          throw new ConfigException("unknown --engine '" + name + "'; expected local or beam");
-      }
-      if (engine == LOCAL && runner != null) {
-        throw new ConfigException("--runner applies to --engine beam; the local engine runs in this process");
-      }
-      if (engine == LOCAL && !LocalStatistics.isLocal(data)) {
-        throw new ConfigException("--engine local reads local files only, got '" + data + "'; use --engine beam");
-      }
-      return engine;
-    }
-  }
-
-  /** What {@link #compute} computed, and how. */
-  record Computed(StatisticsSet statistics, String how, double seconds) {}
-
-  /**
-   * Computes the statistics of {@code data}, a published ingestion output (every split) or a file
-   * pattern (CSV, JSON lines, Avro, Parquet: one split called {@code data}), with {@code engine}, into
-   * {@code out/statistics.json}.
-   */
-  static Computed compute(String data, Path out, Engine engine, String runner, int parallelism) throws IOException {
-    long start = System.nanoTime();
-    StatisticsSet stats;
-    String how;
-    if (engine == Engine.LOCAL) {
-      LocalStatistics local = LocalStatistics.withThreads(parallelism);
-      stats = local.compute(data);
-      Path target = out.toAbsolutePath().normalize();
-      Files.createDirectories(target);
-      Storage.writeString(target.resolve("statistics.json").toString(), stats.toJson());
-      how = "local engine, " + local.threads() + " thread" + (local.threads() == 1 ? "" : "s");
-    } else {
-      String r = runner == null ? "direct" : runner;
-      stats = computeWithBeam(data, out, r, parallelism);
-      how = "beam engine, " + r + " runner";
-    }
-    return new Computed(stats, how, (System.nanoTime() - start) / 1e9);
-  }
-
-  /** {@link #compute} with a Beam pipeline on {@code runner}. */
-  static StatisticsSet computeWithBeam(String data, Path out, String runner, int parallelism) throws IOException {
-    PipelineOptions options = RunnerOptions.create(runner, parallelism, List.of());
-    FileSystems.setDefaultPipelineOptions(options);
-    Pipeline p = Pipeline.create(options);
-    PCollection<StatisticsSet> set = p.apply("Statistics", ComputeStatisticsSet.of(data));
-    Path target = out.toAbsolutePath().normalize();
-    Path staged = Files.createTempDirectory(target.getParent() == null ? Path.of(".") : ensure(target.getParent()), ".stats");
-    set.apply("Write", ParDo.of(new PublishArtifact<StatisticsSet>(
-            new StageOutput(staged.resolve("out").toString(), "standalone", null), s -> Map.of("statistics.json", s.toJson()))));
-    try {
-      p.run().waitUntilFinish();
-      StatisticsSet stats = ValidationRun.readStatistics(staged.resolve("out"));
-      Files.createDirectories(target);
-      Storage.writeString(target.resolve("statistics.json").toString(), stats.toJson());
-      return stats;
-    } finally {
-      Storage.deleteRecursively(staged.toString());
-    }
-  }
 
   /** How {@code stats} and {@code validate} compute statistics: {@code --engine}, {@code --runner}, {@code --parallelism}. */
   static final class EngineOptions {
@@ -150,15 +39,12 @@ final class DataCommands {
     @Option(names = "--parallelism", defaultValue = "0", description = "Threads (local) or workers (beam); 0: one per core.")
     int parallelism;
 
-    /** {@link DataCommands#compute} of {@code data} with these options. */
-    Computed compute(String data, Path out) throws IOException {
-      return DataCommands.compute(data, out, Engine.choose(engine, runner, data), runner, parallelism);
+    /** The statistics of {@code data} with these options, into {@code out/statistics.json}. */
+    StandaloneStatistics.Computed compute(String data, Path out) throws IOException {
+      String r = runner == null ? "direct" : runner;
+      return StandaloneStatistics.compute(
+          data, out, StandaloneStatistics.Engine.choose(engine, runner, data), () -> RunnerOptions.create(r, parallelism, List.of()), r, parallelism);
     }
-  }
-
-  private static Path ensure(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    return dir;
   }
 
   /** {@code beamline stats <data>} */
@@ -178,7 +64,7 @@ final class DataCommands {
 
     @Override
     public Integer call() throws IOException {
-      Computed c = engine.compute(data, out);
+      StandaloneStatistics.Computed c = engine.compute(data, out);
       StatisticsSet stats = c.statistics();
       Storage.writeString(out.resolve("report.html").toString(), StatisticsReport.render(data, stats, null, List.of()));
       PrintWriter w = spec.commandLine().getOut();

@@ -123,7 +123,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--restart-attempts",
       paramLabel = "N",
-      description = "On Flink: how often a failed job is restarted (Flink's fixed-delay restart strategy) before the run fails (default 0).")
+      description = {
+        "On Flink: how often a failed job is restarted (Flink's fixed-delay restart strategy, --executionRetryDelay",
+        "apart) before the run fails (default 0). Above 0 the job runs on Flink's DataStream API in batch mode."
+      })
   int restartAttempts;
 
   @CommandLine.Unmatched List<String> beamOptions = new ArrayList<>();
@@ -182,6 +185,10 @@ final class RunCommand implements Callable<Integer> {
     }
     if (!RunnerOptions.given(beamOptions, "numberOfExecutionRetries")) {
       flink.setNumberOfExecutionRetries(restartAttempts);
+    }
+    // Beam 2.62 gives a restart strategy only to Flink's DataStream API, in batch mode too.
+    if (restartAttempts > 0 && !RunnerOptions.given(beamOptions, "useDataStreamForBatch")) {
+      flink.setUseDataStreamForBatch(true);
     }
     if (!FlinkCluster.isRemote(flink)) {
       return null;

@@ -1,7 +1,6 @@
 package dev.beamline.runner;
 
 import dev.beamline.core.ConfigException;
-import dev.beamline.flink.FlinkCluster;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -68,8 +67,9 @@ public final class RunnerOptions {
             if (!given(args, "flinkMaster")) {
               flink.setFlinkMaster("[local]");
             }
-            // On a cluster the default is its free task slots (FlinkCluster), not this machine's cores.
-            if (!given(args, "parallelism") && (parallelism > 0 || !FlinkCluster.isRemote(flink))) {
+            // Embedded: one slot per core. On a cluster: its free task slots (FlinkCluster); under
+            // `flink run` ([auto]): the -p given there.
+            if (!given(args, "parallelism") && (parallelism > 0 || "[local]".equals(flink.getFlinkMaster()))) {
               flink.setParallelism(workers);
             }
             options = flink;

@@ -2,8 +2,10 @@ package dev.beamline.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.validation.local.EngineComparison;
+import dev.beamline.validation.StandaloneStatistics;
 import dev.beamline.validation.ValidationRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +66,9 @@ class DataCommandsIT {
     assertThat(remote.code()).isEqualTo(2);
     assertThat(remote.err()).contains("--engine local reads local files only, got 'gs://bucket/data.csv'");
 
-    assertThat(DataCommands.Engine.choose(null, null, "data.csv")).isEqualTo(DataCommands.Engine.LOCAL);
-    assertThat(DataCommands.Engine.choose(null, "direct", "data.csv")).isEqualTo(DataCommands.Engine.BEAM);
-    assertThat(DataCommands.Engine.choose(null, null, "gs://bucket/data.csv")).isEqualTo(DataCommands.Engine.BEAM);
-    assertThat(DataCommands.Engine.choose("BEAM", null, "data.csv")).isEqualTo(DataCommands.Engine.BEAM);
+    assertThat(StandaloneStatistics.Engine.choose(null, null, "data.csv")).isEqualTo(StandaloneStatistics.Engine.LOCAL);
+    assertThat(StandaloneStatistics.Engine.choose(null, "direct", "data.csv")).isEqualTo(StandaloneStatistics.Engine.BEAM);
+    assertThat(StandaloneStatistics.Engine.choose(null, null, "gs://bucket/data.csv")).isEqualTo(StandaloneStatistics.Engine.BEAM);
+    assertThat(StandaloneStatistics.Engine.choose("BEAM", null, "data.csv")).isEqualTo(StandaloneStatistics.Engine.BEAM);
   }
 }

@@ -3,6 +3,7 @@ package dev.beamline.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.beamline.flink.FlinkRest;
+import dev.beamline.flink.JobJar;
 import dev.beamline.metadata.Execution;
 import dev.beamline.metadata.ExecutionState;
 import dev.beamline.metadata.MetadataStore;
@@ -108,6 +109,20 @@ class FlinkClusterIT {
     return rest.lastJobNamed("penguins-" + runId).orElseThrow(() -> new AssertionError("no Flink job named penguins-" + runId));
   }
 
+  /**
+   * The sizes of the distinct files the cluster's blob store holds for job {@code jobId} (the JobManager's
+   * and each TaskManager's copy of the same upload count once).
+   */
+  private static List<Long> stagedFiles(String jobId) throws IOException {
+    try (var files = Files.find(clusterDir.resolve("tmp/blob"), 3, (p, a) -> a.isRegularFile() && p.getParent().getFileName().toString().equals("job_" + jobId))) {
+      Map<String, Long> byName = new java.util.TreeMap<>();
+      for (Path f : files.toList()) {
+        byName.put(f.getFileName().toString(), Files.size(f));
+      }
+      return List.copyOf(byName.values());
+    }
+  }
+
   @Test
   @Order(1)
   void twoRunsInARowUseBothTaskManagersAndGiveTheDirectRunnersArtifacts() throws Exception {
@@ -128,6 +143,7 @@ class FlinkClusterIT {
       assertThat(rest.taskManagersOf(job.id())).as("TaskManagers that ran tasks of %s", runId)
           .containsExactlyInAnyOrder("taskmanager-1", "taskmanager-2");
       assertThat(r.out()).contains("Flink job " + job.id() + " ran on 2 TaskManager(s)");
+      assertThat(stagedFiles(job.id())).as("files staged for %s", runId).containsExactly(Files.size(JobJar.besides(BeamlineCli.class)));
     }
 
     Path directRun = tmp.resolve("direct-runs/penguins");

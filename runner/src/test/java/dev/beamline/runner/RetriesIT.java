@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A step that failed its check and is retried fails again: the retry does not find its folder and call
- * it success. Embedded Flink restarts a failed task ({@code --numberOfExecutionRetries}, which Beam applies
- * to Flink's DataStream batch mode), so the publishing step of ingestion runs again after its first
+ * it success. Embedded Flink restarts a failed task ({@code --restart-attempts}, which runs the job in
+ * Flink's DataStream batch mode, where Beam applies restarts), so the publishing step of ingestion runs again after its first
  * attempt published the dead-letter folder.
  */
 class RetriesIT {
@@ -38,7 +38,7 @@ class RetriesIT {
 
     BeamlineCliIT.Result r = BeamlineCliIT.cli(
         "run", dir.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString(), "--run-id", "retried",
-        "--runner=flink", "--parallelism=1", "--useDataStreamForBatch=true", "--numberOfExecutionRetries=2", "--executionRetryDelay=0");
+        "--runner=flink", "--parallelism=1", "--restart-attempts=2", "--executionRetryDelay=0");
 
     assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
     assertThat(r.err()).contains("1 of 345 rows (0.29%) were rejected, more than the allowed 0.00%");

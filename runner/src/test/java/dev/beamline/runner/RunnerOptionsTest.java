@@ -48,6 +48,19 @@ class RunnerOptionsTest {
   }
 
   @Test
+  void onAClusterOrUnderFlinkRunTheParallelismIsLeftToTheClusterUnlessAsked() {
+    // -1: FlinkCluster sets the cluster's free slots; under `flink run` ([auto]) its -p applies.
+    for (String master : List.of("flink.example:8081", "[auto]")) {
+      assertThat(RunnerOptions.create("flink", 0, List.of("--flinkMaster=" + master)).as(FlinkPipelineOptions.class).getParallelism())
+          .as(master).isEqualTo(-1);
+      assertThat(RunnerOptions.create("flink", 3, List.of("--flinkMaster=" + master)).as(FlinkPipelineOptions.class).getParallelism())
+          .as(master).isEqualTo(3);
+    }
+    assertThat(RunnerOptions.create("flink", 0, List.of()).as(FlinkPipelineOptions.class).getParallelism())
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+  }
+
+  @Test
   void unknownRunnerAndOptionAreConfigErrors() {
     assertThatThrownBy(() -> RunnerOptions.create("spark", 0, List.of()))
         .isInstanceOf(ConfigException.class)
