@@ -110,30 +110,52 @@ run_case "DirectRunner, 1 file" 0,1 flights-1
 run_case "DirectRunner, 8 files" 0,1 flights-8
 run_case "embedded Flink, 8 files, parallelism 2" 0,1 flights-8 --runner=flink --parallelism=2
 
-for p in 1 2; do
-  cpus=$([ "$p" = 1 ] && echo 0 || echo 0,1)
-  step "cluster for parallelism $p: $p TaskManager(s) of 1 slot on cores $cpus"
-  taskset -c "$cpus" "$root/flink/cluster.sh" start --taskmanagers "$p" --slots 1 --rest-port "$port" --tm-memory "$tm_memory" --dir "$cluster_dir" >&2
-  run_case "cluster, 8 files, parallelism $p, cores $cpus" "$cpus" flights-8 --runner=flink "--flinkMaster=localhost:$port"
-  if [ "$p" = 2 ]; then
-    run_case "cluster, 1 file, parallelism 2, cores 0,1" 0,1 flights-1 --runner=flink "--flinkMaster=localhost:$port"
-  fi
+# job_seconds: the last job's time in the JobManager's log, from "Received JobGraph" to its terminal state.
+job_seconds() {
+  local log="$cluster_dir/log/jobmanager.log" a b
+  a="$(grep 'Received JobGraph submission' "$log" | tail -1 | cut -c1-23)"
+  b="$(grep 'reached terminal state' "$log" | tail -1 | cut -c1-23)"
+  awk -v a="$(date -d "${a/,/.}" +%s.%N)" -v b="$(date -d "${b/,/.}" +%s.%N)" 'BEGIN {printf "%.1f", b - a}'
+}
+cluster_case() { # taskmanagers slots cpus yaml label
+  local tms="$1" slots="$2" cpus="$3" yaml="$4" name
+  name="cluster, $5, parallelism $((tms * slots)) ($tms TaskManager(s) x $slots slot(s)), cores $cpus"
+  step "cluster: $tms TaskManager(s) of $slots slot(s) on cores $cpus"
+  taskset -c "$cpus" "$root/flink/cluster.sh" start --taskmanagers "$tms" --slots "$slots" --rest-port "$port" --tm-memory "$tm_memory" --dir "$cluster_dir" >&2
+  run_case "$name" "$cpus" "$yaml" --runner=flink "--flinkMaster=localhost:$port"
+  echo -e "$name\t$(job_seconds)" >>"$work/cases/jobs.tsv"
   cluster stop >&2
-done
+}
+: >"$work/cases/jobs.tsv"
+cluster_case 1 1 0 flights-8 "8 files"
+cluster_case 1 2 0,1 flights-8 "8 files"
+cluster_case 2 1 0,1 flights-8 "8 files"
+cluster_case 1 2 0,1 flights-1 "1 file"
 
 tsv="$work/cases/table.tsv"
 val() { awk -F'\t' -v n="$1" -v c="$2" '$1 == n {print $c}' "$tsv"; }
-p1="$(val "cluster, 8 files, parallelism 1, cores 0" 2)"
-p2="$(val "cluster, 8 files, parallelism 2, cores 0,1" 2)"
-speedup="$(awk -v a="$p1" -v b="$p2" 'BEGIN {printf "%.2f", a / b}')"
+p1_name="cluster, 8 files, parallelism 1 (1 TaskManager(s) x 1 slot(s)), cores 0"
+p2_name="cluster, 8 files, parallelism 2 (1 TaskManager(s) x 2 slot(s)), cores 0,1"
+p2b_name="cluster, 8 files, parallelism 2 (2 TaskManager(s) x 1 slot(s)), cores 0,1"
+job() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$work/cases/jobs.tsv"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 loop_cpu="$(val "plain loop: Parquet read (1 thread)" 5)"
 table="| case | wall s | CPU s (all processes) | rows/s | CPU s per million rows |
 |---|---:|---:|---:|---:|
 $(awk -F'\t' '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5}' "$tsv")
 
-- **Cluster speed-up, parallelism 2 on two cores over parallelism 1 on one core: ${speedup}×** (target ≥ 1.7).
-- CPU per million rows of the pipeline on the cluster (parallelism 2) against the plain Parquet loop's
-  $loop_cpu s, which only reads: $(awk -v a="$(val "cluster, 8 files, parallelism 2, cores 0,1" 5)" -v b="$loop_cpu" 'BEGIN {printf "%.1f", a / b}')×."
+| cluster case | job time s (JobManager: submission received → finished) |
+|---|---:|
+$(awk -F'\t' '{printf "| %s | %s |\n", $1, $2}' "$work/cases/jobs.tsv")
+
+- **Cluster speed-up, parallelism 2 on two cores over parallelism 1 on one core** (target ≥ 1.7): one
+  TaskManager with 2 slots **$(ratio "$(val "$p1_name" 2)" "$(val "$p2_name" 2)")×** wall
+  ($(ratio "$(job "$p1_name")" "$(job "$p2_name")")× in job time); two TaskManagers of 1 slot
+  $(ratio "$(val "$p1_name" 2)" "$(val "$p2b_name" 2)")× wall ($(ratio "$(job "$p1_name")" "$(job "$p2b_name")")× in job time).
+- CPU per million rows of the pipeline on the cluster (parallelism 2, one TaskManager) against the plain
+  Parquet loop's $loop_cpu s, which only reads: $(ratio "$(val "$p2_name" 5)" "$loop_cpu")×; the Beam statistics path
+  (\`beamline stats --engine beam\`) against the local engine: $(ratio "$(val "beamline stats, Beam engine (DirectRunner)" 2)" "$(val "beamline stats, local engine" 2)")× the wall time.
+"
 
 step "results"
 echo "$table"
