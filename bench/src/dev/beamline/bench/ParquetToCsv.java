@@ -1,5 +1,6 @@
 package dev.beamline.bench;
 
+import dev.beamline.ingest.parquet.BeamInputFile;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +45,7 @@ public final class ParquetToCsv {
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
     long rows = 0;
     try (ParquetReader<GenericRecord> reader =
-            AvroParquetReader.<GenericRecord>builder(new LocalParquetFile(in))
+            AvroParquetReader.<GenericRecord>builder(new BeamInputFile(in.toString()))
                 .withDataModel(GenericData.get())
                 .withConf(new Configuration(false))
                 .build();

@@ -1,5 +1,6 @@
 package dev.beamline.bench;
 
+import dev.beamline.ingest.parquet.BeamInputFile;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import org.apache.avro.generic.GenericData;
@@ -33,7 +34,7 @@ public final class PlainParquetRead {
     long rows = 0;
     long checksum = 0;
     try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(new LocalParquetFile(file))
+        AvroParquetReader.<GenericRecord>builder(new BeamInputFile(file.toString()))
             .withDataModel(GenericData.get())
             .withConf(new Configuration(false))
             .build()) {

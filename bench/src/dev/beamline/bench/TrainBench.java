@@ -3,6 +3,7 @@ package dev.beamline.bench;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.StageOutput;
 import dev.beamline.ingest.IngestOutput;
+import dev.beamline.ingest.parquet.BeamInputFile;
 import dev.beamline.runner.RunnerOptions;
 import dev.beamline.training.Auc;
 import dev.beamline.training.ProgressLine;
@@ -302,7 +303,7 @@ public final class TrainBench {
             if (!remaining.hasNext()) {
               return false;
             }
-            reader = AvroParquetReader.<GenericRecord>builder(new LocalParquetFile(remaining.next()))
+            reader = AvroParquetReader.<GenericRecord>builder(new BeamInputFile(remaining.next().toString()))
                 .withDataModel(GenericData.get())
                 .withConf(new Configuration(false))
                 .build();

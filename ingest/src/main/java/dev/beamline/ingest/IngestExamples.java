@@ -11,6 +11,7 @@ import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.RunLayout;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
+import dev.beamline.ingest.parquet.ExampleBatchParquetSink;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

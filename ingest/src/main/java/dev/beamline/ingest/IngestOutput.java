@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.Storage;
+import dev.beamline.ingest.parquet.ExampleRecordReader;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.hadoop.ParquetReader;
 
 /**
  * A published ingestion output, read back through {@link Storage} (any file system Beam supports): its
@@ -131,10 +131,8 @@ public final class IngestOutput {
   public List<GenericRecord> readSplit(String split) {
     List<GenericRecord> out = new ArrayList<>();
     for (String shard : shards(split)) {
-      try (ParquetReader<GenericRecord> reader = ParquetFormatReader.openReader(shard)) {
-        for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-          out.add(r);
-        }
+      try {
+        out.addAll(ExampleRecordReader.readAll(shard));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot read " + shard + ": " + e.getMessage(), e);
       }

@@ -3,6 +3,7 @@ package dev.beamline.ingest;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.ExampleBatch;
+import dev.beamline.ingest.parquet.ExampleRecordReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +15,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.parquet.hadoop.ParquetReader;
 
 /**
  * Reads one split of published ingestion outputs back as example batches. Its input is the folders
@@ -63,7 +63,7 @@ public final class ReadPublishedExamples extends PTransform<PCollection<String>,
     @ProcessElement
     public void process(@Element String shard, OutputReceiver<ExampleBatch> out) throws IOException {
       List<GenericRecord> batch = new ArrayList<>(IngestExamples.BATCH_SIZE);
-      try (ParquetReader<GenericRecord> reader = ParquetFormatReader.openReader(shard)) {
+      try (ExampleRecordReader reader = ExampleRecordReader.open(shard)) {
         for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
           batch.add(r);
           if (batch.size() == IngestExamples.BATCH_SIZE) {

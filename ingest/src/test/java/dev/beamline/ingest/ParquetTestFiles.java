@@ -2,6 +2,7 @@ package dev.beamline.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.beamline.ingest.parquet.BeamInputFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,8 +20,11 @@ import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 
-/** Parquet files with several row groups, and ways to break them, for tests of unreadable data. */
-final class ParquetTestFiles {
+/**
+ * Parquet files with several row groups, and ways to break them, for tests of unreadable data (here and
+ * in {@code dev.beamline.ingest.parquet}).
+ */
+public final class ParquetTestFiles {
   private ParquetTestFiles() {}
 
   /**
@@ -29,7 +33,13 @@ final class ParquetTestFiles {
    * page checksums that parquet-mr writes by default. The writer checks its size every 100 records,
    * and a row group size of one byte makes it close the row group at every check.
    */
-  static Path rowGroups(Path file, Schema schema, int groups, IntFunction<GenericRecord> record) throws IOException {
+  public static Path rowGroups(Path file, Schema schema, int groups, IntFunction<GenericRecord> record) throws IOException {
+    return rowGroups(file, schema, groups, record, CompressionCodecName.SNAPPY, true);
+  }
+
+  /** As {@link #rowGroups(Path, Schema, int, IntFunction)}, with pages compressed by {@code codec}, with or without checksums. */
+  public static Path rowGroups(Path file, Schema schema, int groups, IntFunction<GenericRecord> record,
+      CompressionCodecName codec, boolean checksums) throws IOException {
     Files.deleteIfExists(file);
     try (ParquetWriter<GenericRecord> w =
         AvroParquetWriter.<GenericRecord>builder(
@@ -38,7 +48,8 @@ final class ParquetTestFiles {
             .withSchema(schema)
             .withRowGroupSize(1L)
             .withDictionaryEncoding(false)
-            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .withCompressionCodec(codec)
+            .withPageWriteChecksumEnabled(checksums)
             .build()) {
       for (int i = 1; i <= 100 * groups; i++) {
         w.write(record.apply(i));
@@ -51,7 +62,7 @@ final class ParquetTestFiles {
   }
 
   /** Overwrites 16 bytes in the middle of the values of {@code column} in row group {@code group}. */
-  static void corrupt(Path file, int group, String column) throws IOException {
+  public static void corrupt(Path file, int group, String column) throws IOException {
     long at;
     try (ParquetFileReader r = ParquetFileReader.open(new BeamInputFile(file.toString()))) {
       ColumnChunkMetaData chunk =
@@ -70,7 +81,7 @@ final class ParquetTestFiles {
   }
 
   /** A copy of {@code file} cut in the middle: the first half of its bytes. */
-  static Path truncated(Path file, Path copy) throws IOException {
+  public static Path truncated(Path file, Path copy) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     Files.write(copy, java.util.Arrays.copyOf(bytes, bytes.length / 2));
     return copy;

@@ -1,28 +1,21 @@
 package dev.beamline.training;
 
 import dev.beamline.core.DataCheckException;
-import dev.beamline.ingest.BeamInputFile;
+import dev.beamline.ingest.parquet.ColumnChunkDecoder;
+import dev.beamline.ingest.parquet.ColumnarFile;
+import dev.beamline.ingest.parquet.DecodedValues;
 import dev.beamline.transform.OutputKind;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.column.ColumnReader;
-import org.apache.parquet.column.impl.ColumnReadStoreImpl;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.api.Converter;
-import org.apache.parquet.io.api.GroupConverter;
-import org.apache.parquet.io.api.PrimitiveConverter;
-import org.apache.parquet.schema.GroupType;
-import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
-import org.apache.parquet.schema.Type;
 
 /**
  * Reads chosen columns of one transformed Parquet shard straight into primitive arrays, column by
- * column, without building a record per row: the fast input path of training. Only the requested
- * columns are read from disk, and only one row group's pages are held at a time.
+ * column, without building a record per row: the fast input path of training. The columns are decoded
+ * by ingest's {@link ColumnChunkDecoder} (only the requested columns are read from disk, and only one
+ * row group's pages are held at a time); this class checks them against the transformed layout and lays
+ * them out as arrays.
  *
  * <p>A FLOAT column yields one float per row, VECTOR {@code width} floats, ID one long, IDS {@code
  * width} longs; every value must be present (the transformed layout has no nulls).
@@ -47,53 +40,38 @@ final class ShardReader implements AutoCloseable {
 
   private final String path;
   private final List<Column> columns;
-  private final ParquetFileReader reader;
-  private final MessageType schema;
-  private final String createdBy;
+  private final ColumnarFile file;
   private final ColumnDescriptor[] descriptors;
-  private ColumnReader[] readers;
-  /** Per column, the values (including list elements and empty-list markers) left in the row group. */
-  private long[] valuesLeft;
+  private final DecodedValues[] values;
+  private ColumnChunkDecoder[] chunks;
+  private int nextGroup;
   private long rowsLeftInGroup;
 
   ShardReader(String path, List<Column> columns) throws IOException {
     this.path = path;
     this.columns = List.copyOf(columns);
-    this.reader = ParquetFileReader.open(new BeamInputFile(path));
+    this.file = ColumnarFile.open(path);
     try {
-      MessageType file = reader.getFooter().getFileMetaData().getSchema();
-      List<Type> fields = new ArrayList<>();
-      for (Column c : columns) {
-        if (!file.containsField(c.name())) {
-          throw new DataCheckException(path + ": no column '" + c.name() + "' (columns: " + file.getFields().stream().map(Type::getName).toList() + ")");
-        }
-        fields.add(file.getType(c.name()));
-      }
-      this.schema = new MessageType(file.getName(), fields);
-      this.createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
-      reader.setRequestedSchema(schema);
       this.descriptors = new ColumnDescriptor[columns.size()];
-      for (ColumnDescriptor d : schema.getColumns()) {
-        int i = indexOf(d.getPath()[0]);
-        if (descriptors[i] != null) {
-          throw new DataCheckException(path + ": column '" + d.getPath()[0] + "' is not a scalar or a list of scalars");
+      this.values = new DecodedValues[columns.size()];
+      for (int i = 0; i < columns.size(); i++) {
+        Column c = columns.get(i);
+        List<ColumnDescriptor> leaves = file.columnsOf(c.name());
+        if (leaves.isEmpty()) {
+          throw new DataCheckException(path + ": no column '" + c.name() + "' (columns: " + file.fieldNames() + ")");
         }
-        descriptors[i] = d;
-        checkType(columns.get(i), d);
+        if (leaves.size() > 1) {
+          throw new DataCheckException(path + ": column '" + c.name() + "' is not a scalar or a list of scalars");
+        }
+        descriptors[i] = leaves.get(0);
+        checkType(c, descriptors[i]);
+        values[i] = new DecodedValues();
       }
+      file.select(List.of(descriptors));
     } catch (RuntimeException e) {
-      reader.close();
+      file.close();
       throw e;
     }
-  }
-
-  private int indexOf(String name) {
-    for (int i = 0; i < columns.size(); i++) {
-      if (columns.get(i).name().equals(name)) {
-        return i;
-      }
-    }
-    throw new AssertionError(name);
   }
 
   private void checkType(Column c, ColumnDescriptor d) {
@@ -108,139 +86,95 @@ final class ShardReader implements AutoCloseable {
     }
   }
 
-  /** The number of rows of the Parquet file {@code path}, from its footer. */
-  static long rowCount(String path) throws IOException {
-    try (ParquetFileReader r = ParquetFileReader.open(new BeamInputFile(path))) {
-      return r.getRecordCount();
-    }
-  }
-
   /**
    * Reads up to {@code max} rows into {@code arrays} (one per column, as {@link Column#newArray})
    * starting at row {@code offset}; returns the number read, 0 at the end of the shard.
    */
-  int read(Object[] arrays, int offset, int max) throws IOException {
+  int read(Object[] arrays, int offset, int max) {
     if (rowsLeftInGroup == 0 && !nextRowGroup()) {
       return 0;
     }
     int n = (int) Math.min(max, rowsLeftInGroup);
     for (int c = 0; c < columns.size(); c++) {
       Column col = columns.get(c);
-      ColumnReader r = readers[c];
-      ColumnDescriptor d = descriptors[c];
-      if (d.getMaxRepetitionLevel() == 0) {
-        readScalars(col, r, d, arrays[c], offset, n);
+      DecodedValues v = values[c];
+      int got = chunks[c].readRows(n, v);
+      if (got != n) {
+        throw new DataCheckException(path + ": '" + col.name() + "' ends " + (n - got) + " rows before its row group does");
+      }
+      if (descriptors[c].getMaxRepetitionLevel() == 0) {
+        readScalars(col, v, arrays[c], offset, n);
       } else {
-        readLists(c, col, r, d, arrays[c], offset, n);
+        readLists(col, v, descriptors[c].getMaxDefinitionLevel(), arrays[c], offset);
       }
     }
     rowsLeftInGroup -= n;
     return n;
   }
 
-  private boolean nextRowGroup() throws IOException {
-    PageReadStore pages = reader.readNextRowGroup();
-    while (pages != null && pages.getRowCount() == 0) {
-      pages = reader.readNextRowGroup();
+  private boolean nextRowGroup() {
+    while (nextGroup < file.rowGroups() && file.rows(nextGroup) == 0) {
+      nextGroup++;
     }
-    if (pages == null) {
+    if (nextGroup == file.rowGroups()) {
       return false;
     }
-    ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new IgnoringConverter(schema), schema, createdBy);
-    readers = new ColumnReader[columns.size()];
-    valuesLeft = new long[columns.size()];
-    for (int c = 0; c < columns.size(); c++) {
-      readers[c] = store.getColumnReader(descriptors[c]);
-      valuesLeft[c] = readers[c].getTotalValueCount();
-    }
-    rowsLeftInGroup = pages.getRowCount();
+    rowsLeftInGroup = file.rows(nextGroup);
+    chunks = file.readRowGroup(nextGroup++);
     return true;
   }
 
-  private void readScalars(Column col, ColumnReader r, ColumnDescriptor d, Object array, int offset, int n) {
-    int maxDef = d.getMaxDefinitionLevel();
-    PrimitiveTypeName t = d.getPrimitiveType().getPrimitiveTypeName();
+  private void readScalars(Column col, DecodedValues v, Object array, int offset, int n) {
+    if (v.valueCount() != n) {
+      throw new DataCheckException(path + ": '" + col.name() + "' has a missing value; transformed features are never null");
+    }
     if (col.floats()) {
-      float[] out = (float[]) array;
-      for (int i = 0; i < n; i++) {
-        checkPresent(col, r, maxDef);
-        out[offset + i] = t == PrimitiveTypeName.FLOAT ? r.getFloat() : (float) r.getDouble();
-        r.consume();
-      }
+      v.copyTo((float[]) array, offset);
     } else {
-      long[] out = (long[]) array;
-      for (int i = 0; i < n; i++) {
-        checkPresent(col, r, maxDef);
-        out[offset + i] = t == PrimitiveTypeName.INT64 ? r.getLong() : r.getInteger();
-        r.consume();
-      }
+      v.copyTo((long[]) array, offset);
     }
   }
 
-  private void readLists(int c, Column col, ColumnReader r, ColumnDescriptor d, Object array, int offset, int n) {
-    int maxDef = d.getMaxDefinitionLevel();
+  /** The rows of a list column, each of exactly its width in values. */
+  private void readLists(Column col, DecodedValues v, int maxDef, Object array, int offset) {
     int w = col.width();
     boolean floats = col.floats();
-    PrimitiveTypeName t = d.getPrimitiveType().getPrimitiveTypeName();
-    for (int i = 0; i < n; i++) {
-      int base = (offset + i) * w;
-      int count = 0;
-      boolean first = true;
+    int[] rep = v.repetitionLevels();
+    int[] def = v.definitionLevels();
+    int row = offset - 1;
+    int count = w;
+    int value = 0;
+    for (int e = 0; e < v.size(); e++) {
       // A row's list starts at repetition level 0; its further elements have a level above 0.
-      while (valuesLeft[c] > 0 && (first || r.getCurrentRepetitionLevel() > 0)) {
-        first = false;
-        if (r.getCurrentDefinitionLevel() == maxDef) {
-          if (count >= w) {
-            throw new DataCheckException(path + ": '" + col.name() + "' has a row with more than " + w + " values");
-          }
-          if (floats) {
-            ((float[]) array)[base + count] = t == PrimitiveTypeName.FLOAT ? r.getFloat() : (float) r.getDouble();
-          } else {
-            ((long[]) array)[base + count] = t == PrimitiveTypeName.INT64 ? r.getLong() : r.getInteger();
-          }
-          count++;
-        }
-        r.consume();
-        valuesLeft[c]--;
+      if (rep[e] == 0) {
+        checkWidth(col, count);
+        row++;
+        count = 0;
       }
-      if (count != w) {
-        throw new DataCheckException(path + ": '" + col.name() + "' has a row with " + count + " values; its transformed width is " + w);
+      if (def[e] == maxDef) {
+        if (count >= w) {
+          throw new DataCheckException(path + ": '" + col.name() + "' has a row with more than " + w + " values");
+        }
+        if (floats) {
+          ((float[]) array)[row * w + count] = (float) v.doubleValue(value);
+        } else {
+          ((long[]) array)[row * w + count] = v.longValue(value);
+        }
+        value++;
+        count++;
       }
     }
+    checkWidth(col, count);
   }
 
-  private void checkPresent(Column col, ColumnReader r, int maxDef) {
-    if (r.getCurrentDefinitionLevel() != maxDef) {
-      throw new DataCheckException(path + ": '" + col.name() + "' has a missing value; transformed features are never null");
+  private void checkWidth(Column col, int count) {
+    if (count != col.width()) {
+      throw new DataCheckException(path + ": '" + col.name() + "' has a row with " + count + " values; its transformed width is " + col.width());
     }
   }
 
   @Override
   public void close() throws IOException {
-    reader.close();
-  }
-
-  /** The converter tree that the column store insists on; values are read from the column readers directly. */
-  private static final class IgnoringConverter extends GroupConverter {
-    private final Converter[] children;
-
-    IgnoringConverter(GroupType type) {
-      children = new Converter[type.getFieldCount()];
-      for (int i = 0; i < children.length; i++) {
-        Type t = type.getType(i);
-        children[i] = t.isPrimitive() ? new PrimitiveConverter() {} : new IgnoringConverter(t.asGroupType());
-      }
-    }
-
-    @Override
-    public Converter getConverter(int fieldIndex) {
-      return children[fieldIndex];
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void end() {}
+    file.close();
   }
 }

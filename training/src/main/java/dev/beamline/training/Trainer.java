@@ -3,6 +3,7 @@ package dev.beamline.training;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.DataCheckException;
+import dev.beamline.ingest.parquet.ParquetFiles;
 import dev.beamline.training.ShardReader.Column;
 import dev.beamline.transform.FittedFeature;
 import java.io.IOException;
@@ -115,7 +116,7 @@ public final class Trainer {
 
   private static long rowCount(String file) {
     try {
-      return ShardReader.rowCount(file);
+      return ParquetFiles.rowCount(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }

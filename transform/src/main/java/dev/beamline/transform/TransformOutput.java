@@ -2,6 +2,7 @@ package dev.beamline.transform;
 
 import dev.beamline.core.Storage;
 import dev.beamline.ingest.IngestOutput;
+import dev.beamline.ingest.parquet.ExampleRecordReader;
 import dev.beamline.validation.StatisticsSet;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -11,12 +12,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /**
  * A published transform artifact, read back: the fitted transform, the output schema, the statistics
@@ -110,27 +106,12 @@ public final class TransformOutput {
   /** Every transformed example of {@code split}, read into memory; for small data and tests. */
   public List<GenericRecord> readSplit(String split) {
     List<GenericRecord> out = new ArrayList<>();
-    for (Path shard : shards(split)) {
-      out.addAll(readShard(shard));
-    }
-    return out;
-  }
-
-  /** The records of one Parquet file, as generic Avro records. */
-  static List<GenericRecord> readShard(Path shard) {
-    List<GenericRecord> out = new ArrayList<>();
-    Configuration conf = new Configuration(false);
-    try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(
-                HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(shard.toUri()), conf))
-            .withDataModel(GenericData.get())
-            .withConf(conf)
-            .build()) {
-      for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-        out.add(r);
+    for (String shard : IngestOutput.shardsOf(uri, split)) {
+      try {
+        out.addAll(ExampleRecordReader.readAll(shard));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + shard + ": " + e.getMessage(), e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + shard + ": " + e.getMessage(), e);
     }
     return out;
   }

@@ -42,7 +42,7 @@ import org.apache.avro.generic.GenericRecord;
  * the Beam engine's: exact fields identical, sketch fields within their stated error.
  *
  * <p>Parquet files are read column by column ({@link ParquetColumns}, through ingest's {@code
- * BeamInputFile}, the project's one Parquet input file), one task per row group, each
+ * ColumnarFile}, the project's one Parquet column reader), one task per row group, each
  * with its own accumulator. Files of other formats, and Parquet files with columns that the columnar
  * reader does not map, are read record by record by Beamline's reader of their format, one file per
  * task; the statistics of each chunk of 32,768 records are computed on another thread of the pool while
@@ -334,7 +334,7 @@ public final class LocalStatistics {
      * The statistics of row group {@code rowGroup}.
      *
      * @throws DataCheckException naming the file and the row group when it cannot be read (a page whose
-     *     checksum does not match, that does not decompress or decode)
+     *     checksum does not match, that does not decompress or decode): a data error, not an unexpected one
      */
     StatsAccumulator statistics(FeatureStatisticsFn fn, int rowGroup) throws IOException {
       ParquetColumns reader = idle.poll();
@@ -345,32 +345,11 @@ public final class LocalStatistics {
         }
         all.add(reader);
       }
-      boolean reusable = false;
-      try {
-        StatsAccumulator acc = fn.createAccumulator();
-        reader.read(rowGroup, ColumnBatch.of(schema), SLICE_ROWS, batch -> {
-          try {
-            fn.addColumns(acc, batch);
-          } catch (RuntimeException e) {
-            throw new StatisticsFailure(e);
-          }
-        });
-        reusable = true;
-        return acc;
-      } catch (StatisticsFailure e) {
-        reusable = true;
-        throw e.getCause();
-      } catch (IOException | RuntimeException e) {
-        // Unreadable data is a data error, named by file and row group, not an unexpected one.
-        throw new DataCheckException(
-            String.format(
-                "%s: row group %d (0-based, of %d; %d rows) cannot be read: %s",
-                path, rowGroup, rowGroups, reader.rows(rowGroup), DataCheckException.oneLine(e)));
-      } finally {
-        if (reusable) {
-          idle.add(reader);
-        }
-      }
+      StatsAccumulator acc = fn.createAccumulator();
+      reader.read(rowGroup, ColumnBatch.of(schema), SLICE_ROWS, batch -> fn.addColumns(acc, batch));
+      // Only a reader that read its row group to the end is used again.
+      idle.add(reader);
+      return acc;
     }
 
     void close() {
@@ -383,21 +362,6 @@ public final class LocalStatistics {
       }
     }
   }
-
-  /** A failure of the statistics' own code while a row group is read: not the data's fault, rethrown as it is. */
-  private static final class StatisticsFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    StatisticsFailure(RuntimeException cause) {
-      super(cause);
-    }
-
-    @Override
-    public synchronized RuntimeException getCause() {
-      return (RuntimeException) super.getCause();
-    }
-  }
-
 
   /** Daemon threads named beamline-stats-N, so that a failed computation never keeps the JVM alive. */
   private static final class NamedThreads implements java.util.concurrent.ThreadFactory {

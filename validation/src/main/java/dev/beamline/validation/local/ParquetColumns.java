@@ -4,37 +4,30 @@ import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.FeatureType;
-import dev.beamline.ingest.BeamInputFile;
+import dev.beamline.ingest.parquet.ColumnChunkDecoder;
+import dev.beamline.ingest.parquet.ColumnDictionary;
+import dev.beamline.ingest.parquet.ColumnarFile;
+import dev.beamline.ingest.parquet.DecodedValues;
+import dev.beamline.ingest.parquet.ParquetFiles;
 import dev.beamline.validation.ColumnBatch;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.avro.Schema;
-import org.apache.parquet.ParquetReadOptions;
-import org.apache.parquet.avro.AvroSchemaConverter;
-import org.apache.parquet.VersionParser;
 import org.apache.parquet.column.ColumnDescriptor;
-import org.apache.parquet.column.Dictionary;
-import org.apache.parquet.column.impl.ColumnReaderImpl;
-import org.apache.parquet.column.page.PageReadStore;
-import org.apache.parquet.column.page.PageReader;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
-import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType;
 import org.apache.parquet.schema.Type;
 
 /**
  * Reads the features of a flat Parquet file column by column into {@link ColumnBatch}es, one row group
- * at a time: no record is assembled and no Avro object is made. Numeric and string columns are decoded
- * in bulk by {@link ParquetColumnDecoder} (the common encodings), anything else by parquet-mr's column
- * readers. A dictionary-encoded string column is counted by dictionary entry and handed over as (value,
- * count) pairs, so its strings are decoded once per row group rather than once per value.
+ * at a time: no record is assembled and no Avro object is made. The columns are decoded by ingest's
+ * {@link ColumnChunkDecoder}; this class maps their values to the statistics' values. A
+ * dictionary-encoded column is counted by dictionary entry: a string column's entries are handed over
+ * as (value, count) pairs, so that its strings are decoded once per row group rather than once per
+ * value, and a small numeric dictionary's entries in increasing order.
  *
  * <p>The values are those the record reader ({@code ParquetFormatReader}: parquet-avro, then Beamline's
  * conversion) gives the statistics: integers and dates as numbers, floats widened to doubles, timestamps
@@ -53,29 +46,18 @@ import org.apache.parquet.schema.Type;
  * }</pre>
  */
 final class ParquetColumns implements Closeable {
-  private final Path path;
-  private final ParquetFileReader reader;
+  /** Numeric dictionaries up to this size are counted per slice and handed over in increasing order. */
+  private static final int SORTED_DICTIONARY_LIMIT = 8192;
+
+  private final ColumnarFile file;
   private final ExampleSchema schema;
-  private final ColumnDescriptor[] columns;
   /** Per feature: 1000 for millisecond timestamps (to microseconds), else 1. */
   private final long[] multipliers;
-  private final VersionParser.ParsedVersion writer;
 
-  private ParquetColumns(
-      Path path, ParquetFileReader reader, ExampleSchema schema, ColumnDescriptor[] columns, long[] multipliers) {
-    this.path = path;
-    this.reader = reader;
+  private ParquetColumns(ColumnarFile file, ExampleSchema schema, long[] multipliers) {
+    this.file = file;
     this.schema = schema;
-    this.columns = columns;
     this.multipliers = multipliers;
-    VersionParser.ParsedVersion parsed;
-    try {
-      parsed = VersionParser.parse(reader.getFooter().getFileMetaData().getCreatedBy());
-    } catch (VersionParser.VersionParseException | RuntimeException e) {
-      // An unknown writer: parquet-mr then applies no workaround for old writers' bugs.
-      parsed = null;
-    }
-    this.writer = parsed;
   }
 
   /**
@@ -86,29 +68,11 @@ final class ParquetColumns implements Closeable {
    *     hold as a feature
    */
   static ExampleSchema schemaOf(Path path) {
-    MessageType fileSchema;
-    try (ParquetFileReader reader = ParquetFileReader.open(new BeamInputFile(path.toString()), options())) {
-      fileSchema = reader.getFooter().getFileMetaData().getSchema();
-    } catch (IOException | RuntimeException e) {
-      throw new DataCheckException(path + ": not a readable Parquet file: " + e.getMessage());
-    }
-    Schema avro;
     try {
-      // The default conversion, as ParquetFormatReader's (whose Hadoop configuration is empty).
-      avro = new AvroSchemaConverter().convert(fileSchema);
-    } catch (RuntimeException e) {
-      throw new DataCheckException(path + ": not a readable Parquet file: " + e.getMessage());
-    }
-    try {
-      return ExampleSchema.fromAvro(avro);
+      return ExampleSchema.fromAvro(ParquetFiles.avroSchema(path.toString()));
     } catch (IllegalArgumentException e) {
       throw new DataCheckException(path + ": " + e.getMessage());
     }
-  }
-
-  /** Pages decompressed by {@link ParquetCodecs}; page checksums verified, so that a corrupt page is found, not decoded. */
-  private static ParquetReadOptions options() {
-    return ParquetReadOptions.builder().withCodecFactory(new ParquetCodecs()).usePageChecksumVerification(true).build();
   }
 
   /**
@@ -117,41 +81,38 @@ final class ParquetColumns implements Closeable {
    * reader does.
    */
   static ParquetColumns open(Path path, ExampleSchema schema) throws IOException {
-    ParquetFileReader reader =
-        ParquetFileReader.open(new BeamInputFile(path.toString()), options());
+    ColumnarFile file = ColumnarFile.open(path.toString());
     try {
-      MessageType fileSchema = reader.getFooter().getFileMetaData().getSchema();
       ColumnDescriptor[] columns = new ColumnDescriptor[schema.size()];
       long[] multipliers = new long[schema.size()];
-      List<Type> requested = new ArrayList<>();
       for (int i = 0; i < schema.size(); i++) {
         FeatureSpec f = schema.feature(i);
-        if (!fileSchema.containsField(f.name())) {
-          return closeAndGiveUp(reader);
+        List<ColumnDescriptor> leaves = file.columnsOf(f.name());
+        if (leaves.size() != 1) {
+          return closeAndGiveUp(file);
         }
-        Type t = fileSchema.getType(f.name());
+        Type t = file.schema().getType(f.name());
         if (!t.isPrimitive() || t.isRepetition(Type.Repetition.REPEATED)) {
-          return closeAndGiveUp(reader);
+          return closeAndGiveUp(file);
         }
         long multiplier = multiplier(f.type(), t.asPrimitiveType());
         if (multiplier == 0) {
-          return closeAndGiveUp(reader);
+          return closeAndGiveUp(file);
         }
         multipliers[i] = multiplier;
-        columns[i] = fileSchema.getColumnDescription(new String[] {f.name()});
-        requested.add(t);
+        columns[i] = leaves.get(0);
       }
       // Only the features' columns are read.
-      reader.setRequestedSchema(new MessageType(fileSchema.getName(), requested));
-      return new ParquetColumns(path, reader, schema, columns, multipliers);
-    } catch (IOException | RuntimeException e) {
-      reader.close();
+      file.select(List.of(columns));
+      return new ParquetColumns(file, schema, multipliers);
+    } catch (RuntimeException e) {
+      file.close();
       throw e;
     }
   }
 
-  private static ParquetColumns closeAndGiveUp(ParquetFileReader reader) throws IOException {
-    reader.close();
+  private static ParquetColumns closeAndGiveUp(ColumnarFile file) throws IOException {
+    file.close();
     return null;
   }
 
@@ -200,31 +161,31 @@ final class ParquetColumns implements Closeable {
   }
 
   int rowGroups() {
-    return reader.getRowGroups().size();
-  }
-
-  long rows(int rowGroup) {
-    return reader.getRowGroups().get(rowGroup).getRowCount();
+    return file.rowGroups();
   }
 
   /**
    * Reads row group {@code rowGroup} into {@code batch} (of this reader's schema) in slices of at most
    * {@code sliceRows} rows, handing each full slice to {@code sink} and clearing the batch after it.
+   *
+   * @throws DataCheckException naming the file and the row group when it cannot be read
    */
-  void read(int rowGroup, ColumnBatch batch, int sliceRows, Consumer<ColumnBatch> sink) throws IOException {
-    PageReadStore pages = reader.readRowGroup(rowGroup);
-    if (pages == null) {
-      throw new IOException(path + ": row group " + rowGroup + " of " + rowGroups() + " cannot be read");
-    }
-    long rows = pages.getRowCount();
-    Source[] sources = new Source[columns.length];
-    for (int i = 0; i < columns.length; i++) {
-      sources[i] = source(i, pages.getPageReader(columns[i]), batch);
+  void read(int rowGroup, ColumnBatch batch, int sliceRows, Consumer<ColumnBatch> sink) {
+    ColumnChunkDecoder[] chunks = file.readRowGroup(rowGroup);
+    long rows = file.rows(rowGroup);
+    Source[] sources = new Source[chunks.length];
+    for (int i = 0; i < chunks.length; i++) {
+      sources[i] = source(i, batch);
     }
     for (long done = 0; done < rows; ) {
       int n = (int) Math.min(sliceRows, rows - done);
-      for (Source s : sources) {
-        s.read(n);
+      for (int i = 0; i < chunks.length; i++) {
+        DecodedValues v = sources[i].values;
+        if (chunks[i].readRows(n, v) != n) {
+          throw new DataCheckException(String.format(
+              "%s: row group %d (0-based): column '%s' has fewer rows than the row group's %d", file.path(), rowGroup, schema.feature(i).name(), rows));
+        }
+        sources[i].add(v);
       }
       done += n;
       sink.accept(batch);
@@ -232,67 +193,7 @@ final class ParquetColumns implements Closeable {
     }
   }
 
-  /** The rows of one column chunk, added to the batch's column some at a time. */
-  private interface Source {
-    void read(int rows) throws IOException;
-  }
-
-  /**
-   * The chunk {@code pages} of feature {@code feature}'s column: decoded in bulk by {@link
-   * ParquetColumnDecoder} while its pages allow, then by parquet-mr's column reader.
-   */
-  private Source source(int feature, PageReader pages, ColumnBatch batch) throws IOException {
-    FeatureType type = schema.feature(feature).type();
-    ParquetColumnDecoder decoder =
-        type == FeatureType.BOOLEAN
-            ? null
-            : ParquetColumnDecoder.of(
-                columns[feature],
-                pages,
-                multipliers[feature],
-                type == FeatureType.STRING ? null : batch.numbers(feature),
-                type == FeatureType.STRING ? batch.strings(feature) : null);
-    if (decoder == null) {
-      return columnReader(feature, pages, batch);
-    }
-    return new Source() {
-      private Source rest;
-
-      @Override
-      public void read(int rows) throws IOException {
-        if (rest != null) {
-          rest.read(rows);
-          return;
-        }
-        int done = decoder.read(rows);
-        if (done < rows) {
-          rest = columnReader(feature, decoder.remainingPages(), batch);
-          rest.read(rows - done);
-        }
-      }
-    };
-  }
-
-  /** parquet-mr's column reader over {@code pages}, one value at a time into a converter. */
-  private Source columnReader(int feature, PageReader pages, ColumnBatch batch) {
-    Counting converter = converter(feature, batch);
-    ColumnReaderImpl reader = new ColumnReaderImpl(columns[feature], pages, converter, writer);
-    int defined = columns[feature].getMaxDefinitionLevel();
-    return rows -> {
-      long nulls = 0;
-      for (int k = 0; k < rows; k++) {
-        if (reader.getCurrentDefinitionLevel() == defined) {
-          reader.writeCurrentValueToConverter();
-        } else {
-          nulls++;
-        }
-        reader.consume();
-      }
-      converter.flush(nulls);
-    };
-  }
-
-  private Counting converter(int feature, ColumnBatch batch) {
+  private Source source(int feature, ColumnBatch batch) {
     switch (schema.feature(feature).type()) {
       case STRING:
         return new Strings(batch.strings(feature));
@@ -305,18 +206,26 @@ final class ParquetColumns implements Closeable {
 
   @Override
   public void close() throws IOException {
-    reader.close();
+    file.close();
   }
 
-  /** A converter that may hold counts until the end of a slice, when it adds them and the slice's nulls. */
-  private abstract static class Counting extends PrimitiveConverter {
-    abstract void flush(long nulls);
+  /** One column chunk's decoded slices, added to the batch's column. */
+  private abstract static class Source {
+    final DecodedValues values = new DecodedValues();
+
+    /** Adds one slice of the column (not repeated: its nulls are the entries without a value). */
+    abstract void add(DecodedValues v);
   }
 
-  /** Numbers straight into the batch's vector (a dictionary's entries are decoded by parquet-mr). */
-  private static final class Numbers extends Counting {
+  /** Numbers as the record reader gives them: the long (times 1000 for milliseconds), then the double. */
+  private static final class Numbers extends Source {
     private final ColumnBatch.Numbers out;
     private final long multiplier;
+    /** The chunk's dictionary, its entries as numbers, and for a small one its ids by value and their counts. */
+    private ColumnDictionary dictionary;
+    private double[] entries;
+    private int[] byValue;
+    private long[] counts;
 
     Numbers(ColumnBatch.Numbers out, long multiplier) {
       this.out = out;
@@ -324,122 +233,171 @@ final class ParquetColumns implements Closeable {
     }
 
     @Override
-    public void addInt(int value) {
-      out.add(value);
+    void add(DecodedValues v) {
+      int n = v.valueCount();
+      if (v.isDictionaryEncoded()) {
+        addIds(v.dictionary(), v.dictionaryIds(), n);
+      } else {
+        switch (v.type()) {
+          case INT32:
+          case INT64:
+            long[] longs = v.longs();
+            for (int i = 0; i < n; i++) {
+              out.add((double) (longs[i] * multiplier));
+            }
+            break;
+          case FLOAT:
+            float[] floats = v.floats();
+            for (int i = 0; i < n; i++) {
+              out.add(floats[i]);
+            }
+            break;
+          default:
+            double[] doubles = v.doubles();
+            for (int i = 0; i < n; i++) {
+              out.add(doubles[i]);
+            }
+            break;
+        }
+      }
+      out.addNulls(v.size() - n);
     }
 
-    @Override
-    public void addLong(long value) {
-      // As the record reader: the long (times 1000 for milliseconds), then the double.
-      out.add((double) (value * multiplier));
+    private void addIds(ColumnDictionary d, int[] ids, int n) {
+      if (d != dictionary) {
+        useDictionary(d);
+      }
+      if (byValue == null) {
+        double[] e = entries;
+        for (int i = 0; i < n; i++) {
+          out.add(e[ids[i]]);
+        }
+        return;
+      }
+      long[] c = counts;
+      for (int i = 0; i < n; i++) {
+        c[ids[i]]++;
+      }
+      // In increasing order: the KLL sketch sorts what it buffers, which costs least on sorted input.
+      for (int id : byValue) {
+        long k = c[id];
+        if (k > 0) {
+          double value = entries[id];
+          for (long j = 0; j < k; j++) {
+            out.add(value);
+          }
+          c[id] = 0;
+        }
+      }
     }
 
-    @Override
-    public void addFloat(float value) {
-      out.add(value);
-    }
-
-    @Override
-    public void addDouble(double value) {
-      out.add(value);
-    }
-
-    @Override
-    void flush(long nulls) {
-      out.addNulls(nulls);
+    private void useDictionary(ColumnDictionary d) {
+      dictionary = d;
+      int size = d.size();
+      entries = new double[size];
+      for (int id = 0; id < size; id++) {
+        switch (d.type()) {
+          case INT32:
+          case INT64:
+            entries[id] = (double) (d.longs()[id] * multiplier);
+            break;
+          case FLOAT:
+            entries[id] = d.floats()[id];
+            break;
+          default:
+            entries[id] = d.doubles()[id];
+            break;
+        }
+      }
+      byValue = null;
+      counts = null;
+      if (size <= SORTED_DICTIONARY_LIMIT) {
+        Integer[] order = new Integer[size];
+        for (int id = 0; id < size; id++) {
+          order[id] = id;
+        }
+        double[] e = entries;
+        Arrays.sort(order, (x, y) -> Double.compare(e[x], e[y]));
+        byValue = new int[size];
+        for (int k = 0; k < size; k++) {
+          byValue[k] = order[k];
+        }
+        counts = new long[size];
+      }
     }
   }
 
-  /** Strings: dictionary entries counted by id and decoded once; plain-encoded values decoded one by one. */
-  private static final class Strings extends Counting {
+  /** Strings: dictionary entries counted by id and decoded once; other values decoded one by one. */
+  private static final class Strings extends Source {
     private final ColumnBatch.Strings out;
-    private Dictionary dictionary;
-    private String[] decoded;
+    private ColumnDictionary dictionary;
     private long[] counts;
-    /** The ids counted in this slice, so that a flush does not scan the whole dictionary. */
+    /** The ids counted in this slice, so that handing them over does not scan the whole dictionary. */
     private int[] seen;
-    private int seenSize;
 
     Strings(ColumnBatch.Strings out) {
       this.out = out;
     }
 
     @Override
-    public boolean hasDictionarySupport() {
-      return true;
-    }
-
-    @Override
-    public void setDictionary(Dictionary dictionary) {
-      this.dictionary = dictionary;
-      int size = dictionary.getMaxId() + 1;
-      decoded = new String[size];
-      counts = new long[size];
-      seen = new int[size];
-      seenSize = 0;
-    }
-
-    @Override
-    public void addValueFromDictionary(int id) {
-      if (counts[id]++ == 0) {
-        seen[seenSize++] = id;
-      }
-    }
-
-    @Override
-    public void addBinary(Binary value) {
-      out.add(utf8(value));
-    }
-
-    private static String utf8(Binary value) {
-      return value.toStringUsingUTF8();
-    }
-
-    @Override
-    void flush(long nulls) {
-      for (int k = 0; k < seenSize; k++) {
-        int id = seen[k];
-        if (decoded[id] == null) {
-          decoded[id] = utf8(dictionary.decodeToBinary(id));
+    void add(DecodedValues v) {
+      int n = v.valueCount();
+      if (v.isDictionaryEncoded()) {
+        ColumnDictionary d = v.dictionary();
+        if (d != dictionary) {
+          dictionary = d;
+          counts = new long[d.size()];
+          seen = new int[d.size()];
         }
-        out.add(decoded[id], counts[id]);
-        counts[id] = 0;
+        long[] c = counts;
+        int[] ids = v.dictionaryIds();
+        int seenSize = 0;
+        for (int i = 0; i < n; i++) {
+          int id = ids[i];
+          if (c[id]++ == 0) {
+            seen[seenSize++] = id;
+          }
+        }
+        for (int k = 0; k < seenSize; k++) {
+          int id = seen[k];
+          out.add(d.string(id), c[id]);
+          c[id] = 0;
+        }
+      } else {
+        for (int i = 0; i < n; i++) {
+          out.add(v.string(i));
+        }
       }
-      seenSize = 0;
-      out.addNulls(nulls);
+      out.addNulls(v.size() - n);
     }
   }
 
   /** Booleans, counted. */
-  private static final class Booleans extends Counting {
+  private static final class Booleans extends Source {
     private final ColumnBatch.Strings out;
-    private long trues;
-    private long falses;
 
     Booleans(ColumnBatch.Strings out) {
       this.out = out;
     }
 
     @Override
-    public void addBoolean(boolean value) {
-      if (value) {
-        trues++;
-      } else {
-        falses++;
+    void add(DecodedValues v) {
+      int n = v.valueCount();
+      boolean[] b = v.booleans();
+      long trues = 0;
+      for (int i = 0; i < n; i++) {
+        if (b[i]) {
+          trues++;
+        }
       }
-    }
-
-    @Override
-    void flush(long nulls) {
+      long falses = n - trues;
       if (trues > 0) {
         out.add("true", trues);
       }
       if (falses > 0) {
         out.add("false", falses);
       }
-      trues = 0;
-      falses = 0;
-      out.addNulls(nulls);
+      out.addNulls(v.size() - n);
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.beamline.validation.local;
+package dev.beamline.ingest.parquet;
 
 import com.github.luben.zstd.Zstd;
 import java.io.ByteArrayInputStream;

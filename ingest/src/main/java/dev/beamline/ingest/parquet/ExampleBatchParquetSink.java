@@ -1,4 +1,4 @@
-package dev.beamline.ingest;
+package dev.beamline.ingest.parquet;
 
 import dev.beamline.core.ExampleBatch;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.beamline.ingest;
+package dev.beamline.ingest.parquet;
 
 import java.io.IOException;
 import java.nio.channels.Channels;
