@@ -57,7 +57,7 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--parallelism",
       defaultValue = "0",
-      description = "Worker threads (direct) or task slots (flink); 0 (default): one per core.")
+      description = "Worker threads (direct) or task slots (flink); 0 (default): one per core, on a Flink cluster its free task slots.")
   int parallelism;
 
   @Option(
@@ -123,10 +123,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--restart-attempts",
       paramLabel = "N",
-      description = {
-        "On Flink: how often a failed job is restarted (Flink's fixed-delay restart strategy, --executionRetryDelay",
-        "apart) before the run fails (default 0). Above 0 the job runs on Flink's DataStream API in batch mode."
-      })
+      description =
+          "On Flink: how often a failed job is restarted (Flink's fixed-delay restart strategy, --executionRetryDelay apart)"
+              + " before the run fails (default 0). Above 0 the job runs on Flink's DataStream API in batch mode.")
   int restartAttempts;
 
   @CommandLine.Unmatched List<String> beamOptions = new ArrayList<>();
