@@ -3,6 +3,7 @@ package dev.beamline.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.beamline.core.testing.ScikitLearn;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureSpec;

@@ -1,4 +1,4 @@
-package dev.beamline.training;
+package dev.beamline.core.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * /usr/bin/python3} that imports sklearn; without one the test fails and says how to install it (CI's
  * {@code .ci/run} installs Debian's {@code python3-sklearn}).
  */
-final class ScikitLearn {
+public final class ScikitLearn {
   private static final long TIMEOUT_SECONDS = 120;
 
   private ScikitLearn() {}
@@ -28,7 +28,7 @@ final class ScikitLearn {
    *
    * @param workDir where its output is kept, for the failure message
    */
-  static JsonNode run(Path workDir, String script, String... args) throws IOException, InterruptedException {
+  public static JsonNode run(Path workDir, String script, String... args) throws IOException, InterruptedException {
     String python = interpreter(workDir);
     List<String> command = new ArrayList<>(List.of(python, "-c", script));
     command.addAll(List.of(args));

@@ -1,0 +1,338 @@
+package dev.beamline.evaluation;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.transforms.Combine;
+
+/**
+ * The metrics of a classifier with a fixed number of classes, as a mergeable {@link Combine.CombineFn} over
+ * {@link Prediction}s: accuracy, per-class and averaged precision/recall/F1, log loss, Brier score, the
+ * confusion matrix, ROC AUC and average precision. Testable without a pipeline; the evaluate stage applies
+ * it per slice.
+ *
+ * <pre>{@code
+ * PCollection<ClassificationMetrics> metrics =
+ *     predictions.apply(Combine.globally(ClassificationMetricsFn.of(3)));
+ * // or, without a pipeline:
+ * ClassificationMetricsFn fn = ClassificationMetricsFn.of(2);
+ * ClassificationMetricsFn.Accumulator acc = fn.createAccumulator();
+ * acc = fn.addInput(acc, Prediction.of(1, new double[] {0.2, 0.8}));
+ * ClassificationMetrics m = fn.extractOutput(acc);
+ * }</pre>
+ *
+ * <h2>Definitions</h2>
+ *
+ * <p>They are scikit-learn 1.2's, with every example weighted by {@link Prediction#weight()} as scikit-learn's
+ * {@code sample_weight}, and the classes fixed to {@code labels=range(numClasses)}, so a class that never
+ * occurs still has its row, its column and its (zero) entries in the macro average.
+ *
+ * <ul>
+ *   <li>The predicted class is the argmax of the probabilities, ties to the lowest index ({@code numpy.argmax}).
+ *   <li>Precision, recall and F1 follow {@code precision_recall_fscore_support} with {@code zero_division=0}: a
+ *       class with no predicted weight has precision 0, one with no true weight recall 0, and F1 is 0 where
+ *       precision + recall is 0. The weighted average is 0 when the total support is 0.
+ *   <li>Log loss is {@code log_loss}: each probability clipped to {@code [eps, 1 - eps]} (eps = 2^-52, the
+ *       double's machine epsilon), the row renormalized, then the weighted mean of {@code -ln p(true class)}.
+ *   <li>The Brier score, for 2 classes, is {@code brier_score_loss} of {@code P(class 1)}; for more classes it
+ *       is the weighted mean of {@code sum_k (p_k - [y = k])^2}, which scikit-learn 1.2 does not offer.
+ *   <li>ROC AUC is {@code roc_auc_score} (for more than 2 classes {@code multi_class="ovr", average="macro"}):
+ *       the trapezoidal area under the ROC curve through one point per distinct score, so that tied scores
+ *       count as half-ordered. Average precision is {@code average_precision_score}: {@code sum_n (R_n -
+ *       R_{n-1}) P_n} over the distinct scores, highest first (for more classes, the macro mean of the
+ *       one-vs-rest values, as scikit-learn gives for a {@code label_binarize}d target). Examples of weight 0
+ *       are left out of both, as scikit-learn does. Where a class (for 2 classes: either class) has no weight,
+ *       scikit-learn raises or warns; here the value is {@code NaN}.
+ *   <li>Accuracy, log loss and the Brier score are {@code NaN} when the total weight is 0.
+ * </ul>
+ *
+ * <h2>Exactness and merging</h2>
+ *
+ * <p>The accumulator holds sums kept exactly ({@link ExactSum}) of per-example terms that are each computed
+ * the same way whatever the order: the weights, the confusion matrix in counts and weight, the weighted log
+ * loss and Brier terms, and, for every class scored (class 1 only for a binary model), the exact weight of
+ * positives and negatives at every distinct score, in a sorted map. The output is computed from these exact
+ * totals in a fixed order, so adding and merging in any order gives bit-identical metrics, and the AUC and the
+ * average precision are exact up to the final floating-point divisions. The cost is memory linear in the
+ * number of distinct scores (times the number of classes for more than 2); a sketch may replace it later.
+ */
+public final class ClassificationMetricsFn
+    extends MergingCombineFn<Prediction, ClassificationMetricsFn.Accumulator, ClassificationMetrics> {
+  private static final long serialVersionUID = 1L;
+  /** scikit-learn's {@code eps="auto"} for float64: {@code np.finfo(np.float64).eps}. */
+  static final double EPS = Math.ulp(1.0);
+
+  private final int numClasses;
+
+  private ClassificationMetricsFn(int numClasses) {
+    super(Accumulator.class, ClassificationMetrics.class);
+    this.numClasses = numClasses;
+  }
+
+  /** The metrics of a model with {@code numClasses} classes, indexed {@code 0 .. numClasses - 1}. */
+  public static ClassificationMetricsFn of(int numClasses) {
+    checkArgument(numClasses >= 2, "numClasses must be at least 2; got %s", numClasses);
+    return new ClassificationMetricsFn(numClasses);
+  }
+
+  public int numClasses() {
+    return numClasses;
+  }
+
+  /** The exact tallies the metrics are computed from; see the class Javadoc. */
+  public static final class Accumulator implements MergingCombineFn.Accumulator<Prediction, Accumulator> {
+    private static final long serialVersionUID = 1L;
+
+    private final int k;
+    private long count;
+    private final ExactSum weight = new ExactSum();
+    private final long[][] counts;
+    private final ExactSum[][] confusion;
+    private final ExactSum logLoss = new ExactSum();
+    private final ExactSum brier = new ExactSum();
+    /** Per scored class: score -> exact weight of (positives, negatives) at that score. */
+    private final List<TreeMap<Double, Tally>> scores;
+
+    private Accumulator(int k) {
+      this.k = k;
+      counts = new long[k][k];
+      confusion = new ExactSum[k][k];
+      for (ExactSum[] row : confusion) {
+        for (int j = 0; j < k; j++) {
+          row[j] = new ExactSum();
+        }
+      }
+      int scored = k == 2 ? 1 : k;
+      scores = new ArrayList<>(scored);
+      for (int c = 0; c < scored; c++) {
+        scores.add(new TreeMap<>());
+      }
+    }
+
+    @Override
+    public void add(Prediction p) {
+      checkArgument(p.numClasses() == k, "a prediction must have %s probabilities; got %s", k, p.numClasses());
+      double w = p.weight();
+      int y = p.label();
+      int predicted = 0;
+      double sum = 0;
+      double sq = 0;
+      for (int c = 0; c < k; c++) {
+        double pc = p.probability(c);
+        if (pc > p.probability(predicted)) {
+          predicted = c;
+        }
+        sum += Math.min(Math.max(pc, EPS), 1 - EPS);
+        double e = pc - (c == y ? 1 : 0);
+        sq += e * e;
+      }
+      count++;
+      weight.add(w);
+      counts[y][predicted]++;
+      confusion[y][predicted].add(w);
+      double pTrue = Math.min(Math.max(p.probability(y), EPS), 1 - EPS) / sum;
+      logLoss.add(w * -Math.log(pTrue));
+      if (k == 2) {
+        double e = p.probability(1) - y;
+        brier.add(w * (e * e));
+      } else {
+        brier.add(w * sq);
+      }
+      if (w > 0) {
+        for (int c = 0; c < scores.size(); c++) {
+          int scored = k == 2 ? 1 : c;
+          // + 0.0 folds -0.0 into 0.0: numpy orders them as equal.
+          Tally t = scores.get(c).computeIfAbsent(p.probability(scored) + 0.0, s -> new Tally());
+          (y == scored ? t.positive : t.negative).add(w);
+        }
+      }
+    }
+
+    @Override
+    public void merge(Accumulator o) {
+      checkArgument(o.k == k, "cannot merge accumulators of %s and %s classes", k, o.k);
+      count += o.count;
+      weight.add(o.weight);
+      for (int i = 0; i < k; i++) {
+        for (int j = 0; j < k; j++) {
+          counts[i][j] += o.counts[i][j];
+          confusion[i][j].add(o.confusion[i][j]);
+        }
+      }
+      logLoss.add(o.logLoss);
+      brier.add(o.brier);
+      for (int c = 0; c < scores.size(); c++) {
+        TreeMap<Double, Tally> mine = scores.get(c);
+        for (Map.Entry<Double, Tally> e : o.scores.get(c).entrySet()) {
+          Tally t = mine.computeIfAbsent(e.getKey(), s -> new Tally());
+          t.positive.add(e.getValue().positive);
+          t.negative.add(e.getValue().negative);
+        }
+      }
+    }
+  }
+
+  /** The exact weight of the positive and the negative examples at one score. */
+  private static final class Tally implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final ExactSum positive = new ExactSum();
+    final ExactSum negative = new ExactSum();
+  }
+
+  @Override
+  public Accumulator createAccumulator() {
+    return new Accumulator(numClasses);
+  }
+
+  @Override
+  public ClassificationMetrics extractOutput(Accumulator acc) {
+    int k = acc.k;
+    double total = acc.weight.value();
+    long[][] counts = new long[k][];
+    double[][] matrix = new double[k][k];
+    ExactSum[] trueSums = new ExactSum[k];
+    ExactSum[] predSums = new ExactSum[k];
+    ExactSum correct = new ExactSum();
+    for (int i = 0; i < k; i++) {
+      trueSums[i] = new ExactSum();
+      predSums[i] = new ExactSum();
+    }
+    for (int i = 0; i < k; i++) {
+      counts[i] = acc.counts[i].clone();
+      for (int j = 0; j < k; j++) {
+        matrix[i][j] = acc.confusion[i][j].value();
+        trueSums[i].add(acc.confusion[i][j]);
+        predSums[j].add(acc.confusion[i][j]);
+      }
+      correct.add(acc.confusion[i][i]);
+    }
+    double[] precision = new double[k];
+    double[] recall = new double[k];
+    double[] f1 = new double[k];
+    double[] support = new double[k];
+    for (int c = 0; c < k; c++) {
+      double tp = matrix[c][c];
+      double predicted = predSums[c].value();
+      support[c] = trueSums[c].value();
+      precision[c] = predicted > 0 ? tp / predicted : 0;
+      recall[c] = support[c] > 0 ? tp / support[c] : 0;
+      double denom = precision[c] + recall[c];
+      f1[c] = denom == 0 ? 0 : 2 * precision[c] * recall[c] / denom;
+    }
+    double tpAll = correct.value();
+    double micro = total > 0 ? tpAll / total : 0;
+    double supportTotal = 0;
+    for (double s : support) {
+      supportTotal += s;
+    }
+    ClassificationMetrics.Averages weighted = supportTotal > 0
+        ? new ClassificationMetrics.Averages(
+            weightedMean(precision, support, supportTotal), weightedMean(recall, support, supportTotal),
+            weightedMean(f1, support, supportTotal))
+        : new ClassificationMetrics.Averages(0, 0, 0);
+    double rocAuc;
+    double averagePrecision;
+    if (k == 2) {
+      rocAuc = rocAuc(acc.scores.get(0));
+      averagePrecision = averagePrecision(acc.scores.get(0));
+    } else {
+      double aucSum = 0;
+      double apSum = 0;
+      for (TreeMap<Double, Tally> m : acc.scores) {
+        aucSum += rocAuc(m);
+        apSum += averagePrecision(m);
+      }
+      rocAuc = aucSum / k;
+      averagePrecision = apSum / k;
+    }
+    return new ClassificationMetrics(
+        k,
+        acc.count,
+        total,
+        total > 0 ? tpAll / total : Double.NaN,
+        precision,
+        recall,
+        f1,
+        support,
+        new ClassificationMetrics.Averages(mean(precision), mean(recall), mean(f1)),
+        new ClassificationMetrics.Averages(micro, micro, micro),
+        weighted,
+        total > 0 ? acc.logLoss.value() / total : Double.NaN,
+        total > 0 ? acc.brier.value() / total : Double.NaN,
+        counts,
+        matrix,
+        rocAuc,
+        averagePrecision);
+  }
+
+  private static double mean(double[] x) {
+    double s = 0;
+    for (double v : x) {
+      s += v;
+    }
+    return s / x.length;
+  }
+
+  private static double weightedMean(double[] x, double[] w, double wTotal) {
+    double s = 0;
+    for (int i = 0; i < x.length; i++) {
+      s += x[i] * w[i];
+    }
+    return s / wTotal;
+  }
+
+  /**
+   * The area under the ROC curve through one point per distinct score, highest score first (the trapezoid
+   * rule, as {@code sklearn.metrics.roc_auc_score}); {@code NaN} when either class has no weight.
+   */
+  private static double rocAuc(TreeMap<Double, Tally> byScore) {
+    ExactSum tp = new ExactSum();
+    ExactSum fp = new ExactSum();
+    double prevTp = 0;
+    double prevFp = 0;
+    double area = 0;
+    for (Tally t : byScore.descendingMap().values()) {
+      tp.add(t.positive);
+      fp.add(t.negative);
+      double tpNow = tp.value();
+      double fpNow = fp.value();
+      area += (fpNow - prevFp) * (tpNow + prevTp) / 2;
+      prevTp = tpNow;
+      prevFp = fpNow;
+    }
+    return prevTp > 0 && prevFp > 0 ? area / (prevTp * prevFp) : Double.NaN;
+  }
+
+  /**
+   * {@code sum_n (R_n - R_{n-1}) P_n} over the distinct scores, highest first, as {@code
+   * sklearn.metrics.average_precision_score}; {@code NaN} when no positive has weight.
+   */
+  private static double averagePrecision(TreeMap<Double, Tally> byScore) {
+    ExactSum positives = new ExactSum();
+    for (Tally t : byScore.values()) {
+      positives.add(t.positive);
+    }
+    double allPositives = positives.value();
+    if (!(allPositives > 0)) {
+      return Double.NaN;
+    }
+    ExactSum tp = new ExactSum();
+    ExactSum fp = new ExactSum();
+    double prevRecall = 0;
+    double ap = 0;
+    for (Tally t : byScore.descendingMap().values()) {
+      tp.add(t.positive);
+      fp.add(t.negative);
+      double tpNow = tp.value();
+      double predicted = tpNow + fp.value();
+      double recall = tpNow / allPositives;
+      ap += (recall - prevRecall) * (predicted > 0 ? tpNow / predicted : 0);
+      prevRecall = recall;
+    }
+    return ap;
+  }
+}
