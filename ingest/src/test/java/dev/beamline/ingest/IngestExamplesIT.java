@@ -3,6 +3,7 @@ package dev.beamline.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.beamline.core.testing.PipelineChecks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.base.Throwables;
@@ -73,8 +74,8 @@ public class IngestExamplesIT {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(p);
-    PipelineChecksTest.enable(q);
+    PipelineChecks.enable(p);
+    PipelineChecks.enable(q);
     tmp = folder.getRoot().toPath();
   }
 

@@ -3,6 +3,7 @@ package dev.beamline.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.beamline.core.testing.PipelineChecks;
 import com.google.common.base.Throwables;
 import com.google.common.hash.Hashing;
 import dev.beamline.core.ConfigException;
@@ -48,7 +49,7 @@ public class IngestStageIT {
 
   @Before
   public void setUp() throws IOException {
-    PipelineChecksTest.enable(p);
+    PipelineChecks.enable(p);
     input = folder.newFolder("input").toPath();
     root = folder.newFolder("root").toPath();
   }

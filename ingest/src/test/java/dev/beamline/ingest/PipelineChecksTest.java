@@ -3,6 +3,7 @@ package dev.beamline.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.beamline.core.testing.PipelineChecks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,8 +12,6 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.beam.runners.direct.DirectOptions;
-import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.ListCoder;
@@ -30,7 +29,7 @@ import org.junit.runner.Description;
 import org.junit.runners.model.Statement;
 
 /**
- * The checks every stage test of this module runs with ({@link #enable}); transform's
+ * The checks every stage test of this module runs with ({@link PipelineChecks#enable}); transform's
  * PipelineChecksTest proves that they catch a forgotten run(), a mutated input and an element its coder
  * cannot encode. Here, what is particular to this module's elements, if anything.
  */
@@ -38,17 +37,9 @@ public class PipelineChecksTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
   @Rule public final transient TestPipeline unchecked = TestPipeline.create();
 
-  /** Turns on (and checks) the DirectRunner's checks for {@code pipeline}; call it before building. */
-  static void enable(TestPipeline pipeline) {
-    DirectOptions o = pipeline.getOptions().as(DirectOptions.class);
-    assertThat(o.getRunner()).isEqualTo(DirectRunner.class);
-    o.setEnforceImmutability(true);
-    o.setEnforceEncodability(true);
-  }
-
   @Before
   public void setUp() {
-    enable(p);
+    PipelineChecks.enable(p);
   }
 
   /** The examples this module reads are Avro records: changing one in a DoFn is caught too. */

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.beamline.core.testing.PipelineChecks;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
@@ -56,8 +57,8 @@ public class AnalyzeAndTransformTest {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(p);
-    PipelineChecksTest.enable(q);
+    PipelineChecks.enable(p);
+    PipelineChecks.enable(q);
     tmp = folder.getRoot().toPath();
   }
 

@@ -3,6 +3,7 @@ package dev.beamline.transform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.beamline.core.testing.PipelineChecks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,24 +28,16 @@ import org.junit.runners.model.Statement;
 /**
  * What this module's pipeline tests rely on: {@link TestPipeline} as a JUnit 4 rule fails a test that
  * forgets to run its pipeline (abandoned-node enforcement), and they run on the DirectRunner with its
- * immutability and encodability checks on ({@link #enable}), which work: a DoFn that mutates its input,
+ * immutability and encodability checks on ({@link PipelineChecks#enable}), which work: a DoFn that mutates its input,
  * or an element its coder cannot encode, fails the run instead of passing unnoticed.
  */
 public class PipelineChecksTest {
   @Rule public final transient TestPipeline p = TestPipeline.create();
   @Rule public final transient TestPipeline unchecked = TestPipeline.create();
 
-  /** Turns on (and checks) the DirectRunner's checks for {@code pipeline}; call it before building. */
-  static void enable(TestPipeline pipeline) {
-    DirectOptions o = pipeline.getOptions().as(DirectOptions.class);
-    assertThat(o.getRunner()).isEqualTo(DirectRunner.class);
-    o.setEnforceImmutability(true);
-    o.setEnforceEncodability(true);
-  }
-
   @Before
   public void setUp() {
-    enable(p);
+    PipelineChecks.enable(p);
   }
 
   @Test

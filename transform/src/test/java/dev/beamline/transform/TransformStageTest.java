@@ -5,6 +5,7 @@ import static dev.beamline.core.FeatureType.STRING;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.beamline.core.testing.PipelineChecks;
 import com.google.common.base.Suppliers;
 import com.google.common.hash.Hasher;
 import com.google.common.hash.Hashing;
@@ -60,7 +61,7 @@ public class TransformStageTest {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(p);
+    PipelineChecks.enable(p);
     tmp = folder.getRoot().toPath();
   }
 

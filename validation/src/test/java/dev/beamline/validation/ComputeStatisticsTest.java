@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.beamline.core.testing.PipelineChecks;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public class ComputeStatisticsTest {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(p);
+    PipelineChecks.enable(p);
   }
 
   private static PCollection<ExampleBatch> batches(Pipeline p, String name, List<GenericRecord> records, int size) {

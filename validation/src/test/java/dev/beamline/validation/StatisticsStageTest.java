@@ -3,6 +3,7 @@ package dev.beamline.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.beamline.core.testing.PipelineChecks;
 import com.google.common.hash.Hashing;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.ExampleSchema;
@@ -54,7 +55,7 @@ public class StatisticsStageTest {
 
   @Before
   public void setUp() {
-    PipelineChecksTest.enable(pipeline);
+    PipelineChecks.enable(pipeline);
   }
 
   /** train: x = 1, null, 3 and s = a, b, null (in two shards); eval: x = 5, 7 and s = a, a. */
