@@ -48,6 +48,9 @@ public final class FlinkCluster {
           Pattern.compile("Lost connection to task manager '([^']+)'"),
           Pattern.compile("Disconnect TaskManager (\\S+)"));
 
+  /** The host:port of a TaskManager's RPC path, pekko.tcp://flink@host:port/user/rpc/taskmanager_0. */
+  private static final Pattern RPC_ADDRESS = Pattern.compile("@([^/]+)/");
+
   private final String master;
   private final FlinkRest rest;
   private final FlinkRest.Overview overview;
@@ -88,8 +91,7 @@ public final class FlinkCluster {
     try {
       overview = rest.overview();
       for (FlinkRest.TaskManager t : rest.taskManagers()) {
-        // The RPC path pekko.tcp://flink@host:port/user/rpc/taskmanager_0, as host:port.
-        Matcher m = Pattern.compile("@([^/]+)/").matcher(t.path());
+        Matcher m = RPC_ADDRESS.matcher(t.path());
         taskManagers.put(t.id(), m.find() ? m.group(1) : t.path());
       }
       logDir = rest.config(LOG_DIR_KEY).orElse(null);

@@ -56,7 +56,7 @@ class FlinkClusterIT {
     master = "localhost:" + restPort;
     rest = new FlinkRest(master);
     Process p = cluster("start", "--taskmanagers", "2", "--slots", "1", "--rest-port", String.valueOf(restPort));
-    assertThat(p.exitValue()).as(output(p)).isZero();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("cluster-start.out"))).isZero();
     FlinkRest.Overview o = rest.overview();
     assertThat(List.of(o.taskManagers(), o.slotsTotal(), o.slotsAvailable())).isEqualTo(List.of(2, 2, 2));
   }
@@ -75,10 +75,6 @@ class FlinkClusterIT {
     Process p = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("cluster-" + command + ".out").toFile()).start();
     assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("cluster.sh %s finished", command).isTrue();
     return p;
-  }
-
-  private static String output(Process p) throws IOException {
-    return Files.readString(tmp.resolve("cluster-start.out"));
   }
 
   /** A free port whose neighbour 100 above (the JobManager's RPC port, as cluster.sh sets it) is free too. */
