@@ -192,6 +192,10 @@ class FlinkClusterIT {
       assertThat(executions).isNotEmpty();
       assertThat(executions.values()).allSatisfy(e -> assertThat(e.state()).as(e.stage()).isEqualTo(ExecutionState.FAILED));
     }
+    // No staging folder of the failed run is left.
+    try (var left = Files.find(tmp.resolve("cluster-runs/penguins"), 2, (f, a) -> f.getFileName().toString().startsWith(".staging-"))) {
+      assertThat(left.toList()).isEmpty();
+    }
     // The run's log holds the whole exception.
     Path log = tmp.resolve("cluster-runs/penguins/logs/k1.log");
     assertThat(Files.readString(log)).contains("org.apache.flink.runtime.client.JobExecutionException");
