@@ -66,7 +66,7 @@ final class DataCommands {
     public Integer call() throws IOException {
       StandaloneStatistics.Computed c = engine.compute(data, out);
       StatisticsSet stats = c.statistics();
-      Storage.writeString(out.resolve("report.html").toString(), StatisticsReport.render(data, stats, null, List.of()));
+      Storage.writeString(out.resolve("report.html").toString(), StatisticsReport.renderWithoutSchema(data, stats));
       PrintWriter w = spec.commandLine().getOut();
       for (DatasetStatistics d : stats.splits()) {
         w.printf("%s: %d examples, %d features%n", d.split(), d.numExamples(), d.features().size());

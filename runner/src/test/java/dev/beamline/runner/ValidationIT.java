@@ -112,6 +112,8 @@ class ValidationIT {
     assertThat(s.code()).as(s.err()).isZero();
     assertThat(s.out()).contains("data: 344 examples, 7 features");
     assertThat(stats.resolve("report.html")).exists();
+    // No schema was given: the report must not claim that the data match one.
+    assertThat(Files.readString(stats.resolve("report.html"))).contains("No schema given: anomalies were not checked.").doesNotContain("No anomalies");
 
     Path schema = tmp.resolve("schema.yaml");
     BeamlineCliIT.Result i = BeamlineCliIT.cli("infer-schema", stats.toString(), "--out", schema.toString());

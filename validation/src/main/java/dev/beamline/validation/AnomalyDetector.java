@@ -164,7 +164,7 @@ public final class AnomalyDetector {
         if (d > threshold) {
           out.add(Anomaly.of(type, expected.name(), current.split(),
               String.format(Locale.ROOT, "%s: Jensen-Shannon divergence %.4f > threshold %s (mean %s, was %s)",
-                  what, d, threshold, fmt(a.get().numeric().mean()), fmt(b.get().numeric().mean())),
+                  what, d, threshold, mean(a.get()), mean(b.get())),
               List.of()));
         }
       }
@@ -185,6 +185,18 @@ public final class AnomalyDetector {
 
   private static String pct(double fraction) {
     return String.format(Locale.ROOT, "%.1f%%", 100 * fraction);
+  }
+
+  /** The mean of a numeric feature; of timestamps, as an ISO-8601 instant rather than microseconds. */
+  private static String mean(FeatureStatistics f) {
+    NumericStatistics n = f.numeric();
+    if (f.featureType() == FeatureType.TIMESTAMP) {
+      List<Double> values = new ArrayList<>(n.quantiles());
+      values.add(n.min());
+      values.add(n.max());
+      return TimestampText.fitting(values).format(n.mean());
+    }
+    return fmt(n.mean());
   }
 
   private static String fmt(double v) {
