@@ -3,7 +3,10 @@ package dev.beamline.evaluation;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.io.Serializable;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -12,14 +15,15 @@ import org.apache.beam.sdk.transforms.Combine;
 /**
  * The metrics of a classifier with a fixed number of classes, as a mergeable {@link Combine.CombineFn} over
  * {@link Prediction}s: accuracy, per-class and averaged precision/recall/F1, log loss, Brier score, the
- * confusion matrix, ROC AUC and average precision. Testable without a pipeline; the evaluate stage applies
- * it per slice.
+ * confusion matrix, ROC AUC and average precision, the ROC and precision-recall curves, the calibration
+ * (reliability diagram) and, for a binary model, the metrics at a list of decision thresholds. Testable without
+ * a pipeline; the evaluate stage applies it per slice.
  *
  * <pre>{@code
  * PCollection<ClassificationMetrics> metrics =
  *     predictions.apply(Combine.globally(ClassificationMetricsFn.of(3)));
- * // or, without a pipeline:
- * ClassificationMetricsFn fn = ClassificationMetricsFn.of(2);
+ * // or, without a pipeline, with other thresholds and at most 201 points per curve:
+ * ClassificationMetricsFn fn = ClassificationMetricsFn.of(2).withThresholds(0.3, 0.5, 0.7).withMaxCurvePoints(201);
  * ClassificationMetricsFn.Accumulator acc = fn.createAccumulator();
  * acc = fn.addInput(acc, Prediction.of(1, new double[] {0.2, 0.8}));
  * ClassificationMetrics m = fn.extractOutput(acc);
@@ -55,9 +59,11 @@ import org.apache.beam.sdk.transforms.Combine;
  * <p>The accumulator holds sums kept exactly ({@link ExactSum}) of per-example terms that are each computed
  * the same way whatever the order: the weights, the confusion matrix in counts and weight, the weighted log
  * loss and Brier terms, and, for every class scored (class 1 only for a binary model), the exact weight of
- * positives and negatives at every distinct score, in a sorted map. The output is computed from these exact
- * totals in a fixed order, so adding and merging in any order gives bit-identical metrics, and the AUC and the
- * average precision are exact up to the final floating-point divisions. The cost is memory linear in the
+ * positives and negatives at every distinct score, in a sorted map. The curves, the calibration and the
+ * threshold metrics are read from that map too (the score-weighted sums of the calibration as exact products
+ * of the score and the exact weight). The output is computed from these exact totals in a fixed order, so
+ * adding and merging in any order gives bit-identical metrics, and the AUC and the average precision are exact
+ * up to the final floating-point divisions. The cost is memory linear in the
  * number of distinct scores (times the number of classes for more than 2); a sketch may replace it later.
  */
 public final class ClassificationMetricsFn
@@ -65,22 +71,82 @@ public final class ClassificationMetricsFn
   private static final long serialVersionUID = 1L;
   /** scikit-learn's {@code eps="auto"} for float64: {@code np.finfo(np.float64).eps}. */
   static final double EPS = Math.ulp(1.0);
+  /** The most points a curve keeps unless configured: every percent of its length, both ends included. */
+  public static final int DEFAULT_MAX_CURVE_POINTS = 101;
+  /** The calibration bins unless configured: scikit-learn's default {@code n_bins}. */
+  public static final int DEFAULT_CALIBRATION_BINS = 10;
+  // Written as literals, not i / 10.0, so that 0.3 is the double nearest 0.3, as a user would type it.
+  private static final double[] DEFAULT_THRESHOLDS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
 
   private final int numClasses;
+  private final int maxCurvePoints;
+  private final int calibrationBins;
+  private final double[] thresholds;
 
-  private ClassificationMetricsFn(int numClasses) {
+  private ClassificationMetricsFn(int numClasses, int maxCurvePoints, int calibrationBins, double[] thresholds) {
     super(Accumulator.class, ClassificationMetrics.class);
     this.numClasses = numClasses;
+    this.maxCurvePoints = maxCurvePoints;
+    this.calibrationBins = calibrationBins;
+    this.thresholds = thresholds;
   }
 
-  /** The metrics of a model with {@code numClasses} classes, indexed {@code 0 .. numClasses - 1}. */
+  /**
+   * The metrics of a model with {@code numClasses} classes, indexed {@code 0 .. numClasses - 1}, with the default
+   * curve points, calibration bins and (for 2 classes) thresholds.
+   */
   public static ClassificationMetricsFn of(int numClasses) {
     checkArgument(numClasses >= 2, "numClasses must be at least 2; got %s", numClasses);
-    return new ClassificationMetricsFn(numClasses);
+    return new ClassificationMetricsFn(numClasses, DEFAULT_MAX_CURVE_POINTS, DEFAULT_CALIBRATION_BINS,
+        numClasses == 2 ? DEFAULT_THRESHOLDS.clone() : new double[0]);
+  }
+
+  /** The same metrics with at most {@code maxCurvePoints} points, at least 2, kept of each curve. */
+  public ClassificationMetricsFn withMaxCurvePoints(int maxCurvePoints) {
+    checkArgument(maxCurvePoints >= 2, "maxCurvePoints must be at least 2 (the curve's two ends); got %s",
+        maxCurvePoints);
+    return new ClassificationMetricsFn(numClasses, maxCurvePoints, calibrationBins, thresholds);
+  }
+
+  /** The same metrics with {@code calibrationBins} equal-width calibration bins, at least 1. */
+  public ClassificationMetricsFn withCalibrationBins(int calibrationBins) {
+    checkArgument(calibrationBins >= 1, "calibrationBins must be at least 1; got %s", calibrationBins);
+    return new ClassificationMetricsFn(numClasses, maxCurvePoints, calibrationBins, thresholds);
+  }
+
+  /**
+   * The same metrics of a binary model with the threshold metrics at {@code thresholds}, each in {@code [0, 1]},
+   * reported in the order given (none: no threshold metrics).
+   */
+  public ClassificationMetricsFn withThresholds(double... thresholds) {
+    checkArgument(numClasses == 2, "thresholds apply to a binary model's P(class 1); this model has %s classes",
+        numClasses);
+    checkArgument(thresholds != null, "thresholds must not be null");
+    double[] copy = thresholds.clone();
+    for (int i = 0; i < copy.length; i++) {
+      checkArgument(copy[i] >= 0 && copy[i] <= 1, "thresholds must be in [0, 1]; got %s",
+          Arrays.toString(thresholds));
+      // + 0.0 folds -0.0 into 0.0, as the scores are.
+      copy[i] += 0.0;
+    }
+    return new ClassificationMetricsFn(numClasses, maxCurvePoints, calibrationBins, copy);
   }
 
   public int numClasses() {
     return numClasses;
+  }
+
+  public int maxCurvePoints() {
+    return maxCurvePoints;
+  }
+
+  public int calibrationBins() {
+    return calibrationBins;
+  }
+
+  /** The thresholds of the threshold metrics; empty for more than 2 classes. */
+  public double[] thresholds() {
+    return thresholds.clone();
   }
 
   /** The exact tallies the metrics are computed from; see the class Javadoc. */
@@ -234,6 +300,17 @@ public final class ClassificationMetricsFn
             weightedMean(precision, support, supportTotal), weightedMean(recall, support, supportTotal),
             weightedMean(f1, support, supportTotal))
         : new ClassificationMetrics.Averages(0, 0, 0);
+    List<ClassificationMetrics.Curve> curves = new ArrayList<>();
+    List<ClassificationMetrics.Calibration> calibration = new ArrayList<>();
+    for (int c = 0; c < acc.scores.size(); c++) {
+      int positive = k == 2 ? 1 : c;
+      curves.add(curve(positive, acc.scores.get(c), maxCurvePoints));
+      calibration.add(calibration(positive, acc.scores.get(c), calibrationBins));
+    }
+    List<ClassificationMetrics.ThresholdMetrics> atThresholds = new ArrayList<>();
+    for (double t : thresholds) {
+      atThresholds.add(atThreshold(acc.scores.get(0), t));
+    }
     double rocAuc;
     double averagePrecision;
     if (k == 2) {
@@ -266,7 +343,10 @@ public final class ClassificationMetricsFn
         counts,
         matrix,
         rocAuc,
-        averagePrecision);
+        averagePrecision,
+        curves,
+        calibration,
+        atThresholds);
   }
 
   private static double mean(double[] x) {
@@ -334,5 +414,168 @@ public final class ClassificationMetricsFn
       prevRecall = recall;
     }
     return ap;
+  }
+
+  /**
+   * The curve through one point per distinct score, highest first, after scikit-learn 1.2's start point, keeping
+   * at most {@code maxPoints} of them: those at indices {@code floor(i (n - 1) / (maxPoints - 1))}, which are
+   * distinct (the step is above 1 when there are more than {@code maxPoints}) and include both ends.
+   */
+  private static ClassificationMetrics.Curve curve(int positiveClass, TreeMap<Double, Tally> byScore,
+      int maxPoints) {
+    if (byScore.isEmpty()) {
+      return new ClassificationMetrics.Curve(positiveClass, 0, List.of());
+    }
+    ExactSum positives = new ExactSum();
+    ExactSum negatives = new ExactSum();
+    for (Tally t : byScore.values()) {
+      positives.add(t.positive);
+      negatives.add(t.negative);
+    }
+    double allPositives = positives.value();
+    double allNegatives = negatives.value();
+    int n = byScore.size() + 1;
+    List<ClassificationMetrics.CurvePoint> points = new ArrayList<>(Math.min(n, maxPoints));
+    // scikit-learn 1.2's roc_curve starts at threshold max + 1 (1.3 and later use infinity).
+    points.add(new ClassificationMetrics.CurvePoint(byScore.lastKey() + 1, 0, 0, allNegatives > 0 ? 0 : Double.NaN,
+        allPositives > 0 ? 0 : Double.NaN, 1, 0));
+    ExactSum tp = new ExactSum();
+    ExactSum fp = new ExactSum();
+    ExactSum predicted = new ExactSum();
+    int index = 0;
+    int kept = 1;
+    long next = n <= maxPoints ? 1 : nextIndex(kept, n, maxPoints);
+    for (Map.Entry<Double, Tally> e : byScore.descendingMap().entrySet()) {
+      index++;
+      Tally t = e.getValue();
+      tp.add(t.positive);
+      fp.add(t.negative);
+      predicted.add(t.positive);
+      predicted.add(t.negative);
+      if (index != next) {
+        continue;
+      }
+      double tpNow = tp.value();
+      double fpNow = fp.value();
+      double predictedNow = predicted.value();
+      points.add(new ClassificationMetrics.CurvePoint(e.getKey(), tpNow, fpNow,
+          allNegatives > 0 ? fpNow / allNegatives : Double.NaN,
+          allPositives > 0 ? tpNow / allPositives : Double.NaN,
+          predictedNow > 0 ? tpNow / predictedNow : 0,
+          // precision_recall_curve sets the recall to 1 everywhere when there is no positive.
+          allPositives > 0 ? tpNow / allPositives : 1));
+      kept++;
+      next = n <= maxPoints ? index + 1 : nextIndex(kept, n, maxPoints);
+    }
+    return new ClassificationMetrics.Curve(positiveClass, n, points);
+  }
+
+  /** The index of the {@code i}-th point kept of {@code n} when {@code max < n} are kept evenly. */
+  private static long nextIndex(int i, int n, int max) {
+    return (long) i * (n - 1) / (max - 1);
+  }
+
+  /**
+   * The calibration of one score from its tallies. The edges are numpy's {@code linspace(0, 1, bins + 1)}: {@code
+   * i * (1.0 / bins)}, the last exactly 1; a score goes to the bin {@code np.searchsorted} (side "left") gives it
+   * among the inner edges, the number of inner edges strictly below it.
+   */
+  private static ClassificationMetrics.Calibration calibration(int positiveClass, TreeMap<Double, Tally> byScore,
+      int bins) {
+    double step = 1.0 / bins;
+    ExactSum[] binWeight = new ExactSum[bins];
+    ExactSum[] binPositive = new ExactSum[bins];
+    BigDecimal[] binScoreWeight = new BigDecimal[bins];
+    for (int b = 0; b < bins; b++) {
+      binWeight[b] = new ExactSum();
+      binPositive[b] = new ExactSum();
+      binScoreWeight[b] = BigDecimal.ZERO;
+    }
+    for (Map.Entry<Double, Tally> e : byScore.entrySet()) {
+      double score = e.getKey();
+      int b = bin(score, bins, step);
+      ExactSum w = new ExactSum();
+      w.add(e.getValue().positive);
+      w.add(e.getValue().negative);
+      binWeight[b].add(w);
+      binPositive[b].add(e.getValue().positive);
+      binScoreWeight[b] = binScoreWeight[b].add(w.exact().multiply(new BigDecimal(score)));
+    }
+    ExactSum weight = new ExactSum();
+    ExactSum positive = new ExactSum();
+    BigDecimal scoreWeight = BigDecimal.ZERO;
+    List<ClassificationMetrics.CalibrationBin> out = new ArrayList<>(bins);
+    for (int b = 0; b < bins; b++) {
+      weight.add(binWeight[b]);
+      positive.add(binPositive[b]);
+      scoreWeight = scoreWeight.add(binScoreWeight[b]);
+      BigDecimal w = binWeight[b].exact();
+      out.add(new ClassificationMetrics.CalibrationBin(b * step, b == bins - 1 ? 1.0 : (b + 1) * step,
+          w.doubleValue(), ratio(binScoreWeight[b], w), ratio(binPositive[b].exact(), w)));
+    }
+    BigDecimal total = weight.exact();
+    return new ClassificationMetrics.Calibration(positiveClass, total.doubleValue(), ratio(scoreWeight, total),
+        ratio(positive.exact(), total), out);
+  }
+
+  /** The bin of {@code score}: the number of inner edges {@code i * step}, {@code 0 < i < bins}, below it. */
+  static int bin(double score, int bins, double step) {
+    // A first guess from the product, then moved to agree with the edges as numpy computes them.
+    int b = Math.max(0, Math.min(bins - 1, (int) Math.ceil(score * bins) - 1));
+    while (b > 0 && b * step >= score) {
+      b--;
+    }
+    while (b < bins - 1 && (b + 1) * step < score) {
+      b++;
+    }
+    return b;
+  }
+
+  /** {@code a / b} rounded once to a double (through 34 digits); {@code NaN} when {@code b} is 0. */
+  private static double ratio(BigDecimal a, BigDecimal b) {
+    return b.signum() == 0 ? Double.NaN : a.divide(b, MathContext.DECIMAL128).doubleValue();
+  }
+
+  /** The metrics of predicting positive when the score is {@code >= threshold}. */
+  private static ClassificationMetrics.ThresholdMetrics atThreshold(TreeMap<Double, Tally> byScore,
+      double threshold) {
+    ExactSum tpSum = new ExactSum();
+    ExactSum fpSum = new ExactSum();
+    ExactSum fnSum = new ExactSum();
+    ExactSum tnSum = new ExactSum();
+    for (Tally t : byScore.tailMap(threshold, true).values()) {
+      tpSum.add(t.positive);
+      fpSum.add(t.negative);
+    }
+    for (Tally t : byScore.headMap(threshold, false).values()) {
+      fnSum.add(t.positive);
+      tnSum.add(t.negative);
+    }
+    double tp = tpSum.value();
+    double fp = fpSum.value();
+    double fn = fnSum.value();
+    double tn = tnSum.value();
+    double predicted = sum(tpSum, fpSum);
+    double actual = sum(tpSum, fnSum);
+    double negatives = sum(fpSum, tnSum);
+    ExactSum all = new ExactSum();
+    all.add(tpSum);
+    all.add(fpSum);
+    all.add(fnSum);
+    all.add(tnSum);
+    double total = all.value();
+    double precision = predicted > 0 ? tp / predicted : 0;
+    double recall = actual > 0 ? tp / actual : 0;
+    double denom = precision + recall;
+    return new ClassificationMetrics.ThresholdMetrics(threshold, tp, fp, tn, fn, precision, recall,
+        denom == 0 ? 0 : 2 * precision * recall / denom, negatives > 0 ? fp / negatives : 0,
+        total > 0 ? sum(tpSum, tnSum) / total : Double.NaN);
+  }
+
+  private static double sum(ExactSum a, ExactSum b) {
+    ExactSum s = new ExactSum();
+    s.add(a);
+    s.add(b);
+    return s.value();
   }
 }
