@@ -228,6 +228,8 @@ public final class SavedModelExport {
     root.put("task", spec.task().name().toLowerCase());
     root.put("model", spec.config().model().name().toLowerCase());
     root.put("label", spec.label().name());
+    // The raw column the label is computed from: what evaluation reads from raw rows.
+    root.put("label_input", spec.label().spec().input());
     if (spec.classification()) {
       ArrayNode classes = root.putArray("classes");
       spec.classNames().forEach(classes::add);

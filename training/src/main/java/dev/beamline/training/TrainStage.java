@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
+import dev.beamline.core.stage.ArtifactInfo;
 import dev.beamline.core.stage.Plan;
 import dev.beamline.core.stage.PlanContext;
 import dev.beamline.core.stage.Port;
@@ -90,9 +91,16 @@ public final class TrainStage implements Stage<Serializable> {
     TransformGraphInfo graph = ctx.inputs().get(TRANSFORM_GRAPH.role()).info(TransformGraphInfo.class);
     // Unknown only when the transform does not fit the data: that run fails before training.
     if (graph.known()) {
-      ModelSpec.resolve(config, graph.features());
+      ModelSpec spec = ModelSpec.resolve(config, graph.features());
+      return new Plan<>(List.of(), Map.of(MODEL.role(), ModelInfo.of(spec)), null);
     }
     return Plan.empty();
+  }
+
+  /** A cached model's {@link ModelInfo}, from its {@code model.json}. */
+  @Override
+  public ArtifactInfo readInfo(Port port, String uri) {
+    return port.equals(MODEL) ? ModelInfo.read(uri) : null;
   }
 
   @Override

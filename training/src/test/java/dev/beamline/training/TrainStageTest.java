@@ -31,6 +31,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -111,7 +112,8 @@ public class TrainStageTest {
         .isInstanceOf(ConfigException.class)
         .hasMessage("train.label 'missing' is not a transformed feature (transformed features: x1, x2, label)");
     Plan<Serializable> plan = new TrainStage(TrainerTest.linear()).plan(context(provisional));
-    assertThat(plan.outputs()).isEmpty();
+    // What the evaluate stage builds its graph with, before the model exists.
+    assertThat(plan.outputs()).containsExactly(Map.entry("model", new ModelInfo("classification", "label", "label", List.of("x1", "x2"))));
     // Fitted features from the cache are checked the same way.
     StageInputs cached = new StageInputs(List.of(graph(unrun, "transform", TransformGraphInfo.fitted(FEATURES))));
     assertThatThrownBy(() -> new TrainStage(TrainConfig.defaults("label").withFeatures(List.of("x3"))).plan(context(cached)))

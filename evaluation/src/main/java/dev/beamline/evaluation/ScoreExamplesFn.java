@@ -1,0 +1,317 @@
+package dev.beamline.evaluation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.core.ExampleBatch;
+import dev.beamline.training.ServingModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+
+/**
+ * Scores batches of raw rows with the candidate model (and the baseline, when there is one) through
+ * {@link ServingModel}, the path serving takes, loading each model once per worker ({@link
+ * LoadedModels}). Per bundle it tallies every slice's metrics ({@link SliceAccumulator}, per model and
+ * per bootstrap sample) and emits them ({@link Tallies}) when the bundle finishes, so that the
+ * combining step merges a few tallies instead of every example; beside them, each input batch's predictions as rows
+ * of {@link PredictionColumns#schema}, the rows that could not be scored with the reason, and counts.
+ *
+ * <pre>{@code
+ * batches.apply(ParDo.of(fn).withSideInputs(modelDir).withOutputTags(ScoreExamplesFn.TALLIES, fn.others()));
+ * }</pre>
+ */
+final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static final TupleTag<Tallies> TALLIES = new TupleTag<>() {};
+  static final TupleTag<ExampleBatch> PREDICTIONS = new TupleTag<>() {};
+  static final TupleTag<String> UNSCORED = new TupleTag<>() {};
+
+  static final String CANDIDATE = "candidate";
+  static final String BASELINE = "baseline";
+  /** Counts: rows scored, and rows scored whose label is missing or not a class of the model. */
+  static final String SCORED = "scored";
+  static final String UNLABELLED = "unlabelled";
+
+  private final PCollectionView<String> modelDir;
+  private final String baselineDir;
+  private final boolean classification;
+  private final String labelColumn;
+  private final List<SliceSpec> slices;
+  private final int bootstrapSamples;
+  private final long seed;
+  private final String predictionSchemaJson;
+
+  private transient Schema predictionSchema;
+  private transient Tallies tallies;
+  private transient List<String> acquired;
+
+  ScoreExamplesFn(PCollectionView<String> modelDir, String baselineDir, boolean classification, String labelColumn,
+      List<SliceSpec> slices, int bootstrapSamples, long seed, Schema predictionSchema) {
+    this.modelDir = modelDir;
+    this.baselineDir = baselineDir;
+    this.classification = classification;
+    this.labelColumn = labelColumn;
+    this.slices = List.copyOf(slices);
+    this.bootstrapSamples = bootstrapSamples;
+    this.seed = seed;
+    this.predictionSchemaJson = predictionSchema.toString();
+  }
+
+  /**
+   * A tally's key: model, bootstrap sample (-1 for the data itself), the index of the slice's spec in
+   * the configuration's {@code allSlices()} (-1 for the overall slice) and the slice's name.
+   */
+  static String key(String model, int sample, String slice) {
+    return model + "|" + sample + "|" + slice;
+  }
+
+  /** A slice's id in a {@link #key}: its spec's index and its name. */
+  static String sliceId(int spec, String name) {
+    return spec + "|" + name;
+  }
+
+  /** The parts of a {@link #key}: model, sample, spec index, slice name. */
+  static String[] parts(String key) {
+    return key.split("\\|", 4);
+  }
+
+  @Setup
+  public void setup() {
+    predictionSchema = new Schema.Parser().parse(predictionSchemaJson);
+    acquired = new ArrayList<>();
+  }
+
+  @StartBundle
+  public void startBundle() {
+    tallies = new Tallies(classification);
+  }
+
+  private ServingModel model(String dir) {
+    ServingModel m = LoadedModels.acquire(dir);
+    if (acquired.contains(dir)) {
+      LoadedModels.release(dir); // this instance holds it already
+    } else {
+      acquired.add(dir);
+    }
+    return m;
+  }
+
+  @ProcessElement
+  public void process(@Element ExampleBatch batch, ProcessContext c) {
+    ServingModel candidate = model(c.sideInput(modelDir));
+    ServingModel baseline = baselineDir == null ? null : model(baselineDir);
+    List<GenericRecord> rows = batch.examples();
+    ServingModel.Scores scores = candidate.score(rows);
+    ServingModel.Scores baseScores = baseline == null ? null : baseline.score(rows);
+    List<String> classes = candidate.description().classes();
+    List<GenericRecord> predicted = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      GenericRecord row = rows.get(i);
+      if (!scores.scored(i)) {
+        c.output(UNSCORED, unscored(row, scores.error(i)));
+        continue;
+      }
+      count(SCORED);
+      List<String> sliceNames = new ArrayList<>(slices.size() + 1);
+      sliceNames.add(sliceId(-1, SliceSpec.OVERALL));
+      GenericRecord out = new GenericData.Record(predictionSchema);
+      for (Schema.Field f : row.getSchema().getFields()) {
+        if (predictionSchema.getField(f.name()) != null) {
+          out.put(f.name(), row.get(f.name()));
+        }
+      }
+      for (int si = 0; si < slices.size(); si++) {
+        SliceSpec s = slices.get(si);
+        List<String> values = new ArrayList<>(s.features().size());
+        for (SliceSpec.Feature f : s.features()) {
+          values.add(f.valueOf(row.getSchema().getField(f.name()) == null ? null : row.get(f.name())));
+        }
+        String name = s.sliceName(values);
+        sliceNames.add(sliceId(si, name));
+        out.put(s.column(), name);
+      }
+      Object label = row.getSchema().getField(labelColumn) == null ? null : row.get(labelColumn);
+      long rowHash = bootstrapSamples > 0 ? GenericData.get().hashCode(row, row.getSchema()) : 0;
+      if (classification) {
+        double[] p = scores.probabilities(i);
+        int predictedId = argmax(p);
+        int labelId = classIndex(label, classes);
+        out.put(PredictionColumns.LABEL_ID, labelId < 0 ? null : (long) labelId);
+        out.put(PredictionColumns.PREDICTED_ID, (long) predictedId);
+        out.put(PredictionColumns.PREDICTED_CLASS, classes.get(predictedId));
+        List<Double> probs = new ArrayList<>(p.length);
+        for (double x : p) {
+          probs.add(x);
+        }
+        out.put(PredictionColumns.PROBABILITIES, probs);
+        if (labelId < 0) {
+          count(UNLABELLED);
+        } else {
+          tally(CANDIDATE, sliceNames, Prediction.of(labelId, clip(p)), null, rowHash);
+          if (baseScores != null && baseScores.scored(i)) {
+            tally(BASELINE, sliceNames, Prediction.of(labelId, clip(baseScores.probabilities(i))), null, rowHash);
+          }
+        }
+      } else {
+        double prediction = scores.prediction(i);
+        out.put(PredictionColumns.PREDICTION, prediction);
+        double y = numeric(label);
+        if (Double.isNaN(y)) {
+          count(UNLABELLED);
+        } else {
+          tally(CANDIDATE, sliceNames, null, RegressionPrediction.of(y, prediction), rowHash);
+          if (baseScores != null && baseScores.scored(i)) {
+            tally(BASELINE, sliceNames, null, RegressionPrediction.of(y, baseScores.prediction(i)), rowHash);
+          }
+        }
+      }
+      predicted.add(out);
+    }
+    if (!predicted.isEmpty()) {
+      c.output(PREDICTIONS, ExampleBatch.of(predicted));
+    }
+  }
+
+  private void tally(String model, List<String> sliceNames, Prediction p, RegressionPrediction r, long rowHash) {
+    for (String slice : sliceNames) {
+      add(key(model, -1, slice), p, r);
+    }
+    for (int b = 0; b < bootstrapSamples; b++) {
+      int w = poisson(seed, rowHash, b);
+      if (w == 0) {
+        continue;
+      }
+      Prediction pw = p == null ? null : Prediction.of(p.label(), p.probabilities(), w);
+      RegressionPrediction rw = r == null ? null : RegressionPrediction.of(r.label(), r.prediction(), w);
+      for (String slice : sliceNames) {
+        add(key(model, b, slice), pw, rw);
+      }
+    }
+  }
+
+  private void add(String key, Prediction p, RegressionPrediction r) {
+    SliceAccumulator acc = tallies.slice(key);
+    if (p != null) {
+      acc.add(p);
+    } else {
+      acc.add(r);
+    }
+  }
+
+  /**
+   * A draw of Poisson(1) for row {@code rowHash} in bootstrap sample {@code b}, the same in every run
+   * and on every worker: the Poisson bootstrap (Hanley and MacGibbon 2006), which resamples rows
+   * independently, so samples need no global row numbering.
+   */
+  static int poisson(long seed, long rowHash, int b) {
+    SplittableRandom r = new SplittableRandom(mix(mix(seed) ^ rowHash) + b);
+    double limit = Math.exp(-1);
+    double p = r.nextDouble();
+    int k = 0;
+    while (p > limit) {
+      k++;
+      p *= r.nextDouble();
+    }
+    return k;
+  }
+
+  private static long mix(long z) {
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    return z ^ (z >>> 33);
+  }
+
+  /** Float32 probabilities widened to double can sum a hair above 1; each is kept in [0, 1]. */
+  private static double[] clip(double[] p) {
+    for (int k = 0; k < p.length; k++) {
+      p[k] = Math.min(1.0, Math.max(0.0, p[k]));
+    }
+    return p;
+  }
+
+  private static int argmax(double[] p) {
+    int best = 0;
+    for (int k = 1; k < p.length; k++) {
+      if (p[k] > p[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  /** The index of a raw label value among the model's classes, or -1. */
+  static int classIndex(Object label, List<String> classes) {
+    if (label == null) {
+      return -1;
+    }
+    String text = label instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString(d.longValue()) : label.toString();
+    return classes.indexOf(text);
+  }
+
+  private static double numeric(Object v) {
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (v instanceof Boolean b) {
+      return b ? 1 : 0;
+    }
+    if (v == null) {
+      return Double.NaN;
+    }
+    try {
+      return Double.parseDouble(v.toString().trim());
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  private void count(String what) {
+    tallies.count(what, 1);
+  }
+
+  private static String unscored(GenericRecord row, String reason) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("reason", reason);
+    ObjectNode values = o.putObject("row");
+    for (Schema.Field f : row.getSchema().getFields()) {
+      Object v = row.get(f.name());
+      if (v == null) {
+        values.putNull(f.name());
+      } else if (v instanceof Number n) {
+        values.put(f.name(), n.doubleValue());
+      } else if (v instanceof Boolean b) {
+        values.put(f.name(), b);
+      } else {
+        values.put(f.name(), v.toString());
+      }
+    }
+    return o.toString();
+  }
+
+  @FinishBundle
+  public void finishBundle(FinishBundleContext c) {
+    if (!tallies.isEmpty()) {
+      c.output(tallies, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
+    }
+    tallies = null;
+  }
+
+  @Teardown
+  public void teardown() {
+    if (acquired != null) {
+      acquired.forEach(LoadedModels::release);
+      acquired.clear();
+    }
+  }
+}

@@ -1,0 +1,347 @@
+package dev.beamline.training;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamline.core.Storage;
+import dev.beamline.training.ModelSpec.RawFamily;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+
+/**
+ * An exported SavedModel as serving uses it: loaded once, fed raw rows through its {@value
+ * SavedModelExport#SERVING} signature (the transform runs inside the graph), answering per row the
+ * class probabilities or the regression value. The evaluate stage, batch inference, infra validation
+ * and the model server all score through this one class, so they all take the same path.
+ *
+ * <p>Rows are Avro records as ingestion reads them, in any column order and with any extra columns.
+ * A value is converted to its input's tensor type the way {@link SavedModelExport} documents (numbers
+ * and booleans to double, timestamps to microseconds, strings as they are; a missing value to the
+ * graph's missing marker, which the transform fills in). A row whose value cannot be converted (text
+ * in a numeric column, a record without the column) is not fed to the model: its {@link Scores#error}
+ * says why, naming the column, and the other rows of the batch are scored.
+ *
+ * <p>Thread-safe: TensorFlow sessions run concurrent calls.
+ *
+ * <pre>{@code
+ * try (ServingModel model = ServingModel.load("/runs/penguins/train/3")) {
+ *   ServingModel.Scores s = model.score(rows);
+ *   double pAdelie = s.probability(0, 0);
+ * }
+ * }</pre>
+ */
+public final class ServingModel implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String uri;
+  private final SavedModelBundle bundle;
+  private final Path localCopy;
+  private final Description description;
+
+  /** What {@code assets.extra/model.json} says of the model: its task, label, classes and inputs. */
+  public record Description(
+      String task, String label, String labelInput, List<String> classes, Map<String, RawFamily> inputs) implements java.io.Serializable {
+    public boolean classification() {
+      return "classification".equals(task);
+    }
+
+    public int numClasses() {
+      return classes.size();
+    }
+  }
+
+  private ServingModel(String uri, SavedModelBundle bundle, Path localCopy, Description description) {
+    this.uri = uri;
+    this.bundle = bundle;
+    this.localCopy = localCopy;
+    this.description = description;
+  }
+
+  /**
+   * Loads the SavedModel in {@code dir} (a local path, or any Beam file system's URI: then copied to a
+   * local temporary folder first, as TensorFlow reads only local files) in a new TensorFlow session.
+   *
+   * @throws IllegalArgumentException when {@code dir} holds no Beamline SavedModel
+   */
+  public static ServingModel load(String dir) {
+    checkNotNull(dir, "dir");
+    String modelJson = Storage.resolve(Storage.resolve(dir, SavedModelExport.EXTRA), "model.json");
+    checkArgument(Storage.exists(Storage.resolve(dir, "saved_model.pb")) && Storage.exists(modelJson),
+        "%s is not an exported Beamline model: it has no saved_model.pb and %s/model.json", dir, SavedModelExport.EXTRA);
+    Description d = describe(Storage.readString(modelJson), dir);
+    Path local = null;
+    String loadFrom = dir;
+    if (!Storage.isLocal(dir)) {
+      local = copyToLocal(dir);
+      loadFrom = local.toString();
+    } else if (dir.startsWith("file:")) {
+      loadFrom = java.nio.file.Paths.get(java.net.URI.create(dir)).toString();
+    }
+    SavedModelBundle bundle = SavedModelBundle.load(loadFrom, "serve");
+    return new ServingModel(dir, bundle, local, d);
+  }
+
+  /** Parses a model's {@code model.json}; {@code dir} names it in errors. */
+  static Description describe(String modelJson, String dir) {
+    try {
+      JsonNode root = JSON.readTree(modelJson);
+      String task = root.path("task").asText();
+      String label = root.path("label").asText();
+      String labelInput = root.path("label_input").asText(label);
+      List<String> classes = new ArrayList<>();
+      root.path("classes").forEach(c -> classes.add(c.asText()));
+      Map<String, RawFamily> inputs = new LinkedHashMap<>();
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.path("serving_inputs").fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String type = e.getValue().asText();
+        inputs.put(e.getKey(), type.startsWith("DT_DOUBLE") ? RawFamily.NUMERIC : type.startsWith("DT_INT64") ? RawFamily.TIMESTAMP : RawFamily.STRING);
+      }
+      checkArgument(task.equals("classification") || task.equals("regression"), "%s/model.json: unknown task '%s'", dir, task);
+      return new Description(task, label, labelInput, List.copyOf(classes), java.util.Collections.unmodifiableMap(inputs));
+    } catch (IOException e) {
+      throw new UncheckedIOException(dir + "/model.json is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads what a model folder's {@code model.json} says, without loading the model. */
+  public static Description describe(String dir) {
+    return describe(Storage.readString(Storage.resolve(Storage.resolve(dir, SavedModelExport.EXTRA), "model.json")), dir);
+  }
+
+  private static Path copyToLocal(String dir) {
+    try {
+      Path local = Files.createTempDirectory("beamline-model-");
+      for (String file : Storage.listRecursively(dir)) {
+        Path target = local.resolve(Storage.relativize(dir, file));
+        Files.createDirectories(target.getParent());
+        Files.write(target, Storage.read(file));
+      }
+      return local;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy the model " + dir + " to a local folder: " + e.getMessage(), e);
+    }
+  }
+
+  /** Where the model was loaded from. */
+  public String uri() {
+    return uri;
+  }
+
+  public Description description() {
+    return description;
+  }
+
+  /** The scores of one batch of rows. */
+  public static final class Scores {
+    private final int rows;
+    private final int width;
+    private final float[] values;
+    private final String[] errors;
+
+    Scores(int rows, int width, float[] values, String[] errors) {
+      this.rows = rows;
+      this.width = width;
+      this.values = values;
+      this.errors = errors;
+    }
+
+    public int size() {
+      return rows;
+    }
+
+    /** Why row {@code i} was not scored, or null when it was. */
+    public String error(int i) {
+      return errors[i];
+    }
+
+    public boolean scored(int i) {
+      return errors[i] == null;
+    }
+
+    /** Row {@code i}'s probability of class {@code k} (classification). */
+    public float probability(int i, int k) {
+      return values[i * width + k];
+    }
+
+    /** Row {@code i}'s class probabilities (classification), a new array. */
+    public double[] probabilities(int i) {
+      double[] p = new double[width];
+      for (int k = 0; k < width; k++) {
+        p[k] = values[i * width + k];
+      }
+      return p;
+    }
+
+    /** Row {@code i}'s predicted value in the label's units (regression). */
+    public float prediction(int i) {
+      return values[i];
+    }
+  }
+
+  /**
+   * Scores {@code rows}: one call of the serving signature for the rows that convert; the others get
+   * an error naming the column and the value.
+   */
+  public Scores score(List<GenericRecord> rows) {
+    int n = rows.size();
+    String[] errors = new String[n];
+    Map<String, Object> columns = new LinkedHashMap<>();
+    description.inputs().forEach((name, family) -> columns.put(name, switch (family) {
+      case NUMERIC -> new double[n];
+      case TIMESTAMP -> new long[n];
+      case STRING -> new String[n];
+    }));
+    int ok = 0;
+    int[] fed = new int[n];
+    for (int i = 0; i < n; i++) {
+      String error = convert(rows.get(i), ok, columns);
+      if (error == null) {
+        fed[ok++] = i;
+      } else {
+        errors[i] = error;
+      }
+    }
+    int width = description.classification() ? description.numClasses() : 1;
+    float[] values = new float[n * width];
+    if (ok > 0) {
+      float[] out = call(columns, ok);
+      for (int j = 0; j < ok; j++) {
+        System.arraycopy(out, j * width, values, fed[j] * width, width);
+      }
+    }
+    return new Scores(n, width, values, errors);
+  }
+
+  /** Puts row {@code r}'s inputs at position {@code at} of {@code columns}; the reason it cannot, else null. */
+  private String convert(GenericRecord r, int at, Map<String, Object> columns) {
+    Schema schema = r.getSchema();
+    for (Map.Entry<String, Object> c : columns.entrySet()) {
+      String name = c.getKey();
+      if (schema.getField(name) == null) {
+        return "no column '" + name + "', which the model takes as an input";
+      }
+      Object v = r.get(name);
+      try {
+        if (c.getValue() instanceof double[] d) {
+          d[at] = numeric(v);
+        } else if (c.getValue() instanceof long[] l) {
+          l[at] = timestamp(v);
+        } else {
+          ((String[]) c.getValue())[at] = v == null ? "" : text(v);
+        }
+      } catch (IllegalArgumentException e) {
+        return "column '" + name + "': " + e.getMessage();
+      }
+    }
+    return null;
+  }
+
+  private static double numeric(Object v) {
+    if (v == null) {
+      return Double.NaN;
+    }
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (v instanceof Boolean b) {
+      return b ? 1 : 0;
+    }
+    String s = v.toString().trim();
+    if (s.isEmpty()) {
+      return Double.NaN;
+    }
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + abbreviate(s) + "' is not a number, and the model takes a number");
+    }
+  }
+
+  private static long timestamp(Object v) {
+    if (v == null) {
+      return Long.MIN_VALUE;
+    }
+    if (v instanceof Long l) {
+      return l;
+    }
+    String s = v.toString().trim();
+    try {
+      Instant t = Instant.parse(s);
+      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw new IllegalArgumentException("'" + abbreviate(s) + "' is not a timestamp (microseconds or ISO-8601), and the model takes one");
+    }
+  }
+
+  private static String text(Object v) {
+    if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) {
+      // 3.0 read from a float column is the category "3" a string column would hold.
+      return Long.toString(d.longValue());
+    }
+    return v.toString();
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+  }
+
+  private float[] call(Map<String, Object> columns, int n) {
+    Map<String, Tensor> args = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, Object> c : columns.entrySet()) {
+        Object v = c.getValue();
+        if (v instanceof double[] d) {
+          args.put(c.getKey(), Tensors.doubles(d.length == n ? d : java.util.Arrays.copyOf(d, n), n));
+        } else if (v instanceof long[] l) {
+          args.put(c.getKey(), Tensors.longs(l.length == n ? l : java.util.Arrays.copyOf(l, n), n));
+        } else {
+          String[] s = (String[]) v;
+          args.put(c.getKey(), Tensors.strings(s.length == n ? s : java.util.Arrays.copyOf(s, n)));
+        }
+      }
+      String output = description.classification() ? "probabilities" : "predictions";
+      try (Result r = bundle.function(SavedModelExport.SERVING).call(args)) {
+        return Tensors.toFloats(r.get(output).orElseThrow(() -> new IllegalStateException(
+            uri + ": the serving signature has no output '" + output + "'")));
+      }
+    } finally {
+      args.values().forEach(Tensor::close);
+    }
+  }
+
+  /** The serving signature, as TensorFlow describes it. */
+  public Signature signature() {
+    return bundle.function(SavedModelExport.SERVING).signature();
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+    if (localCopy != null) {
+      Storage.deleteRecursively(localCopy.toString());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ServingModel[" + uri + ", " + description.task().toLowerCase(Locale.ROOT) + "]";
+  }
+}
