@@ -31,6 +31,8 @@ import picocli.CommandLine.Command;
       RunsCommand.class,
       ArtifactsCommand.class,
       LineageCommand.class,
+      ModelsCommand.class,
+      RollbackCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -75,8 +75,9 @@ final class LineageCommand implements Callable<Integer> {
     if (colon > 0 && ref.substring(colon + 1).matches("\\d+")) {
       String name = ref.substring(0, colon);
       long version = Long.parseLong(ref.substring(colon + 1));
-      for (Artifact a : s.artifacts(null, Integer.MAX_VALUE)) {
-        if (a.properties().path("name").asText().equals(name) && a.properties().path("version").asLong(-1) == version) {
+      // A pushed model: the push stage and rollback record its name and version.
+      for (Artifact a : s.artifacts("PUSHED_MODEL", Integer.MAX_VALUE)) {
+        if (a.properties().path("model_name").asText().equals(name) && a.properties().path("version").asLong(-1) == version) {
           return a;
         }
       }

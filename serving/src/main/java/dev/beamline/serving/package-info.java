@@ -1,5 +1,5 @@
 /**
- * Home of the serving stage of the Beamline life cycle. The stage's composite transform and its algorithms
- * arrive with the issue that builds the stage; the module builds and is on the runner's class path today.
+ * The serving stage of the Beamline life cycle: pushing blessed models to a serving base in TensorFlow
+ * Serving's layout ({@link dev.beamline.serving.push}).
  */
 package dev.beamline.serving;

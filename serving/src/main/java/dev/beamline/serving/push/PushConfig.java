@@ -1,0 +1,57 @@
+package dev.beamline.serving.push;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.io.Serializable;
+
+/**
+ * How the push stage publishes a blessed model: under which serving base, as which model name, and how
+ * strictly infra validation compares the loaded model's answers with its evaluation's.
+ *
+ * <pre>{@code
+ * PushConfig c = PushConfig.to("/srv/models").withModelName("penguins").withInfraValidation(16, 1e-5);
+ * }</pre>
+ *
+ * @param servingBase the folder (a path or a URI) holding one folder per model name
+ * @param modelName the model's folder name; null for the pipeline's name
+ * @param infraValidationRows how many of the evaluation's predictions the freshly loaded model must
+ *     answer again; 0 turns infra validation off
+ * @param tolerance the largest absolute difference allowed between a stored and a recomputed
+ *     probability or prediction
+ */
+public record PushConfig(String servingBase, String modelName, int infraValidationRows, double tolerance) implements Serializable {
+  /** Rows compared by infra validation unless configured. */
+  public static final int DEFAULT_ROWS = 8;
+  /** The tolerance of infra validation unless configured: float32 answers of the same graph agree far closer. */
+  public static final double DEFAULT_TOLERANCE = 1e-6;
+
+  public PushConfig {
+    checkArgument(servingBase != null && !servingBase.isBlank(), "servingBase must be a path or URI, got '%s'", servingBase);
+    if (modelName != null) {
+      ModelPush.checkName(modelName);
+    }
+    checkArgument(infraValidationRows >= 0, "rows must be >= 0 (0 turns infra validation off), got %s", infraValidationRows);
+    checkArgument(tolerance >= 0 && Double.isFinite(tolerance), "tolerance must be finite and >= 0, got %s", tolerance);
+  }
+
+  /** Pushes under {@code servingBase}, named after the pipeline, with infra validation on 8 rows within 1e-6. */
+  public static PushConfig to(String servingBase) {
+    return new PushConfig(servingBase, null, DEFAULT_ROWS, DEFAULT_TOLERANCE);
+  }
+
+  /** Pushes as {@code modelName} instead of the pipeline's name. */
+  public PushConfig withModelName(String modelName) {
+    checkArgument(modelName != null, "modelName must not be null");
+    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance);
+  }
+
+  /** Compares {@code rows} rows (0: none) within {@code tolerance}. */
+  public PushConfig withInfraValidation(int rows, double tolerance) {
+    return new PushConfig(servingBase, modelName, rows, tolerance);
+  }
+
+  /** The model name pushed by a pipeline called {@code pipeline}. */
+  public String modelNameFor(String pipeline) {
+    return modelName != null ? modelName : pipeline;
+  }
+}

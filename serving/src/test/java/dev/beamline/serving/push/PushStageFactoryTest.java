@@ -1,0 +1,93 @@
+package dev.beamline.serving.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamline.core.ConfigException;
+import dev.beamline.core.YamlFiles;
+import dev.beamline.core.stage.ConfigSection;
+import dev.beamline.core.stage.Stage;
+import dev.beamline.core.stage.StageFactory;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+/** The {@code push:} section: YAML to the Java API, the canonical parameters, and back. */
+class PushStageFactoryTest {
+  private static final Path PIPELINE_DIR = Paths.get("/work/pipelines");
+
+  private static ConfigSection section(String text) throws Exception {
+    JsonNode root = YamlFiles.YAML.readTree(text);
+    return new ConfigSection("push", root.get("push"), "p.yaml", YamlFiles.lineIndex(text), PIPELINE_DIR);
+  }
+
+  private static PushConfig bind(String text) throws Exception {
+    return PushStageFactory.bind(section(text));
+  }
+
+  @Test
+  void theSectionBindsToWhatTheJavaApiGivesWithRelativePathsAgainstThePipelineFolder() throws Exception {
+    assertThat(bind("push:\n  serving_base: ../models\n")).isEqualTo(PushConfig.to("/work/models"));
+    assertThat(bind("push:\n  serving_base: /srv/models\n  model_name: penguins\n  infra_validation: {rows: 16, tolerance: 1e-5}\n"))
+        .isEqualTo(PushConfig.to("/srv/models").withModelName("penguins").withInfraValidation(16, 1e-5));
+    assertThat(bind("push:\n  serving_base: hdfs://nn:8020/models\n  infra_validation: {rows: 0}\n"))
+        .isEqualTo(PushConfig.to("hdfs://nn:8020/models").withInfraValidation(0, 1e-6));
+    assertThat(bind("push:\n  serving_base: m\n  infra_validation: {tolerance: 0.01}\n"))
+        .isEqualTo(PushConfig.to("/work/pipelines/m").withInfraValidation(8, 0.01));
+  }
+
+  @Test
+  void parametersAreTheCanonicalFormWithEveryDefault() throws Exception {
+    assertThat(new PushStage(bind("push:\n  serving_base: /srv/models\n")).parameters().toString())
+        .isEqualTo("{\"serving_base\":\"/srv/models\",\"model_name\":null,\"infra_validation\":{\"rows\":8,\"tolerance\":1.0E-6}}");
+    assertThat(PushStageFactory.parameters(PushConfig.to("/srv/models").withModelName("p").withInfraValidation(0, 0.5)).toString())
+        .isEqualTo("{\"serving_base\":\"/srv/models\",\"model_name\":\"p\",\"infra_validation\":{\"rows\":0,\"tolerance\":0.5}}");
+  }
+
+  @Test
+  void theCanonicalFormBindsBackToAnEqualConfiguration() throws Exception {
+    for (PushConfig c : List.of(PushConfig.to("/srv/models"), PushConfig.to("/a").withModelName("x").withInfraValidation(3, 1e-3))) {
+      String canonical = PushStageFactory.parameters(c).toString();
+      assertThat(bind("{\"push\": " + canonical + "}")).isEqualTo(c);
+      ConfigSection s = new ConfigSection("push", new ObjectMapper().readTree(canonical), "store", Map.of(), Paths.get("."));
+      assertThat(PushStageFactory.bind(s)).isEqualTo(c);
+    }
+  }
+
+  @Test
+  void badValuesAreNamedWithTheirFileLineAndKey() {
+    assertRejected("push:\n  model_name: p\n", "p.yaml line 1: 'push.serving_base' is required: the folder that holds one folder per model"
+        + " (TensorFlow Serving's model_base_path is <serving_base>/<model_name>)");
+    assertRejected("push:\n  serving_base: m\n  model_name: ../p\n", "p.yaml line 3: bad value for 'push.model_name': model name '../p'"
+        + " cannot name a folder: use letters, digits, '.', '_' and '-', starting with a letter or digit");
+    assertRejected("push:\n  serving_base: m\n  infra_validation: {rows: -1}\n",
+        "p.yaml line 3: bad value for 'push.infra_validation': rows must be >= 0 (0 turns infra validation off), got -1");
+    assertRejected("push:\n  serving_base: m\n  infra_validation: {tolerance: -1}\n",
+        "p.yaml line 3: bad value for 'push.infra_validation': tolerance must be finite and >= 0, got -1.0");
+    assertThatThrownBy(() -> bind("push:\n  serving_base: m\n  model: p\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("p.yaml line 3: unknown key 'push.model'");
+  }
+
+  private static void assertRejected(String yaml, String message) {
+    assertThatThrownBy(() -> bind(yaml)).isInstanceOf(ConfigException.class).hasMessage(message);
+  }
+
+  @Test
+  void theFactoryIsFoundAndMakesTheStage() throws Exception {
+    StageFactory factory = ServiceLoader.load(StageFactory.class).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(f -> f.section().equals("push"))
+        .findFirst()
+        .orElseThrow();
+    List<Stage<?>> stages = factory.create(section("push:\n  serving_base: /srv/models\n"));
+    assertThat(stages).hasSize(1);
+    assertThat(stages.get(0).name()).isEqualTo("push");
+    assertThat(((PushStage) stages.get(0)).config()).isEqualTo(PushConfig.to("/srv/models"));
+  }
+}
