@@ -577,6 +577,11 @@ public final class PipelineRun {
       return inputs;
     }
 
+    @Override
+    public String root() {
+      return spec.root();
+    }
+
     /**
      * {@inheritDoc}
      *

@@ -15,6 +15,14 @@ public interface PlanContext {
   /** The pipeline's name. */
   String pipeline();
 
+  /**
+   * Where the runner writes this pipeline's runs (a path or URI), for a stage whose default location
+   * lies beside them (the push stage's serving folder); null outside the runner.
+   */
+  default String root() {
+    return null;
+  }
+
   /** The stage's inputs, wired by kind. */
   StageInputs inputs();
 

@@ -12,7 +12,8 @@ import java.io.Serializable;
  * PushConfig c = PushConfig.to("/srv/models").withModelName("penguins").withInfraValidation(16, 1e-5);
  * }</pre>
  *
- * @param servingBase the folder (a path or a URI) holding one folder per model name
+ * @param servingBase the folder (a path or a URI) holding one folder per model name; null for {@code
+ *     serving} under the pipeline root
  * @param modelName the model's folder name; null for the pipeline's name
  * @param infraValidationRows how many of the evaluation's predictions the freshly loaded model must
  *     answer again; 0 turns infra validation off
@@ -20,13 +21,15 @@ import java.io.Serializable;
  *     probability or prediction
  */
 public record PushConfig(String servingBase, String modelName, int infraValidationRows, double tolerance) implements Serializable {
+  /** The serving folder under the pipeline root when the section names none. */
+  public static final String DEFAULT_SERVING_FOLDER = "serving";
   /** Rows compared by infra validation unless configured. */
   public static final int DEFAULT_ROWS = 8;
   /** The tolerance of infra validation unless configured: float32 answers of the same graph agree far closer. */
   public static final double DEFAULT_TOLERANCE = 1e-6;
 
   public PushConfig {
-    checkArgument(servingBase != null && !servingBase.isBlank(), "servingBase must be a path or URI, got '%s'", servingBase);
+    checkArgument(servingBase == null || !servingBase.isBlank(), "servingBase must be a path or URI, got '%s'", servingBase);
     if (modelName != null) {
       ModelPush.checkName(modelName);
     }
@@ -34,7 +37,10 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
     checkArgument(tolerance >= 0 && Double.isFinite(tolerance), "tolerance must be finite and >= 0, got %s", tolerance);
   }
 
-  /** Pushes under {@code servingBase}, named after the pipeline, with infra validation on 8 rows within 1e-6. */
+  /**
+   * Pushes under {@code servingBase} (null: {@value #DEFAULT_SERVING_FOLDER} under the pipeline root),
+   * named after the pipeline, with infra validation on 8 rows within 1e-6.
+   */
   public static PushConfig to(String servingBase) {
     return new PushConfig(servingBase, null, DEFAULT_ROWS, DEFAULT_TOLERANCE);
   }
@@ -48,6 +54,20 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
   /** Compares {@code rows} rows (0: none) within {@code tolerance}. */
   public PushConfig withInfraValidation(int rows, double tolerance) {
     return new PushConfig(servingBase, modelName, rows, tolerance);
+  }
+
+  /** The folder given, or else {@value #DEFAULT_SERVING_FOLDER} under the pipeline root {@code root}. */
+  public String servingBaseUnder(String root) {
+    if (servingBase != null) {
+      return servingBase;
+    }
+    checkArgument(root != null, "no serving_base given and no pipeline root to put '%s' under", DEFAULT_SERVING_FOLDER);
+    return dev.beamline.core.Storage.resolve(root, DEFAULT_SERVING_FOLDER);
+  }
+
+  /** This configuration with the serving folder and the model name resolved for {@code pipeline} under {@code root}. */
+  public PushConfig resolved(String pipeline, String root) {
+    return new PushConfig(servingBaseUnder(root), modelNameFor(pipeline), infraValidationRows, tolerance);
   }
 
   /** The model name pushed by a pipeline called {@code pipeline}. */

@@ -35,7 +35,7 @@ import org.apache.beam.sdk.values.PCollection;
  * Stage<?> push = new PushStage(PushConfig.to("/srv/models").withModelName("penguins"));
  * }</pre>
  */
-public final class PushStage implements Stage<String> {
+public final class PushStage implements Stage<PushConfig> {
   /** The stage's name: its folder in the run layout. */
   public static final String NAME = "push";
   /** The evaluate stage's whole output folder: metrics, predictions, report. */
@@ -86,12 +86,12 @@ public final class PushStage implements Stage<String> {
   }
 
   /**
-   * Resolves the model name; its state is that name.
+   * Resolves the serving folder (default: serving/ under the pipeline root) and the model name; its state is the resolved configuration.
    *
    * @throws ConfigException when the pipeline's name, taken as the model name, cannot name a folder
    */
   @Override
-  public Plan<String> plan(PlanContext ctx) {
+  public Plan<PushConfig> plan(PlanContext ctx) {
     String name = config.modelNameFor(ctx.pipeline());
     try {
       ModelPush.checkName(name);
@@ -99,17 +99,21 @@ public final class PushStage implements Stage<String> {
       throw new ConfigException(PushStageFactory.SECTION + ".model_name: " + e.getMessage() + "; set "
           + PushStageFactory.SECTION + ".model_name");
     }
-    return new Plan<>(List.of(), Map.of(), name);
+    if (config.servingBase() == null && ctx.root() == null) {
+      throw new ConfigException(PushStageFactory.SECTION + ".serving_base is required here: there is no pipeline root to put '"
+          + PushConfig.DEFAULT_SERVING_FOLDER + "' under");
+    }
+    return new Plan<>(List.of(), Map.of(), config.resolved(ctx.pipeline(), ctx.root()));
   }
 
   @Override
-  public PCollection<String> expand(Pipeline pipeline, Plan<String> plan, StageInputs inputs, StageOutput output) {
-    checkState(plan.state() != null, "the push stage's plan resolves the model name; got a plan without state");
+  public PCollection<String> expand(Pipeline pipeline, Plan<PushConfig> plan, StageInputs inputs, StageOutput output) {
+    checkState(plan.state() != null, "the push stage's plan resolves the serving folder and the model name; got a plan without state");
     StageInput blessing = inputs.get(BLESSING_FILE.role());
     StageInput evaluation = inputs.get(EVALUATION.role());
     return inputs.get(MODEL.role())
         .ready()
-        .apply("PushModel", PushModel.of(config, plan.state())
+        .apply("PushModel", PushModel.of(plan.state(), plan.state().modelName())
             .withEvaluation(blessing.uri(), evaluation.uri())
             .to(output)
             .after(List.of(blessing.ready(), evaluation.ready())));
@@ -117,7 +121,7 @@ public final class PushStage implements Stage<String> {
 
   /** The folder's fingerprint, {@value #PUSH_FILE} as the facts, and the line naming the version pushed. */
   @Override
-  public Published describe(Plan<String> plan, String outputDir) {
+  public Published describe(Plan<PushConfig> plan, String outputDir) {
     PushRecord r = PushRecord.read(Storage.resolve(outputDir, PUSH_FILE));
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> !rel.equals(StageOutput.PROVENANCE_FILE));
     JsonNode infra = r.infraValidation();

@@ -16,7 +16,7 @@ import java.util.List;
  *
  * <pre>{@code
  * push:
- *   serving_base: /srv/models        # relative paths are relative to the pipeline file's folder
+ *   serving_base: /srv/models        # default: serving/ under the pipeline root; relative paths are relative to the pipeline file's folder
  *   model_name: penguins             # default: the pipeline's name
  *   infra_validation: {rows: 8, tolerance: 1e-6}   # rows: 0 turns it off
  * }</pre>
@@ -60,11 +60,11 @@ public final class PushStageFactory implements StageFactory {
    */
   public static PushConfig bind(ConfigSection section) {
     PushDoc d = section.bind(PushDoc.class);
-    if (d.serving_base == null || d.serving_base.isBlank()) {
-      throw section.error("", "'" + section.key("serving_base") + "' is required: the folder that holds one folder per model"
-          + " (TensorFlow Serving's model_base_path is <serving_base>/<model_name>)");
+    if (d.serving_base != null && d.serving_base.isBlank()) {
+      throw section.error("serving_base", "'" + section.key("serving_base") + "' is empty: name the folder that holds one folder per model"
+          + " (TensorFlow Serving's model_base_path is <serving_base>/<model_name>), or leave it out for 'serving' under the pipeline root");
     }
-    PushConfig c = PushConfig.to(section.path(d.serving_base));
+    PushConfig c = PushConfig.to(d.serving_base == null ? null : section.path(d.serving_base));
     if (d.model_name != null) {
       PushConfig base = c;
       c = section.check("model_name", () -> base.withModelName(d.model_name));

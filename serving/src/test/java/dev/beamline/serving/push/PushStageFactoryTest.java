@@ -60,9 +60,10 @@ class PushStageFactoryTest {
   }
 
   @Test
-  void badValuesAreNamedWithTheirFileLineAndKey() {
-    assertRejected("push:\n  model_name: p\n", "p.yaml line 1: 'push.serving_base' is required: the folder that holds one folder per model"
-        + " (TensorFlow Serving's model_base_path is <serving_base>/<model_name>)");
+  void badValuesAreNamedWithTheirFileLineAndKey() throws Exception {
+    assertThat(bind("push:\n  model_name: p\n")).isEqualTo(PushConfig.to(null).withModelName("p"));
+    assertRejected("push:\n  serving_base: ''\n", "p.yaml line 2: 'push.serving_base' is empty: name the folder that holds one folder per model"
+        + " (TensorFlow Serving's model_base_path is <serving_base>/<model_name>), or leave it out for 'serving' under the pipeline root");
     assertRejected("push:\n  serving_base: m\n  model_name: ../p\n", "p.yaml line 3: bad value for 'push.model_name': model name '../p'"
         + " cannot name a folder: use letters, digits, '.', '_' and '-', starting with a letter or digit");
     assertRejected("push:\n  serving_base: m\n  infra_validation: {rows: -1}\n",

@@ -103,9 +103,35 @@ public class PushStageTest {
         Port.required("blessing", ArtifactKind.of("BLESSING")),
         Port.required("evaluation", ArtifactKind.of("MODEL_EVALUATION")));
     assertThat(stage.produces()).containsExactly(Port.folder("pushed_model", ArtifactKind.of("PUSHED_MODEL")));
-    assertThat(stage.plan(PlanContext.of("penguins", StageInputs.none())).state()).isEqualTo("penguins");
+    assertThat(stage.plan(PlanContext.of("penguins", StageInputs.none())).state().modelName()).isEqualTo("penguins");
     assertThat(new PushStage(PushConfig.to("/srv/models").withModelName("birds")).plan(PlanContext.of("penguins", StageInputs.none())).state())
-        .isEqualTo("birds");
+        .isEqualTo(PushConfig.to("/srv/models").withModelName("birds"));
+    // Without serving_base: serving/ under the pipeline root, which only the runner knows.
+    PlanContext underRoot = new PlanContext() {
+      @Override
+      public String pipeline() {
+        return "penguins";
+      }
+
+      @Override
+      public StageInputs inputs() {
+        return StageInputs.none();
+      }
+
+      @Override
+      public List<dev.beamline.core.stage.StoredArtifact> live(String s, ArtifactKind kind) {
+        return List.of();
+      }
+
+      @Override
+      public String root() {
+        return "/runs";
+      }
+    };
+    assertThat(new PushStage(PushConfig.to(null)).plan(underRoot).state().servingBase()).isEqualTo("/runs/serving");
+    assertThatThrownBy(() -> new PushStage(PushConfig.to(null)).plan(PlanContext.of("penguins", StageInputs.none())))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("push.serving_base is required here: there is no pipeline root to put 'serving' under");
     assertThatThrownBy(() -> stage.plan(PlanContext.of("my pipeline", StageInputs.none())))
         .isInstanceOf(ConfigException.class)
         .hasMessage("push.model_name: model name 'my pipeline' cannot name a folder: use letters, digits, '.', '_' and '-', starting"
@@ -121,7 +147,7 @@ public class PushStageTest {
     StageOutput output = output();
     PushStage stage = new PushStage(PushConfig.to(base.toString()));
     StageInputs in = inputs(p, evaluation);
-    Plan<String> plan = stage.plan(PlanContext.of("toy", in));
+    Plan<PushConfig> plan = stage.plan(PlanContext.of("toy", in));
 
     Map<String, String> before = tree(tmp);
     PCollection<String> pushed = stage.expand(p, plan, in, output);
@@ -209,7 +235,7 @@ public class PushStageTest {
     StageOutput output = output();
     PushStage stage = new PushStage(PushConfig.to(base.toString()).withModelName("birds").withInfraValidation(0, 1e-6));
     StageInputs in = inputs(p, evaluation);
-    Plan<String> plan = stage.plan(PlanContext.of("toy", in));
+    Plan<PushConfig> plan = stage.plan(PlanContext.of("toy", in));
     stage.expand(p, plan, in, output);
     p.run().waitUntilFinish();
 

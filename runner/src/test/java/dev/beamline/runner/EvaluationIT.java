@@ -1,0 +1,188 @@
+package dev.beamline.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamline.ingest.parquet.ExampleRecordReader;
+import dev.beamline.metadata.Artifact;
+import dev.beamline.metadata.Event;
+import dev.beamline.metadata.Execution;
+import dev.beamline.metadata.ExecutionState;
+import dev.beamline.metadata.MetadataStore;
+import dev.beamline.metadata.RunSummary;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The penguins example through evaluate and push: the first run's model is evaluated, blessed,
+ * infra-validated and pushed as version 1; a second run with a deliberately worse model (one epoch at
+ * learning rate 1e-5) is evaluated against it, not blessed, not pushed, and the run fails with exit
+ * code 1 naming the failed checks while version 1 stays served.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EvaluationIT {
+  private static final Path EXAMPLE = Paths.get("../examples/penguins").toAbsolutePath().normalize();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path tmp;
+  private static Path example;
+  private static Path root;
+  private static BeamlineCliIT.Result good;
+
+  /** The example folder copied, so that the worse pipeline file sits beside it and reads the same data. */
+  @BeforeAll
+  static void runTheExample() throws IOException {
+    example = tmp.resolve("penguins");
+    try (Stream<Path> files = Files.walk(EXAMPLE)) {
+      for (Path f : files.toList()) {
+        Path target = example.resolve(EXAMPLE.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+    root = tmp.resolve("runs");
+    good = BeamlineCliIT.cli("run", example.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString());
+  }
+
+  private static MetadataStore store() {
+    return MetadataStore.open(PipelineSpec.defaultMetadataUrl(root));
+  }
+
+  private static List<GenericRecord> predictions(Path evaluation) throws IOException {
+    List<GenericRecord> rows = new ArrayList<>();
+    try (Stream<Path> files = Files.list(evaluation.resolve("predictions"))) {
+      for (Path f : files.sorted().toList()) {
+        try (ExampleRecordReader r = ExampleRecordReader.open(f.toString())) {
+          for (GenericRecord g = r.read(); g != null; g = r.read()) {
+            rows.add(g);
+          }
+        }
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  @Order(1)
+  void theFirstModelIsEvaluatedBlessedAndPushedAsVersionOne() throws IOException {
+    assertThat(good.code()).as(good.out() + good.err()).isZero();
+    Path evaluation = root.resolve("penguins/evaluate/7");
+    JsonNode metrics = JSON.readTree(evaluation.resolve("metrics.json").toFile());
+    JsonNode overall = EvaluateStageView.overall(metrics);
+    // The README's headline: 122 of 124 eval rows right, as the trainer reported.
+    assertThat(overall.path("example_count").asLong()).isEqualTo(124);
+    assertThat(overall.path("accuracy").asDouble()).isEqualTo(122.0 / 124);
+    assertThat(metrics.path("data").path("unscored").asLong()).isZero();
+    assertThat(metrics.path("baseline").isNull()).isTrue();
+
+    // The predictions file holds what the metrics are computed from.
+    List<GenericRecord> rows = predictions(evaluation);
+    assertThat(rows).hasSize(124);
+    long right = rows.stream().filter(r -> r.get("label_id").equals(r.get("predicted_id"))).count();
+    assertThat(right).isEqualTo(122);
+    assertThat(rows.get(0).getSchema().getField("slice_island")).isNotNull();
+    assertThat(rows.get(0).getSchema().getField("culmen_length_mm")).isNotNull();
+
+    // Slices by island and by sex; the one with too few examples is reported as such.
+    List<String> small = new ArrayList<>();
+    metrics.path("slices").forEach(s -> {
+      if (s.path("too_small").asBoolean()) {
+        small.add(s.path("slice").asText() + " " + s.path("example_count").asInt());
+      }
+    });
+    assertThat(small).containsExactly("sex=(missing) 5");
+    JsonNode blessing = JSON.readTree(evaluation.resolve("blessing.json").toFile());
+    assertThat(blessing.path("blessed").asBoolean()).isTrue();
+    assertThat(blessing.path("note").asText()).isEqualTo("no blessed baseline: 1 change threshold(s) skipped");
+    assertThat(Files.readString(evaluation.resolve("report.html"))).contains("BLESSED").doesNotContain("NOT BLESSED");
+
+    // Pushed in TensorFlow Serving's layout, under the pipeline root.
+    Path served = root.resolve("serving/penguins");
+    try (Stream<Path> versions = Files.list(served)) {
+      assertThat(versions.map(p -> p.getFileName().toString()).toList()).containsExactly("1");
+    }
+    assertThat(served.resolve("1/saved_model.pb")).exists();
+    assertThat(served.resolve("1/variables")).isDirectory();
+    try (MetadataStore s = store()) {
+      Artifact pushed = s.artifacts("PUSHED_MODEL", 10).get(0);
+      assertThat(pushed.properties().path("version").asLong()).isEqualTo(1);
+      assertThat(pushed.properties().path("serving_path").asText()).isEqualTo(served.resolve("1").toString());
+      Artifact blessed = s.artifacts("BLESSING", 10).get(0);
+      assertThat(blessed.properties().path("blessed").asBoolean()).isTrue();
+    }
+    BeamlineCliIT.Result lineage = BeamlineCliIT.cli("lineage", "penguins:1", "--pipeline-root", root.toString(), "--json");
+    assertThat(lineage.code()).as(lineage.err()).isZero();
+    assertThat(lineage.out()).contains("\"BLESSING\"", "\"MODEL\"", "\"TRANSFORM_GRAPH\"", "\"EXAMPLES\"");
+  }
+
+  @Test
+  @Order(2)
+  void aWorseModelIsNotBlessedNotPushedAndTheRunFailsNamingTheChecks() throws IOException {
+    String pipeline = Files.readString(example.resolve("pipeline.yaml"))
+        .replace("  epochs: 60\n", "  epochs: 1\n")
+        .replace("  learning_rate: 0.01\n", "  learning_rate: 0.00001\n");
+    Path worse = Files.writeString(example.resolve("worse.yaml"), pipeline);
+    BeamlineCliIT.Result r = BeamlineCliIT.cli("run", worse.toString(), "--pipeline-root", root.toString());
+
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("model not blessed, nothing pushed: accuracy on slice overall: ")
+        .contains("is below the lower bound 0.9")
+        .contains("log_loss on slice overall: ");
+    try (Stream<Path> versions = Files.list(root.resolve("serving/penguins"))) {
+      assertThat(versions.map(p -> p.getFileName().toString()).toList()).containsExactly("1");
+    }
+    try (MetadataStore s = store()) {
+      RunSummary run = s.runs("penguins", 1).get(0);
+      assertThat(run.state()).isEqualTo("FAILED");
+      Execution evaluate = run.executions().stream().filter(e -> e.stage().equals("evaluate")).findFirst().orElseThrow();
+      Execution push = run.executions().stream().filter(e -> e.stage().equals("push")).findFirst().orElseThrow();
+      assertThat(evaluate.state()).isEqualTo(ExecutionState.COMPLETE);
+      assertThat(push.state()).isEqualTo(ExecutionState.FAILED);
+      // The blessing is linked to both models: the candidate and the blessed baseline it was compared with.
+      List<String> inputs = s.eventsOfExecution(evaluate.id()).stream().filter(e -> e.type() == Event.Type.INPUT)
+          .map(e -> e.role() + " " + s.artifact(e.artifactId()).orElseThrow().uri()).toList();
+      assertThat(inputs).contains("baseline_model " + root.resolve("penguins/train/6"), "model " + root.resolve("penguins/train/14"));
+      JsonNode blessing = JSON.readTree(root.resolve("penguins/evaluate/15/blessing.json").toFile());
+      assertThat(blessing.path("blessed").asBoolean()).isFalse();
+      JsonNode metrics = JSON.readTree(root.resolve("penguins/evaluate/15/metrics.json").toFile());
+      assertThat(metrics.path("baseline").path("uri").asText()).isEqualTo(root.resolve("penguins/train/6").toString());
+      assertThat(EvaluateStageView.slice(metrics, "overall").path("baseline_metrics").path("accuracy").asDouble()).isEqualTo(122.0 / 124);
+    }
+    BeamlineCliIT.Result models = BeamlineCliIT.cli("models", "--pipeline-root", root.toString(), "--json");
+    assertThat(models.code()).as(models.err()).isZero();
+    JsonNode listed = JSON.readTree(models.out());
+    assertThat(listed.size()).isEqualTo(1);
+  }
+
+  /** Reads slices of a {@code metrics.json}. */
+  private static final class EvaluateStageView {
+    static JsonNode slice(JsonNode metrics, String name) {
+      for (JsonNode s : metrics.path("slices")) {
+        if (s.path("slice").asText().equals(name)) {
+          return s;
+        }
+      }
+      throw new AssertionError("no slice " + name);
+    }
+
+    static JsonNode overall(JsonNode metrics) {
+      return slice(metrics, "overall").path("metrics");
+    }
+  }
+}
