@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.ExampleBatch;
 import org.apache.avro.Schema;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -72,7 +71,7 @@ public final class Evaluate extends PTransform<PCollection<ExampleBatch>, Evalua
     PCollectionTuple scored = rows.apply("Score", ParDo.of(fn).withSideInputs(modelDir).withOutputTags(ScoreExamplesFn.TALLIES,
         TupleTagList.of(ScoreExamplesFn.PREDICTIONS).and(ScoreExamplesFn.UNSCORED)));
     PCollection<Tallies> tallies = scored.get(ScoreExamplesFn.TALLIES)
-        .setCoder(SerializableCoder.of(Tallies.class))
+        .setCoder(Tallies.TalliesCoder.of())
         .apply("MergeTallies", Combine.globally(new Tallies.MergeFn(classification)));
     return new EvaluationResult(rows.getPipeline(), tallies,
         scored.get(ScoreExamplesFn.PREDICTIONS).setCoder(ExampleBatch.coder(predictionSchema)),

@@ -135,6 +135,13 @@ public final class EvaluateStage implements Stage<EvaluateStage.State> {
         problems.add("evaluate: slice or sensitive feature '" + f + "' is not a column of the examples (columns: " + String.join(", ", schema.names()) + ")");
       }
     }
+    for (SliceSpec spec : config.allSlices()) {
+      for (SliceSpec.Feature f : spec.features()) {
+        if (f.part() != null && schema.feature(f.name()).isPresent() && schema.feature(f.name()).get().type() != dev.beamline.core.FeatureType.TIMESTAMP) {
+          problems.add("evaluate: slice feature '" + f.label() + "' takes a part of '" + f.name() + "', which is a " + schema.feature(f.name()).get().type().name().toLowerCase(Locale.ROOT) + ", not a timestamp");
+        }
+      }
+    }
     if (schema.feature(model.labelInput()).isEmpty()) {
       problems.add("evaluate: the model's label column '" + model.labelInput() + "' is not a column of the examples");
     }
@@ -270,7 +277,7 @@ public final class EvaluateStage implements Stage<EvaluateStage.State> {
   }
 
   /** The overall slice's metrics in a {@code metrics.json}. */
-  static JsonNode overall(JsonNode metrics) {
+  public static JsonNode overall(JsonNode metrics) {
     for (Iterator<JsonNode> it = metrics.path("slices").elements(); it.hasNext(); ) {
       JsonNode s = it.next();
       if (SliceSpec.OVERALL.equals(s.path("slice").asText())) {

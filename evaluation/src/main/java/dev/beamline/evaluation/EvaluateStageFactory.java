@@ -20,7 +20,7 @@ import java.util.Map;
  * <pre>{@code
  * evaluate:
  *   split: eval
- *   slices: [island, [sex, island], {feature: body_mass_g, buckets: [3500, 4500]}]
+ *   slices: [island, [sex, island], {feature: body_mass_g, buckets: [3500, 4500]}, {feature: date, part: hour}]
  *   min_slice_size: 10
  *   bootstrap: {samples: 200, seed: 42}
  *   thresholds:
@@ -181,8 +181,8 @@ public final class EvaluateStageFactory implements StageFactory {
     }
     if (o instanceof Map<?, ?> m) {
       for (Object k : m.keySet()) {
-        if (!k.equals("feature") && !k.equals("buckets")) {
-          throw new IllegalArgumentException("unknown key '" + k + "' in a slice feature (known keys: buckets, feature)");
+        if (!k.equals("feature") && !k.equals("buckets") && !k.equals("part")) {
+          throw new IllegalArgumentException("unknown key '" + k + "' in a slice feature (known keys: buckets, feature, part)");
         }
       }
       Object name = m.get("feature");
@@ -190,6 +190,12 @@ public final class EvaluateStageFactory implements StageFactory {
         throw new IllegalArgumentException("a slice feature needs 'feature': its name");
       }
       Object buckets = m.get("buckets");
+      if (m.get("part") != null) {
+        if (buckets != null) {
+          throw new IllegalArgumentException("slice feature '" + name + "' takes buckets or a time part, not both");
+        }
+        return SliceSpec.Feature.timePart((String) name, m.get("part").toString());
+      }
       if (buckets == null) {
         return SliceSpec.Feature.values((String) name);
       }
@@ -245,6 +251,7 @@ public final class EvaluateStageFactory implements StageFactory {
         x.put("feature", f.name());
         ArrayNode b = x.putArray("buckets");
         f.buckets().forEach(b::add);
+        x.put("part", f.part() == null ? null : f.part().name().toLowerCase(Locale.ROOT));
       }
     }
     o.put("min_slice_size", c.minSliceSize());

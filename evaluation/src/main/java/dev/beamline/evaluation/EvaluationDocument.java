@@ -117,7 +117,7 @@ public final class EvaluationDocument {
         List<SliceSpec.Feature> fs = specs.get(id.spec()).features();
         String[] values = id.name().split(", ", -1);
         for (int i = 0; i < fs.size() && i < values.length; i++) {
-          features.put(fs.get(i).name(), values[i].substring(Math.min(values[i].length(), fs.get(i).name().length() + 1)));
+          features.put(fs.get(i).label(), values[i].substring(Math.min(values[i].length(), fs.get(i).label().length() + 1)));
         }
       }
       s.put("example_count", count);

@@ -1,6 +1,7 @@
 package dev.beamline.evaluation;
 
 import dev.beamline.core.ExampleBatch;
+import dev.beamline.ingest.RejectedRow;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.beam.sdk.Pipeline;
@@ -20,7 +21,8 @@ import org.apache.beam.sdk.values.TupleTag;
  *       the slice's tally, and the row counts: {@code scored}, and {@code unlabelled} ones (scored,
  *       but left out of the metrics: their label is missing or not a class of the model);
  *   <li>{@link #predictions()}: the scored rows as {@link PredictionColumns} rows;
- *   <li>{@link #unscored()}: the rows the model could not score, as JSON lines with the reason;
+ *   <li>{@link #unscored()}: the rows the model could not score, as JSON lines with the reason ({@link
+ *       UnscoredRows}), and those a reader rejected once {@link #withRejected} adds them;
  * </ul>
  *
  * <pre>{@code
@@ -54,6 +56,15 @@ public final class EvaluationResult implements POutput {
 
   public PCollection<String> unscored() {
     return unscored;
+  }
+
+  /**
+   * This result with the rows a reader rejected before the model saw them ({@code beamline evaluate}
+   * reading files) added to {@link #unscored()}, so that the dead-letter file holds every row that got
+   * no prediction, and {@code metrics.json} counts them as unscored.
+   */
+  public EvaluationResult withRejected(PCollection<RejectedRow> rejected) {
+    return new EvaluationResult(pipeline, tallies, predictions, UnscoredRows.withRejected(unscored, rejected), predictionSchema);
   }
 
   public Schema predictionSchema() {

@@ -53,13 +53,11 @@ final class PublishEvaluationFn extends DoFn<String, String> {
     Tallies all = c.sideInput(tallies);
     Map<String, Serializable> byKey = all.metrics();
     String fingerprint = FolderFingerprint.sha256(model, rel -> rel.equals("saved_model.pb") || rel.startsWith("variables"));
-    long unscored = 0;
     String staging = output.stagingDir();
+    // The rows the model could not score and those the reader rejected (beamline evaluate) alike.
     String unscoredDir = Storage.resolve(staging, WriteEvaluation.UNSCORED_DIR);
-    for (String f : Storage.exists(unscoredDir) ? Storage.list(unscoredDir) : List.<String>of()) {
-      String text = Storage.readString(f);
-      unscored += text.isEmpty() ? 0 : text.split("\n", -1).length - (text.endsWith("\n") ? 1 : 0);
-    }
+    UnscoredRows.writeEmptyIfNone(unscoredDir);
+    long unscored = UnscoredRows.count(unscoredDir).total();
     EvaluationDocument.Header h = new EvaluationDocument.Header(model, fingerprint, header.baselineUri(), header.baselineArtifactId(),
         header.task(), header.label(), header.dataUri(), header.split(), all.count(ScoreExamplesFn.SCORED), unscored,
         all.count(ScoreExamplesFn.UNLABELLED));

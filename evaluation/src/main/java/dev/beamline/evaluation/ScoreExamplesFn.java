@@ -1,12 +1,9 @@
 package dev.beamline.evaluation;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.training.ServingModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -23,7 +20,8 @@ import org.apache.beam.sdk.values.TupleTag;
  * LoadedModels}). Per bundle it tallies every slice's metrics ({@link SliceAccumulator}, per model and
  * per bootstrap sample) and emits them ({@link Tallies}) when the bundle finishes, so that the
  * combining step merges a few tallies instead of every example; beside them, each input batch's predictions as rows
- * of {@link PredictionColumns#schema}, the rows that could not be scored with the reason, and counts.
+ * of {@link PredictionColumns#schema} ({@link PredictionRows}, as batch inference writes them, with the label's
+ * class and the slices added), the rows that could not be scored with the reason ({@link UnscoredRows}), and counts.
  *
  * <pre>{@code
  * batches.apply(ParDo.of(fn).withSideInputs(modelDir).withOutputTags(ScoreExamplesFn.TALLIES, fn.others()));
@@ -31,7 +29,6 @@ import org.apache.beam.sdk.values.TupleTag;
  */
 final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
   private static final long serialVersionUID = 1L;
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   static final TupleTag<Tallies> TALLIES = new TupleTag<>() {};
   static final TupleTag<ExampleBatch> PREDICTIONS = new TupleTag<>() {};
@@ -55,6 +52,7 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
   private transient Schema predictionSchema;
   private transient Tallies tallies;
   private transient List<String> acquired;
+  private transient PredictionRows predictionRows;
 
   ScoreExamplesFn(PCollectionView<String> modelDir, String baselineDir, boolean classification, String labelColumn,
       List<SliceSpec> slices, int bootstrapSamples, long seed, Schema predictionSchema) {
@@ -107,6 +105,14 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
     return m;
   }
 
+  /** The predictions' rows for the candidate {@code model}, made once per instance. */
+  private PredictionRows predictionRows(ServingModel model) {
+    if (predictionRows == null) {
+      predictionRows = new PredictionRows(predictionSchema, model.description());
+    }
+    return predictionRows;
+  }
+
   @ProcessElement
   public void process(@Element ExampleBatch batch, ProcessContext c) {
     ServingModel candidate = model(c.sideInput(modelDir));
@@ -115,22 +121,18 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
     ServingModel.Scores scores = candidate.score(rows);
     ServingModel.Scores baseScores = baseline == null ? null : baseline.score(rows);
     List<String> classes = candidate.description().classes();
+    PredictionRows answers = predictionRows(candidate);
     List<GenericRecord> predicted = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
       GenericRecord row = rows.get(i);
       if (!scores.scored(i)) {
-        c.output(UNSCORED, unscored(row, scores.error(i)));
+        c.output(UNSCORED, UnscoredRows.unscored(row, scores.error(i)));
         continue;
       }
       count(SCORED);
       List<String> sliceNames = new ArrayList<>(slices.size() + 1);
       sliceNames.add(sliceId(-1, SliceSpec.OVERALL));
-      GenericRecord out = new GenericData.Record(predictionSchema);
-      for (Schema.Field f : row.getSchema().getFields()) {
-        if (predictionSchema.getField(f.name()) != null) {
-          out.put(f.name(), row.get(f.name()));
-        }
-      }
+      GenericRecord out = answers.of(row, scores, i);
       for (int si = 0; si < slices.size(); si++) {
         SliceSpec s = slices.get(si);
         List<String> values = new ArrayList<>(s.features().size());
@@ -145,16 +147,8 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
       long rowHash = bootstrapSamples > 0 ? GenericData.get().hashCode(row, row.getSchema()) : 0;
       if (classification) {
         double[] p = scores.probabilities(i);
-        int predictedId = argmax(p);
-        int labelId = classIndex(label, classes);
+        int labelId = candidate.classOfLabel(label);
         out.put(PredictionColumns.LABEL_ID, labelId < 0 ? null : (long) labelId);
-        out.put(PredictionColumns.PREDICTED_ID, (long) predictedId);
-        out.put(PredictionColumns.PREDICTED_CLASS, classes.get(predictedId));
-        List<Double> probs = new ArrayList<>(p.length);
-        for (double x : p) {
-          probs.add(x);
-        }
-        out.put(PredictionColumns.PROBABILITIES, probs);
         if (labelId < 0) {
           count(UNLABELLED);
         } else {
@@ -165,7 +159,6 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
         }
       } else {
         double prediction = scores.prediction(i);
-        out.put(PredictionColumns.PREDICTION, prediction);
         double y = numeric(label);
         if (Double.isNaN(y)) {
           count(UNLABELLED);
@@ -240,25 +233,6 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
     return p;
   }
 
-  private static int argmax(double[] p) {
-    int best = 0;
-    for (int k = 1; k < p.length; k++) {
-      if (p[k] > p[best]) {
-        best = k;
-      }
-    }
-    return best;
-  }
-
-  /** The index of a raw label value among the model's classes, or -1. */
-  static int classIndex(Object label, List<String> classes) {
-    if (label == null) {
-      return -1;
-    }
-    String text = label instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString(d.longValue()) : label.toString();
-    return classes.indexOf(text);
-  }
-
   private static double numeric(Object v) {
     if (v instanceof Number n) {
       return n.doubleValue();
@@ -278,25 +252,6 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
 
   private void count(String what) {
     tallies.count(what, 1);
-  }
-
-  private static String unscored(GenericRecord row, String reason) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("reason", reason);
-    ObjectNode values = o.putObject("row");
-    for (Schema.Field f : row.getSchema().getFields()) {
-      Object v = row.get(f.name());
-      if (v == null) {
-        values.putNull(f.name());
-      } else if (v instanceof Number n) {
-        values.put(f.name(), n.doubleValue());
-      } else if (v instanceof Boolean b) {
-        values.put(f.name(), b);
-      } else {
-        values.put(f.name(), v.toString());
-      }
-    }
-    return o.toString();
   }
 
   @FinishBundle

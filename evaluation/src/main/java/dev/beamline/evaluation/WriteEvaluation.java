@@ -3,29 +3,21 @@ package dev.beamline.evaluation;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.StageOutput;
-import dev.beamline.core.Storage;
-import dev.beamline.ingest.parquet.ExampleBatchParquetSink;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.transforms.Create;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
-import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionView;
 
 /**
  * Writes what {@link Evaluate} computed into an output folder and publishes it with one rename: the
  * predictions as Parquet ({@value #PREDICTIONS_DIR}/), the rows that could not be scored as JSON lines
- * ({@value #UNSCORED_DIR}/), then {@value #METRICS_FILE}, {@value #BLESSING_FILE} and {@value
- * #REPORT_FILE} ({@link PublishEvaluationFn}). Used by the evaluate stage and by {@code beamline
- * evaluate}.
+ * ({@value #UNSCORED_DIR}/), both as batch inference writes them ({@link WritePredictions#writeFiles}),
+ * then {@value #METRICS_FILE}, {@value #BLESSING_FILE} and {@value #REPORT_FILE} ({@link
+ * PublishEvaluationFn}). Used by the evaluate stage and by {@code beamline evaluate}.
  *
  * <pre>{@code
  * PCollection<String> published = WriteEvaluation.to(output, header).apply(result, modelDirView);
@@ -62,29 +54,8 @@ public final class WriteEvaluation implements Serializable {
 
   /** Adds the writing steps for {@code result} of the model {@code modelDir}; returns the published folder. */
   public PCollection<String> apply(EvaluationResult result, PCollectionView<String> modelDir) {
-    String staging = output.stagingDir();
-    String sinkTemp = Storage.resolve(staging, SINK_TEMP_DIR);
-    PCollection<KV<Void, String>> predictions = result.predictions()
-        .apply("WritePredictions", FileIO.<dev.beamline.core.ExampleBatch>write()
-            .via(new ExampleBatchParquetSink(result.predictionSchema()))
-            .to(Storage.resolve(staging, PREDICTIONS_DIR))
-            .withTempDirectory(Storage.resolve(sinkTemp, PREDICTIONS_DIR))
-            .withPrefix("part")
-            .withSuffix(".parquet"))
-        .getPerDestinationOutputFilenames();
-    PCollection<KV<Void, String>> unscored = result.unscored()
-        .apply("WriteUnscored", FileIO.<String>write()
-            .via(TextIO.sink())
-            .to(Storage.resolve(staging, UNSCORED_DIR))
-            .withTempDirectory(Storage.resolve(sinkTemp, UNSCORED_DIR))
-            .withPrefix("unscored")
-            .withSuffix(".jsonl")
-            .withNumShards(1))
-        .getPerDestinationOutputFilenames();
-    PCollectionView<List<String>> written = PCollectionList.of(predictions).and(unscored)
-        .apply("WrittenFiles", Flatten.pCollections())
-        .apply("WrittenNames", Values.create())
-        .apply("WrittenView", View.asList());
+    PCollectionView<List<String>> written =
+        WritePredictions.writeFiles(result.predictions(), result.predictionSchema(), result.unscored(), output.stagingDir());
     PCollectionView<Tallies> tallies = result.tallies().apply("TalliesView", View.asSingleton());
     return result.getPipeline()
         .apply("EvaluationDir", Create.of(output.dir()).withCoder(StringUtf8Coder.of()))

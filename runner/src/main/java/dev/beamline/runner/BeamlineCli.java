@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
       DataCommands.Stats.class,
       DataCommands.Infer.class,
       DataCommands.Validate.class,
+      EvaluateCommand.class,
+      PredictCommand.class,
       RunsCommand.class,
       ArtifactsCommand.class,
       LineageCommand.class,

@@ -14,7 +14,6 @@ import dev.beamline.metadata.RunSummary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -34,30 +33,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EvaluationIT {
-  private static final Path EXAMPLE = Paths.get("../examples/penguins").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path tmp;
   private static Path example;
   private static Path root;
-  private static BeamlineCliIT.Result good;
 
-  /** The example folder copied, so that the worse pipeline file sits beside it and reads the same data. */
+  /** The example folder copied (the worse pipeline file sits beside it and reads the same data), and run. */
   @BeforeAll
   static void runTheExample() throws IOException {
-    example = tmp.resolve("penguins");
-    try (Stream<Path> files = Files.walk(EXAMPLE)) {
-      for (Path f : files.toList()) {
-        Path target = example.resolve(EXAMPLE.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target);
-        }
-      }
-    }
-    root = tmp.resolve("runs");
-    good = BeamlineCliIT.cli("run", example.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString());
+    TrainedPenguins trained = TrainedPenguins.train(tmp);
+    example = trained.example();
+    root = trained.root();
   }
 
   private static MetadataStore store() {
@@ -81,7 +68,6 @@ class EvaluationIT {
   @Test
   @Order(1)
   void theFirstModelIsEvaluatedBlessedAndPushedAsVersionOne() throws IOException {
-    assertThat(good.code()).as(good.out() + good.err()).isZero();
     Path evaluation = root.resolve("penguins/evaluate/7");
     JsonNode metrics = JSON.readTree(evaluation.resolve("metrics.json").toFile());
     JsonNode overall = EvaluateStageView.overall(metrics);

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.Storage;
 import dev.beamline.training.ModelSpec.Input;
 import dev.beamline.training.ModelSpec.RawInput;
+import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.FeatureSpec;
 import dev.beamline.transform.FittedFeature;
+import dev.beamline.transform.FittedTransform;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,7 +65,9 @@ import org.tensorflow.types.TString;
  * <p>Beside the model, {@code assets.extra/} holds {@code provenance.json} (see {@link #provenance}),
  * {@code training_history.json} and {@code model.json} (task, label, classes, inputs and outputs; for a
  * regression whose label is scaled or logged, {@code label_inverse}: the formula from a transformed
- * value {@code y} to the label's units, e.g. {@code exp(y * 0.8 + 7.9) - 1.0}).
+ * value {@code y} to the label's units, e.g. {@code exp(y * 0.8 + 7.9) - 1.0}), and for a classifier
+ * {@value #LABEL_TRANSFORM}/, the label's fitted transform ({@link FittedTransform}), which maps a raw
+ * label to its class id as training saw it.
  *
  * <pre>{@code
  * try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
@@ -78,6 +83,8 @@ public final class SavedModelExport {
   public static final String TRANSFORMED = "transformed";
   /** The folder of extra files beside the SavedModel. */
   public static final String EXTRA = "assets.extra";
+  /** Inside {@link #EXTRA}: a classifier's label transform, the raw label column to its class id. */
+  public static final String LABEL_TRANSFORM = "label_transform";
 
   private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   private static final String INIT_OP = "Init";
@@ -115,6 +122,13 @@ public final class SavedModelExport {
         Storage.writeString(extra.resolve("training_history.json").toString(), history.toJson());
       }
       Storage.writeString(extra.resolve("model.json").toString(), describe(spec));
+      if (spec.classification()) {
+        // The label's own fitted transform (a vocabulary, a threshold), so that evaluation maps a raw
+        // label to its class as the transform stage did for training.
+        FittedFeature label = spec.label();
+        ExampleSchema raw = ExampleSchema.of(List.of(FeatureSpec.of(label.spec().input(), label.inputType())));
+        FittedTransform.of(raw, List.of(label)).write(extra.resolve(LABEL_TRANSFORM));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot export the model to " + dir + ": " + e.getMessage(), e);
     }

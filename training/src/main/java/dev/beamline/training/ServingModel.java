@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beamline.core.Storage;
 import dev.beamline.training.ModelSpec.RawFamily;
+import dev.beamline.transform.FittedTransform;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,6 +56,9 @@ public final class ServingModel implements AutoCloseable {
   private final SavedModelBundle bundle;
   private final Path localCopy;
   private final Description description;
+  /** A classifier's label transform, null for regression and for models exported without one. */
+  private final FittedTransform labelTransform;
+  private volatile Schema labelSchema;
 
   /** What {@code assets.extra/model.json} says of the model: its task, label, classes and inputs. */
   public record Description(
@@ -68,11 +72,12 @@ public final class ServingModel implements AutoCloseable {
     }
   }
 
-  private ServingModel(String uri, SavedModelBundle bundle, Path localCopy, Description description) {
+  private ServingModel(String uri, SavedModelBundle bundle, Path localCopy, Description description, FittedTransform labelTransform) {
     this.uri = uri;
     this.bundle = bundle;
     this.localCopy = localCopy;
     this.description = description;
+    this.labelTransform = labelTransform;
   }
 
   /**
@@ -95,8 +100,11 @@ public final class ServingModel implements AutoCloseable {
     } else if (dir.startsWith("file:")) {
       loadFrom = java.nio.file.Paths.get(java.net.URI.create(dir)).toString();
     }
+    String labelDir = Storage.resolve(Storage.resolve(dir, SavedModelExport.EXTRA), SavedModelExport.LABEL_TRANSFORM);
+    FittedTransform label = d.classification() && Storage.exists(Storage.resolve(labelDir, FittedTransform.TRANSFORM_FILE))
+        ? FittedTransform.read(labelDir) : null;
     SavedModelBundle bundle = SavedModelBundle.load(loadFrom, "serve");
-    return new ServingModel(dir, bundle, local, d);
+    return new ServingModel(dir, bundle, local, d, label);
   }
 
   /** Parses a model's {@code model.json}; {@code dir} names it in errors. */
@@ -325,6 +333,50 @@ public final class ServingModel implements AutoCloseable {
     } finally {
       args.values().forEach(Tensor::close);
     }
+  }
+
+  /**
+   * The class of a classifier's raw row: its label column ({@link Description#labelInput()}) mapped by
+   * the label's fitted transform (a vocabulary, a threshold), as the transform stage mapped it for
+   * training; -1 when the label is missing or not one of the model's classes.
+   */
+  public int classOf(GenericRecord row) {
+    String column = description.labelInput();
+    return row.getSchema().getField(column) == null ? -1 : classOfLabel(row.get(column));
+  }
+
+  /**
+   * The class of the raw label value {@code raw} (from whichever column holds it), or -1 when it is
+   * null or not one of the model's classes. A model exported without its label transform maps the
+   * label's text to the class of that name.
+   */
+  public int classOfLabel(Object raw) {
+    if (raw == null) {
+      return -1;
+    }
+    if (labelTransform == null) {
+      String text = raw instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString(d.longValue()) : raw.toString();
+      return description.classes().indexOf(text);
+    }
+    Object id;
+    try {
+      GenericRecord one = new org.apache.avro.generic.GenericData.Record(labelSchema());
+      one.put(0, raw);
+      id = labelTransform.apply(one).get(description.label());
+    } catch (RuntimeException e) {
+      return -1; // a value the transform cannot read (text in a numeric label): no class
+    }
+    long c = id instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) ? n.longValue() : -1;
+    return c >= 0 && c < description.numClasses() ? (int) c : -1;
+  }
+
+  private Schema labelSchema() {
+    Schema s = labelSchema;
+    if (s == null) {
+      s = labelTransform.rawSchema().toAvro();
+      labelSchema = s;
+    }
+    return s;
   }
 
   /** The serving signature, as TensorFlow describes it. */

@@ -69,6 +69,16 @@ class ServingModelTest {
       assertThat(m.error(0)).isNull();
       assertThat(m.probabilities(2)).containsExactly(s.probabilities(2));
 
+      // The label's class, through the label's fitted transform exported beside the model.
+      for (GenericRecord r : records) {
+        assertThat(model.classOf(r)).isEqualTo(TrainedModelFixture.CLASSES.indexOf(r.get("species").toString()));
+      }
+      GenericRecord unknown = new GenericData.Record(records.get(0).getSchema());
+      unknown.put("species", "emperor");
+      assertThat(model.classOf(unknown)).isEqualTo(-1);
+      unknown.put("species", null);
+      assertThat(model.classOf(unknown)).isEqualTo(-1);
+
       Schema noNote = SchemaBuilder.record("Example").fields().optionalDouble("bill").endRecord();
       ServingModel.Scores missing = model.score(List.of(new GenericData.Record(noNote)));
       assertThat(missing.error(0)).startsWith("no column '").endsWith("', which the model takes as an input");

@@ -3,6 +3,7 @@ package dev.beamline.evaluation.report;
 import static dev.beamline.evaluation.report.EvaluationReport.e;
 import static dev.beamline.evaluation.report.EvaluationReport.status;
 import static dev.beamline.evaluation.report.EvaluationReport.statusClass;
+import static dev.beamline.evaluation.report.Json.DASH;
 import static dev.beamline.evaluation.report.Json.elements;
 import static dev.beamline.evaluation.report.Json.fields;
 import static dev.beamline.evaluation.report.Json.isNumber;
@@ -45,6 +46,14 @@ final class BiasSection {
 
   /** Appends the section for the metrics' {@code measured} gaps and the blessing's {@code checked} ones (either may be null). */
   static void write(StringBuilder h, JsonNode measured, JsonNode checked) {
+    write(h, measured, checked, null);
+  }
+
+  /**
+   * The same, and for each sensitive feature the data side: each group's share of the evaluated rows
+   * and its label distribution, from the feature's slices in {@code slices} (may be null).
+   */
+  static void write(StringBuilder h, JsonNode measured, JsonNode checked, JsonNode slices) {
     h.append("<section id=\"bias\">\n<h2>Bias gaps</h2>\n");
     List<Gap> gaps = new ArrayList<>();
     List<JsonNode> checks = new ArrayList<>();
@@ -78,11 +87,61 @@ final class BiasSection {
         widest = Math.max(widest, biasCard(cards, f.getKey(), g));
       }
       // Columns as wide as the widest chart of the feature and its card's padding: the cards line up in a grid.
-      h.append("<h3>").append(e(f.getKey())).append("</h3>\n<div class=\"bias-grid\" style=\"grid-template-columns:"
+      h.append("<h3>").append(e(f.getKey())).append("</h3>\n");
+      representation(h, f.getKey(), slices);
+      h.append("<div class=\"bias-grid\" style=\"grid-template-columns:"
           + "repeat(auto-fill,minmax(").append(Svg.n(Math.ceil(Math.max(widest, 200) + CARD_PADDING))).append("px,1fr))\">\n")
           .append(cards).append("</div>\n");
     }
     h.append("</section>\n");
+  }
+
+  /**
+   * A table of the groups of {@code feature}: examples, share of all evaluated examples, and the share
+   * of each class among the group's labels (from the slice's per-class support); a group too small for
+   * metrics shows its count only. Nothing when the metrics hold no slice of the feature alone.
+   */
+  private static void representation(StringBuilder h, String feature, JsonNode slices) {
+    double all = 0;
+    List<JsonNode> groups = new ArrayList<>();
+    List<String> classes = new ArrayList<>();
+    for (JsonNode s : elements(slices)) {
+      JsonNode features = s.get("features");
+      if ("overall".equals(text(s.get("slice")))) {
+        all = number(s.get("example_count"));
+      } else if (features != null && features.size() == 1 && features.has(feature)) {
+        groups.add(s);
+        for (Map.Entry<String, JsonNode> c : fields(s.path("per_class"))) {
+          if (!classes.contains(c.getKey())) {
+            classes.add(c.getKey());
+          }
+        }
+      }
+    }
+    if (groups.isEmpty()) {
+      return;
+    }
+    h.append("<table class=\"representation\">\n<tr><th>").append(e(feature)).append("</th><th>examples</th><th>share of rows</th>");
+    for (String c : classes) {
+      h.append("<th>label ").append(e(c)).append("</th>");
+    }
+    h.append("</tr>\n");
+    for (JsonNode g : groups) {
+      double n = number(g.get("example_count"));
+      h.append("<tr><td>").append(e(orDash(text(g.get("features").get(feature))))).append("</td><td>").append(Svg.n(n))
+          .append("</td><td>").append(all > 0 ? Format.percent(n / all) : DASH).append("</td>");
+      JsonNode perClass = g.get("per_class");
+      double total = 0;
+      for (Map.Entry<String, JsonNode> c : fields(perClass)) {
+        total += number(c.getValue().get("support"));
+      }
+      for (String c : classes) {
+        JsonNode support = perClass == null ? null : perClass.path(c).get("support");
+        h.append("<td>").append(isNumber(support) && total > 0 ? Format.percent(support.asDouble() / total) : DASH).append("</td>");
+      }
+      h.append("</tr>\n");
+    }
+    h.append("</table>\n");
   }
 
   /**

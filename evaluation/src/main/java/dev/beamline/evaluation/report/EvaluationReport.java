@@ -81,7 +81,7 @@ public final class EvaluationReport {
       thresholds(h, overall, classes);
     }
     slices(h, metrics, regression);
-    BiasSection.write(h, metrics.get("bias"), verdict == null ? null : verdict.get("bias"));
+    BiasSection.write(h, metrics.get("bias"), verdict == null ? null : verdict.get("bias"), metrics.get("slices"));
     h.append("</body></html>\n");
     return h.toString();
   }

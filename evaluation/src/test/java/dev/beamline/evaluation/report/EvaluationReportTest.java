@@ -64,6 +64,18 @@ class EvaluationReportTest {
   }
 
   @Test
+  void eachSensitiveFeatureShowsItsGroupsShareAndLabelDistribution() throws IOException {
+    String html = EvaluationReport.render(fixture("species_metrics.json"), null);
+    // sex: 64 and 60 of 124 rows; FEMALE's labels 26, 15 and 23 of 64.
+    assertThat(html).contains("<table class=\"representation\">\n<tr><th>sex</th><th>examples</th><th>share of rows</th>"
+        + "<th>label Adelie</th><th>label Chinstrap</th><th>label Gentoo</th></tr>\n"
+        + "<tr><td>FEMALE</td><td>64</td><td>" + Format.percent(64 / 124.0) + "</td><td>" + Format.percent(26 / 64.0) + "</td><td>"
+        + Format.percent(15 / 64.0) + "</td><td>" + Format.percent(23 / 64.0) + "</td></tr>\n");
+    // The cross of island and sex is no group of either feature.
+    assertThat(html).doesNotContain("<td>Torgersen, sex=FEMALE</td>");
+  }
+
+  @Test
   void aTooSmallSliceIsShownGreyedWithItsCount() throws IOException {
     String html = EvaluationReport.render(fixture("species_metrics.json"), null);
     assertThat(html).contains("<tr class=\"slice too-small\"><th>island=Torgersen, sex=FEMALE</th><td>7</td>"
