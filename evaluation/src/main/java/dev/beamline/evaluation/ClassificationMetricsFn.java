@@ -161,7 +161,8 @@ public final class ClassificationMetricsFn
     private final ExactSum logLoss = new ExactSum();
     private final ExactSum brier = new ExactSum();
     /** Per scored class: score -> exact weight of (positives, negatives) at that score. */
-    private final List<TreeMap<Double, Tally>> scores;
+    /** Written compactly by {@link #writeObject}: Java serialisation of a tree of objects per score is slow. */
+    private transient List<TreeMap<Double, Tally>> scores;
 
     private Accumulator(int k) {
       this.k = k;
@@ -240,13 +241,125 @@ public final class ClassificationMetricsFn
         }
       }
     }
+
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+      out.defaultWriteObject();
+      out.writeInt(scores.size());
+      for (TreeMap<Double, Tally> m : scores) {
+        out.writeInt(m.size());
+        for (Map.Entry<Double, Tally> e : m.entrySet()) {
+          out.writeDouble(e.getKey());
+          e.getValue().positive.write(out);
+          e.getValue().negative.write(out);
+        }
+      }
+    }
+
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+      in.defaultReadObject();
+      int n = in.readInt();
+      scores = new ArrayList<>(n);
+      for (int c = 0; c < n; c++) {
+        int size = in.readInt();
+        // Written in ascending order: a sorted map built from it is linear, not one insertion per score.
+        Double[] keys = new Double[size];
+        Tally[] values = new Tally[size];
+        for (int i = 0; i < size; i++) {
+          keys[i] = in.readDouble();
+          values[i] = new Tally(ExactSum.read(in), ExactSum.read(in));
+        }
+        scores.add(new TreeMap<>(new SortedArrayMap(keys, values)));
+      }
+    }
   }
 
   /** The exact weight of the positive and the negative examples at one score. */
   private static final class Tally implements Serializable {
     private static final long serialVersionUID = 1L;
-    final ExactSum positive = new ExactSum();
-    final ExactSum negative = new ExactSum();
+    final ExactSum positive;
+    final ExactSum negative;
+
+    Tally() {
+      this(new ExactSum(), new ExactSum());
+    }
+
+    Tally(ExactSum positive, ExactSum negative) {
+      this.positive = positive;
+      this.negative = negative;
+    }
+  }
+
+  /**
+   * Sorted keys and their values as a read-only {@link java.util.SortedMap}, so that {@code new
+   * TreeMap<>(it)} builds the tree in linear time (TreeMap's {@code buildFromSorted}).
+   */
+  private static final class SortedArrayMap extends java.util.AbstractMap<Double, Tally> implements java.util.SortedMap<Double, Tally> {
+    private final Double[] keys;
+    private final Tally[] values;
+
+    SortedArrayMap(Double[] keys, Tally[] values) {
+      this.keys = keys;
+      this.values = values;
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<Double, Tally>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public java.util.Iterator<Map.Entry<Double, Tally>> iterator() {
+          return new java.util.Iterator<>() {
+            int i;
+
+            @Override
+            public boolean hasNext() {
+              return i < keys.length;
+            }
+
+            @Override
+            public Map.Entry<Double, Tally> next() {
+              Map.Entry<Double, Tally> e = Map.entry(keys[i], values[i]);
+              i++;
+              return e;
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return keys.length;
+        }
+      };
+    }
+
+    @Override
+    public java.util.Comparator<? super Double> comparator() {
+      return null;
+    }
+
+    @Override
+    public java.util.SortedMap<Double, Tally> subMap(Double from, Double to) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.SortedMap<Double, Tally> headMap(Double to) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.SortedMap<Double, Tally> tailMap(Double from) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Double firstKey() {
+      return keys[0];
+    }
+
+    @Override
+    public Double lastKey() {
+      return keys[keys.length - 1];
+    }
   }
 
   @Override
@@ -485,11 +598,11 @@ public final class ClassificationMetricsFn
     double step = 1.0 / bins;
     ExactSum[] binWeight = new ExactSum[bins];
     ExactSum[] binPositive = new ExactSum[bins];
-    BigDecimal[] binScoreWeight = new BigDecimal[bins];
+    ExactSum[] binScoreWeight = new ExactSum[bins];
     for (int b = 0; b < bins; b++) {
       binWeight[b] = new ExactSum();
       binPositive[b] = new ExactSum();
-      binScoreWeight[b] = BigDecimal.ZERO;
+      binScoreWeight[b] = new ExactSum();
     }
     for (Map.Entry<Double, Tally> e : byScore.entrySet()) {
       double score = e.getKey();
@@ -499,7 +612,7 @@ public final class ClassificationMetricsFn
       w.add(e.getValue().negative);
       binWeight[b].add(w);
       binPositive[b].add(e.getValue().positive);
-      binScoreWeight[b] = binScoreWeight[b].add(w.exact().multiply(new BigDecimal(score)));
+      binScoreWeight[b].addProduct(w, score);
     }
     ExactSum weight = new ExactSum();
     ExactSum positive = new ExactSum();
@@ -508,10 +621,10 @@ public final class ClassificationMetricsFn
     for (int b = 0; b < bins; b++) {
       weight.add(binWeight[b]);
       positive.add(binPositive[b]);
-      scoreWeight = scoreWeight.add(binScoreWeight[b]);
+      scoreWeight = scoreWeight.add(binScoreWeight[b].exact());
       BigDecimal w = binWeight[b].exact();
       out.add(new ClassificationMetrics.CalibrationBin(b * step, b == bins - 1 ? 1.0 : (b + 1) * step,
-          w.doubleValue(), ratio(binScoreWeight[b], w), ratio(binPositive[b].exact(), w)));
+          w.doubleValue(), ratio(binScoreWeight[b].exact(), w), ratio(binPositive[b].exact(), w)));
     }
     BigDecimal total = weight.exact();
     return new ClassificationMetrics.Calibration(positiveClass, total.doubleValue(), ratio(scoreWeight, total),

@@ -84,11 +84,9 @@ public final class RegressionMetricsFn
       squaredError.add(w * (r * r));
       absoluteError.add(w * Math.abs(r));
       if (w != 0) {
-        BigDecimal wb = new BigDecimal(w);
-        BigDecimal wy = wb.multiply(new BigDecimal(e.label()));
-        weightedLabel.add(wy);
-        weightedLabelSquared.add(wy.multiply(new BigDecimal(e.label())));
-        weightedPrediction.add(wb.multiply(new BigDecimal(e.prediction())));
+        weightedLabel.addProduct(w, e.label());
+        weightedLabelSquared.addProduct(w, e.label(), e.label());
+        weightedPrediction.addProduct(w, e.prediction());
       }
       ensure(count + 1);
       residuals[(int) count++] = r;

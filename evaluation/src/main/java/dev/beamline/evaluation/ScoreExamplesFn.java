@@ -84,8 +84,22 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
     return key.split("\\|", 4);
   }
 
+  private static final String OVERALL_ID = sliceId(-1, SliceSpec.OVERALL);
+
+  /** Per slice spec, its predictions column, and its slice names and ids by value (one-feature specs). */
+  private transient List<String> columns;
+  private transient List<java.util.Map<String, String[]>> sliceNamesByValue;
+  /** Per bundle: the tally of each key, found without building the key again. */
+  private transient java.util.Map<String, SliceAccumulator> candidateTallies;
+
   @Setup
   public void setup() {
+    columns = new ArrayList<>();
+    sliceNamesByValue = new ArrayList<>();
+    for (SliceSpec s : slices) {
+      columns.add(s.column());
+      sliceNamesByValue.add(new java.util.HashMap<>());
+    }
     predictionSchema = new Schema.Parser().parse(predictionSchemaJson);
     acquired = new ArrayList<>();
   }
@@ -93,6 +107,7 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
   @StartBundle
   public void startBundle() {
     tallies = new Tallies(classification);
+    candidateTallies = new java.util.HashMap<>();
   }
 
   private ServingModel model(String dir) {
@@ -131,17 +146,31 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
       }
       count(SCORED);
       List<String> sliceNames = new ArrayList<>(slices.size() + 1);
-      sliceNames.add(sliceId(-1, SliceSpec.OVERALL));
+      sliceNames.add(OVERALL_ID);
       GenericRecord out = answers.of(row, scores, i);
       for (int si = 0; si < slices.size(); si++) {
         SliceSpec s = slices.get(si);
-        List<String> values = new ArrayList<>(s.features().size());
-        for (SliceSpec.Feature f : s.features()) {
-          values.add(f.valueOf(row.getSchema().getField(f.name()) == null ? null : row.get(f.name())));
+        String name;
+        if (s.features().size() == 1) {
+          // One feature: the slice's name and id depend on its value only; made once per value.
+          SliceSpec.Feature f = s.features().get(0);
+          String value = f.valueOf(row.getSchema().getField(f.name()) == null ? null : row.get(f.name()));
+          int spec = si;
+          String[] named = sliceNamesByValue.get(si).computeIfAbsent(value, v -> {
+            String n = s.sliceName(List.of(v));
+            return new String[] {n, sliceId(spec, n)};
+          });
+          name = named[0];
+          sliceNames.add(named[1]);
+        } else {
+          List<String> values = new ArrayList<>(s.features().size());
+          for (SliceSpec.Feature f : s.features()) {
+            values.add(f.valueOf(row.getSchema().getField(f.name()) == null ? null : row.get(f.name())));
+          }
+          name = s.sliceName(values);
+          sliceNames.add(sliceId(si, name));
         }
-        String name = s.sliceName(values);
-        sliceNames.add(sliceId(si, name));
-        out.put(s.column(), name);
+        out.put(columns.get(si), name);
       }
       Object label = row.getSchema().getField(labelColumn) == null ? null : row.get(labelColumn);
       long rowHash = bootstrapSamples > 0 ? GenericData.get().hashCode(row, row.getSchema()) : 0;
@@ -178,7 +207,17 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
 
   private void tally(String model, List<String> sliceNames, Prediction p, RegressionPrediction r, long rowHash) {
     for (String slice : sliceNames) {
-      add(key(model, -1, slice), p, r);
+      if (model.equals(CANDIDATE)) {
+        // The candidate's tallies of the data itself: by slice id, without building the whole key per row.
+        SliceAccumulator acc = candidateTallies.computeIfAbsent(slice, k -> tallies.slice(key(CANDIDATE, -1, k)));
+        if (p != null) {
+          acc.add(p);
+        } else {
+          acc.add(r);
+        }
+      } else {
+        add(key(model, -1, slice), p, r);
+      }
     }
     for (int b = 0; b < bootstrapSamples; b++) {
       int w = poisson(seed, rowHash, b);
@@ -260,6 +299,7 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
       c.output(tallies, BoundedWindow.TIMESTAMP_MIN_VALUE, GlobalWindow.INSTANCE);
     }
     tallies = null;
+    candidateTallies = null;
   }
 
   @Teardown

@@ -124,12 +124,19 @@ public record SliceSpec(List<Feature> features) implements Serializable {
 
     /** The part of a timestamp in microseconds since the epoch (or ISO-8601 text), in UTC. */
     private String timePart(Object v) {
-      java.time.ZonedDateTime t;
+      java.time.LocalDateTime t;
       try {
-        java.time.Instant instant = v instanceof Number n
-            ? java.time.Instant.EPOCH.plus(n.longValue(), java.time.temporal.ChronoUnit.MICROS)
-            : java.time.Instant.parse(v.toString().trim());
-        t = instant.atZone(java.time.ZoneOffset.UTC);
+        long seconds;
+        int nanos;
+        if (v instanceof Number n) {
+          seconds = Math.floorDiv(n.longValue(), 1_000_000L);
+          nanos = (int) Math.floorMod(n.longValue(), 1_000_000L) * 1000;
+        } else {
+          java.time.Instant instant = java.time.Instant.parse(v.toString().trim());
+          seconds = instant.getEpochSecond();
+          nanos = instant.getNano();
+        }
+        t = java.time.LocalDateTime.ofEpochSecond(seconds, nanos, java.time.ZoneOffset.UTC);
       } catch (RuntimeException e) {
         return MISSING;
       }

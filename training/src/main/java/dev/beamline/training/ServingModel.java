@@ -59,6 +59,9 @@ public final class ServingModel implements AutoCloseable {
   /** A classifier's label transform, null for regression and for models exported without one. */
   private final FittedTransform labelTransform;
   private volatile Schema labelSchema;
+  /** Raw label values already mapped to their class, at most {@value #LABEL_CACHE_SIZE} of them. */
+  private final java.util.concurrent.ConcurrentHashMap<Object, Integer> labelClasses = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int LABEL_CACHE_SIZE = 100_000;
 
   /** What {@code assets.extra/model.json} says of the model: its task, label, classes and inputs. */
   public record Description(
@@ -358,6 +361,20 @@ public final class ServingModel implements AutoCloseable {
       String text = raw instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString(d.longValue()) : raw.toString();
       return description.classes().indexOf(text);
     }
+    // Labels repeat (a few classes, a few thousand delays): each distinct value is transformed once.
+    Object key = raw instanceof CharSequence cs ? cs.toString() : raw;
+    Integer known = labelClasses.get(key);
+    if (known != null) {
+      return known;
+    }
+    int c = transformLabel(raw);
+    if (labelClasses.size() < LABEL_CACHE_SIZE) {
+      labelClasses.put(key, c);
+    }
+    return c;
+  }
+
+  private int transformLabel(Object raw) {
     Object id;
     try {
       GenericRecord one = new org.apache.avro.generic.GenericData.Record(labelSchema());
