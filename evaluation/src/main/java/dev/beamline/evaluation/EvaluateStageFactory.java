@@ -100,8 +100,9 @@ public final class EvaluateStageFactory implements StageFactory {
       List<SliceSpec> slices = new ArrayList<>();
       for (int i = 0; i < d.slices.size(); i++) {
         Object item = d.slices.get(i);
-        String key = "slices[" + i + "]";
-        slices.add(section.check(key, () -> slice(item)));
+        int index = i;
+        // Items of a list have no line of their own: the message names the list's line and the item.
+        slices.add(section.check("slices", () -> item(index, () -> slice(item))));
       }
       EvaluateConfig base = c;
       c = section.check("slices", () -> base.withSlices(slices));
@@ -128,11 +129,11 @@ public final class EvaluateStageFactory implements StageFactory {
     if (d.thresholds != null) {
       for (int i = 0; i < d.thresholds.size(); i++) {
         ThresholdDoc t = d.thresholds.get(i);
-        String key = "thresholds[" + i + "]";
+        int index = i;
         if (t == null || t.metric == null) {
-          throw section.error(key, "'" + section.key(key) + ".metric' is required");
+          throw section.error("thresholds", "'" + section.key("thresholds") + "[" + i + "].metric' is required");
         }
-        thresholds.add(section.check(key, () -> threshold(t)));
+        thresholds.add(section.check("thresholds", () -> item(index, () -> threshold(t))));
       }
     }
     List<BiasThreshold> biasThresholds = new ArrayList<>();
@@ -159,6 +160,15 @@ public final class EvaluateStageFactory implements StageFactory {
     c = section.check("bias", () -> base.withSensitive(sens));
     EvaluateConfig b3 = c;
     return section.check("thresholds", () -> b3.withBlessing(BlessingCriteria.of(thresholds, biasThresholds)));
+  }
+
+  /** {@code build}'s value, its refusal prefixed with the list item's index. */
+  private static <T> T item(int index, java.util.function.Supplier<T> build) {
+    try {
+      return build.get();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("item " + index + ": " + e.getMessage(), e);
+    }
   }
 
   /** A slice item: a feature name, an object {@code {feature, buckets}}, or a list of those (a cross). */
@@ -215,6 +225,15 @@ public final class EvaluateStageFactory implements StageFactory {
   }
 
   private static MetricThreshold threshold(ThresholdDoc t) {
+    try {
+      MetricValues.describe(t.metric);
+    } catch (IllegalArgumentException e) {
+      // Caught here, before anything runs, not as a failed check after training.
+      java.util.List<String> names = new java.util.ArrayList<>(MetricValues.DEFINITIONS.keySet());
+      String closest = dev.beamline.core.YamlFiles.closest(t.metric, names);
+      throw new IllegalArgumentException("unknown metric '" + t.metric + "'"
+          + (closest == null ? "" : "; did you mean '" + closest + "'?") + " (metrics: " + String.join(", ", names) + ")");
+    }
     MetricThreshold m = MetricThreshold.of(t.metric);
     if (t.slice != null) {
       m = m.withSlice(t.slice);
