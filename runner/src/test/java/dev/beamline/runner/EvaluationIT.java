@@ -117,8 +117,58 @@ class EvaluationIT {
     assertThat(lineage.out()).contains("\"BLESSING\"", "\"MODEL\"", "\"TRANSFORM_GRAPH\"", "\"EXAMPLES\"");
   }
 
+  /** scikit-learn 1.2 on the predictions file: accuracy, macro F1, one-vs-rest ROC AUC, log loss, Brier-like sum. */
+  private static final String SKLEARN = String.join("\n",
+      "import sys, json, numpy as np",
+      "from sklearn import metrics",
+      "rows = [l.split(',') for l in open(sys.argv[1]).read().strip().split('\\n')]",
+      "y = np.array([int(r[0]) for r in rows]); p = np.array([[float(x) for x in r[1:]] for r in rows])",
+      "pred = p.argmax(axis=1); k = list(range(p.shape[1]))",
+      "print(json.dumps({'accuracy': metrics.accuracy_score(y, pred),",
+      "  'f1_macro': metrics.f1_score(y, pred, average='macro', labels=k, zero_division=0),",
+      "  'precision_weighted': metrics.precision_score(y, pred, average='weighted', labels=k, zero_division=0),",
+      "  'roc_auc': metrics.roc_auc_score(y, p, multi_class='ovr', average='macro', labels=k),",
+      "  'log_loss': metrics.log_loss(y, p, labels=k)}))");
+
   @Test
   @Order(2)
+  void theReportedMetricsEqualScikitLearnsOnThePredictionsFile() throws Exception {
+    Path evaluation = root.resolve("penguins/evaluate/7");
+    StringBuilder csv = new StringBuilder();
+    for (GenericRecord r : predictions(evaluation)) {
+      csv.append(r.get("label_id"));
+      @SuppressWarnings("unchecked")
+      List<Double> p = (List<Double>) r.get("probabilities");
+      p.forEach(x -> csv.append(',').append(String.format(java.util.Locale.ROOT, "%.17g", x)));
+      csv.append('\n');
+    }
+    Path file = Files.writeString(tmp.resolve("penguins-predictions.csv"), csv);
+    JsonNode sk = dev.beamline.core.testing.ScikitLearn.run(tmp, SKLEARN, file.toString());
+    JsonNode overall = EvaluateStageView.overall(JSON.readTree(evaluation.resolve("metrics.json").toFile()));
+    for (String m : List.of("accuracy", "f1_macro", "precision_weighted", "roc_auc", "log_loss")) {
+      assertThat(overall.path(m).asDouble()).as(m).isCloseTo(sk.path(m).asDouble(), org.assertj.core.api.Assertions.within(1e-9));
+    }
+  }
+
+  @Test
+  @Order(3)
+  void beamlineEvaluateGivesTheSameMetricsOnEmbeddedFlinkAsOnTheDirectRunner() throws IOException {
+    String model = root.resolve("penguins/train/6").toString();
+    String data = example.resolve("data/penguins.csv").toString();
+    List<JsonNode> overall = new ArrayList<>();
+    for (String runner : List.of("direct", "flink")) {
+      Path out = tmp.resolve("evaluate-" + runner);
+      BeamlineCliIT.Result r = BeamlineCliIT.cli("evaluate", "--model", model, "--data", data, "--out", out.toString(),
+          "--slices", "island", "--runner", runner);
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      overall.add(EvaluateStageView.overall(JSON.readTree(out.resolve("metrics.json").toFile())));
+    }
+    assertThat(overall.get(1)).isEqualTo(overall.get(0));
+    assertThat(overall.get(0).path("example_count").asLong()).isEqualTo(344);
+  }
+
+  @Test
+  @Order(4)
   void aWorseModelIsNotBlessedNotPushedAndTheRunFailsNamingTheChecks() throws IOException {
     String pipeline = Files.readString(example.resolve("pipeline.yaml"))
         .replace("  epochs: 60\n", "  epochs: 1\n")
