@@ -99,8 +99,8 @@ class BeamlineCliIT {
     Result again =
         cli("run", EXAMPLE_DIR.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString(), "--run-id", "second", "--no-cache");
     assertThat(again.code()).isZero();
-    // The first run's six stages were executions 1 to 6.
-    IngestOutput second = IngestOutput.open(root.resolve("penguins/ingest/7"));
+    // The first run's eight stages (ingest to push) were executions 1 to 8.
+    IngestOutput second = IngestOutput.open(root.resolve("penguins/ingest/9"));
     assertThat(second.fingerprint().get("fingerprint")).isEqualTo(f.get("fingerprint"));
     assertThat(second.fingerprint().get("splits")).isEqualTo(f.get("splits"));
     assertThat(strings(second.readSplit("eval"))).containsExactlyInAnyOrderElementsOf(strings(eval));

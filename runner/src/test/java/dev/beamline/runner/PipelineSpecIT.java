@@ -10,6 +10,14 @@ import dev.beamline.ingest.IngestStage;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.training.TrainConfig;
+import dev.beamline.evaluation.BiasThreshold;
+import dev.beamline.evaluation.BlessingCriteria;
+import dev.beamline.evaluation.EvaluateConfig;
+import dev.beamline.evaluation.EvaluateStage;
+import dev.beamline.evaluation.MetricThreshold;
+import dev.beamline.evaluation.SliceSpec;
+import dev.beamline.serving.push.PushConfig;
+import dev.beamline.serving.push.PushStage;
 import dev.beamline.training.TrainStage;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.TransformConfig;
@@ -71,6 +79,19 @@ class PipelineSpecIT {
     PipelineSpec fromJava =
         PipelineSpec.named("penguins")
             // In any order: the runner orders stages by the kinds they consume and produce.
+            .withStage(new PushStage(PushConfig.to(null).withInfraValidation(8, 1e-6)))
+            .withStage(
+                new EvaluateStage(
+                    EvaluateConfig.defaults()
+                        .withSlices(List.of(SliceSpec.of(SliceSpec.Feature.values("island")), SliceSpec.of(SliceSpec.Feature.values("sex"))))
+                        .withMinSliceSize(10)
+                        .withBootstrap(100, 42)
+                        .withSensitive(List.of("sex"))
+                        .withBlessing(BlessingCriteria.of(
+                            List.of(
+                                MetricThreshold.of("accuracy").withLowerBound(0.9),
+                                MetricThreshold.of("log_loss").withDirection(MetricThreshold.Direction.LOWER_IS_BETTER).withAbsoluteChange(0.05)),
+                            List.of(BiasThreshold.of("sex", "accuracy", 0.1), BiasThreshold.of("sex", "true_positive_rate", 0.15))))))
             .withStage(
                 new TrainStage(
                     TrainConfig.defaults("species")
@@ -97,7 +118,8 @@ class PipelineSpecIT {
                 new IngestStage(
                     IngestExamples.Config.of(EXAMPLE.getParent().resolve("data/penguins.csv").toString()).withFormat(InputFormat.CSV)));
 
-    assertThat(fromJava.stages()).extracting(Stage::name).containsExactly("train", "transform", "statistics", "schema", "validate", "ingest");
+    assertThat(fromJava.stages()).extracting(Stage::name)
+        .containsExactly("push", "evaluate", "train", "transform", "statistics", "schema", "validate", "ingest");
     assertThat(stagesOf(fromJava)).containsExactlyInAnyOrderElementsOf(stagesOf(fromYaml));
     List<String> yamlGraph = graphOf(fromYaml, tmp.resolve("yaml"));
     assertThat(yamlGraph).isEqualTo(graphOf(fromJava, tmp.resolve("java")));
