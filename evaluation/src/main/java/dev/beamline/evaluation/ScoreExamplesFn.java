@@ -51,7 +51,8 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
 
   private transient Schema predictionSchema;
   private transient Tallies tallies;
-  private transient List<String> acquired;
+  /** The models this instance holds, by folder: acquired once each, released at teardown. */
+  private transient java.util.Map<String, ServingModel> held;
   private transient PredictionRows predictionRows;
 
   ScoreExamplesFn(PCollectionView<String> modelDir, String baselineDir, boolean classification, String labelColumn,
@@ -101,7 +102,7 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
       sliceNamesByValue.add(new java.util.HashMap<>());
     }
     predictionSchema = new Schema.Parser().parse(predictionSchemaJson);
-    acquired = new ArrayList<>();
+    held = new java.util.HashMap<>();
   }
 
   @StartBundle
@@ -111,13 +112,7 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
   }
 
   private ServingModel model(String dir) {
-    ServingModel m = LoadedModels.acquire(dir);
-    if (acquired.contains(dir)) {
-      LoadedModels.release(dir); // this instance holds it already
-    } else {
-      acquired.add(dir);
-    }
-    return m;
+    return held.computeIfAbsent(dir, LoadedModels::acquire);
   }
 
   /** The predictions' rows for the candidate {@code model}, made once per instance. */
@@ -135,7 +130,6 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
     List<GenericRecord> rows = batch.examples();
     ServingModel.Scores scores = candidate.score(rows);
     ServingModel.Scores baseScores = baseline == null ? null : baseline.score(rows);
-    List<String> classes = candidate.description().classes();
     PredictionRows answers = predictionRows(candidate);
     List<GenericRecord> predicted = new ArrayList<>(rows.size());
     for (int i = 0; i < rows.size(); i++) {
@@ -304,9 +298,9 @@ final class ScoreExamplesFn extends DoFn<ExampleBatch, Tallies> {
 
   @Teardown
   public void teardown() {
-    if (acquired != null) {
-      acquired.forEach(LoadedModels::release);
-      acquired.clear();
+    if (held != null) {
+      held.keySet().forEach(LoadedModels::release);
+      held.clear();
     }
   }
 }

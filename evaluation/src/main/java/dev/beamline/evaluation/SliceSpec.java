@@ -95,10 +95,7 @@ public record SliceSpec(List<Feature> features) implements Serializable {
         return timePart(v);
       }
       if (buckets.isEmpty()) {
-        if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) {
-          return Long.toString(d.longValue());
-        }
-        return v.toString();
+        return dev.beamline.training.ServingModel.text(v);
       }
       double x;
       if (v instanceof Number n) {

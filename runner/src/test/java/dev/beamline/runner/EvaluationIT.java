@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beamline.evaluation.EvaluateStage;
 import dev.beamline.ingest.parquet.ExampleRecordReader;
 import dev.beamline.metadata.Artifact;
 import dev.beamline.metadata.Event;
@@ -70,7 +71,7 @@ class EvaluationIT {
   void theFirstModelIsEvaluatedBlessedAndPushedAsVersionOne() throws IOException {
     Path evaluation = root.resolve("penguins/evaluate/7");
     JsonNode metrics = JSON.readTree(evaluation.resolve("metrics.json").toFile());
-    JsonNode overall = EvaluateStageView.overall(metrics);
+    JsonNode overall = EvaluateStage.overall(metrics);
     // The README's headline: 122 of 124 eval rows right, as the trainer reported.
     assertThat(overall.path("example_count").asLong()).isEqualTo(124);
     assertThat(overall.path("accuracy").asDouble()).isEqualTo(122.0 / 124);
@@ -144,7 +145,7 @@ class EvaluationIT {
     }
     Path file = Files.writeString(tmp.resolve("penguins-predictions.csv"), csv);
     JsonNode sk = dev.beamline.core.testing.ScikitLearn.run(tmp, SKLEARN, file.toString());
-    JsonNode overall = EvaluateStageView.overall(JSON.readTree(evaluation.resolve("metrics.json").toFile()));
+    JsonNode overall = EvaluateStage.overall(JSON.readTree(evaluation.resolve("metrics.json").toFile()));
     for (String m : List.of("accuracy", "f1_macro", "precision_weighted", "roc_auc", "log_loss")) {
       assertThat(overall.path(m).asDouble()).as(m).isCloseTo(sk.path(m).asDouble(), org.assertj.core.api.Assertions.within(1e-9));
     }
@@ -161,7 +162,7 @@ class EvaluationIT {
       BeamlineCliIT.Result r = BeamlineCliIT.cli("evaluate", "--model", model, "--data", data, "--out", out.toString(),
           "--slices", "island", "--runner", runner);
       assertThat(r.code()).as(r.out() + r.err()).isZero();
-      overall.add(EvaluateStageView.overall(JSON.readTree(out.resolve("metrics.json").toFile())));
+      overall.add(EvaluateStage.overall(JSON.readTree(out.resolve("metrics.json").toFile())));
     }
     assertThat(overall.get(1)).isEqualTo(overall.get(0));
     assertThat(overall.get(0).path("example_count").asLong()).isEqualTo(344);
@@ -215,10 +216,6 @@ class EvaluationIT {
         }
       }
       throw new AssertionError("no slice " + name);
-    }
-
-    static JsonNode overall(JsonNode metrics) {
-      return slice(metrics, "overall").path("metrics");
     }
   }
 }

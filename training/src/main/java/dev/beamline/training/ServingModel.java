@@ -302,9 +302,13 @@ public final class ServingModel implements AutoCloseable {
     }
   }
 
-  private static String text(Object v) {
+  /**
+   * A raw value as the text of a category: its own text, but an integral double without its ".0" (3.0
+   * read from a float column is the category "3" a string column would hold). The one rule for string
+   * inputs, labels mapped by name and slice values.
+   */
+  public static String text(Object v) {
     if (v instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) {
-      // 3.0 read from a float column is the category "3" a string column would hold.
       return Long.toString(d.longValue());
     }
     return v.toString();
@@ -358,8 +362,7 @@ public final class ServingModel implements AutoCloseable {
       return -1;
     }
     if (labelTransform == null) {
-      String text = raw instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d) ? Long.toString(d.longValue()) : raw.toString();
-      return description.classes().indexOf(text);
+      return description.classes().indexOf(text(raw));
     }
     // Labels repeat (a few classes, a few thousand delays): each distinct value is transformed once.
     Object key = raw instanceof CharSequence cs ? cs.toString() : raw;
