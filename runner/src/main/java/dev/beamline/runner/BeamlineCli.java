@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
       LineageCommand.class,
       ModelsCommand.class,
       RollbackCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -77,6 +77,8 @@ import org.tensorflow.types.TString;
  * }</pre>
  */
 public final class SavedModelExport {
+  /** The method name of both signatures, as TF Serving's predict API expects it. */
+  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
   /** The signature over raw features. */
   public static final String SERVING = Signature.DEFAULT_KEY;
   /** The signature over transformed features. */
@@ -149,10 +151,10 @@ public final class SavedModelExport {
       Operand<TString> classNames = spec.classification()
           ? tf.constant(NdArrays.vectorOfObjects(spec.classNames().toArray(new String[0])))
           : null;
-      Signature.Builder serving = Signature.builder().key(SERVING);
+      Signature.Builder serving = Signature.builder().key(SERVING).methodName(PREDICT_METHOD);
       raw.forEach(serving::input);
       outputs(tf.withSubScope("serving"), spec, model.forward(tf.withSubScope("serving"), transformed, 0, 0), classNames, serving);
-      Signature.Builder onTransformed = Signature.builder().key(TRANSFORMED);
+      Signature.Builder onTransformed = Signature.builder().key(TRANSFORMED).methodName(PREDICT_METHOD);
       direct.forEach(onTransformed::input);
       outputs(tf.withSubScope("direct"), spec, model.forward(tf.withSubScope("direct"), direct, 0, 0), classNames, onTransformed);
       try (Session session = new Session(g)) {

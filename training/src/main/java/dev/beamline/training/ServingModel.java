@@ -404,6 +404,32 @@ public final class ServingModel implements AutoCloseable {
     return bundle.function(SavedModelExport.SERVING).signature();
   }
 
+  /** Every signature of the model by key ({@value SavedModelExport#SERVING} first), as TensorFlow describes them. */
+  public Map<String, Signature> signatures() {
+    Map<String, Signature> out = new LinkedHashMap<>();
+    out.put(SavedModelExport.SERVING, signature());
+    for (Signature s : bundle.signatures()) {
+      out.putIfAbsent(s.key(), s);
+    }
+    return out;
+  }
+
+  /** The signature definitions as the SavedModel's meta graph records them (what TF Serving's metadata API reports). */
+  public Map<String, org.tensorflow.proto.SignatureDef> signatureDefs() {
+    return bundle.metaGraphDef().getSignatureDefMap();
+  }
+
+  /**
+   * Calls the signature {@code key} on {@code inputs} (one tensor per input, all with the same first
+   * dimension); the caller closes the result and the inputs.
+   *
+   * @throws IllegalArgumentException when the model has no such signature
+   */
+  public Result call(String key, Map<String, Tensor> inputs) {
+    checkArgument(bundle.metaGraphDef().getSignatureDefMap().containsKey(key), "%s has no signature '%s'", uri, key);
+    return bundle.function(key).call(inputs);
+  }
+
   @Override
   public void close() {
     bundle.close();
