@@ -113,10 +113,13 @@ public final class ModelServer implements Inference, AutoCloseable {
 
   /** Counts a request in; false when the server is draining. */
   boolean enter() {
+    // Counted before the check: close() sets the flag, then waits for the count, so it sees every
+    // request that got past the check.
+    inFlight.incrementAndGet();
     if (closed) {
+      inFlight.decrementAndGet();
       return false;
     }
-    inFlight.incrementAndGet();
     return true;
   }
 
