@@ -8,7 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * while running), the error of a failed execution, and for a cached one the execution whose outputs
  * it reused. {@code owner} is {@code pid@host/session} of the process (and its store) that ran it;
  * {@code leaseExpiry} is when a RUNNING execution counts as killed unless that process renews it
- * (null when it never held a lease).
+ * (null when it never held a lease). A step ({@link MetadataStore#recordStep}, e.g. one trial of a tuner)
+ * has the execution it belongs to as {@code parentId} and facts of its own in {@code properties} (an
+ * empty object for other executions).
  */
 public record Execution(
     long id,
@@ -24,9 +26,16 @@ public record Execution(
     String error,
     Long cachedFrom,
     String owner,
-    Long leaseExpiry) {
+    Long leaseExpiry,
+    Long parentId,
+    ObjectNode properties) {
   /** The start of the error of an execution whose lease expired: its process was killed or lost. */
   public static final String KILLED = "killed: ";
+
+  /** Whether this is a step of another execution. */
+  public boolean step() {
+    return parentId != null;
+  }
 
   /** Whether this execution was marked FAILED because its lease expired (its process died or hung). */
   public boolean killed() {

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -280,6 +281,42 @@ public final class MetadataStore implements AutoCloseable {
   public long startExecution(
       String pipeline, String runId, String stage, ObjectNode parameters, String codeVersion, String cacheKey) {
     return insertExecution(pipeline, runId, stage, parameters, codeVersion, cacheKey, ExecutionState.RUNNING, null);
+  }
+
+  /**
+   * Records a finished step of the execution {@code parentId} (one trial of a tuner, say), with the
+   * parent's pipeline, run, code version and owner: its name (e.g. {@code tune/trial-3}), its
+   * parameters, facts of its own, its state (COMPLETE or FAILED, with {@code error}) and its times
+   * (milliseconds since the epoch). Steps are not stages: runs, the cache and leases ignore them.
+   */
+  public long recordStep(long parentId, String name, ObjectNode parameters, ObjectNode properties, ExecutionState state,
+      String error, long startTime, long endTime) {
+    Execution parent = execution(parentId).orElseThrow(() -> new MetadataException("no execution " + parentId));
+    if (state != ExecutionState.COMPLETE && state != ExecutionState.FAILED) {
+      throw new IllegalArgumentException("a step is recorded finished, COMPLETE or FAILED, not " + state);
+    }
+    return insert(
+        "INSERT INTO execution (pipeline, run_id, stage, parameters, code_version, cache_key, state, start_time,"
+            + " end_time, error, owner, parent_id, properties) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+        ps -> {
+          ps.setString(1, parent.pipeline());
+          ps.setString(2, parent.runId());
+          ps.setString(3, name);
+          ps.setString(4, json(parameters));
+          ps.setString(5, parent.codeVersion());
+          ps.setString(6, state.name());
+          ps.setLong(7, startTime);
+          ps.setLong(8, endTime);
+          ps.setString(9, error);
+          ps.setString(10, parent.owner());
+          ps.setLong(11, parentId);
+          ps.setString(12, json(properties));
+        });
+  }
+
+  /** The steps of execution {@code parentId}, in the order they were recorded. */
+  public List<Execution> steps(long parentId) {
+    return query("SELECT * FROM execution WHERE parent_id = ? ORDER BY id", ps -> ps.setLong(1, parentId), MetadataStore::executionOf);
   }
 
   /** Records an execution that reused the outputs of {@code cachedFrom}; it starts and ends now. */
@@ -747,8 +784,9 @@ public final class MetadataStore implements AutoCloseable {
   public List<RunSummary> runs(String pipeline, int limit) {
     List<Execution> executions =
         pipeline == null
-            ? query("SELECT * FROM execution ORDER BY id", ps -> {}, MetadataStore::executionOf)
-            : query("SELECT * FROM execution WHERE pipeline = ? ORDER BY id", ps -> ps.setString(1, pipeline), MetadataStore::executionOf);
+            ? query("SELECT * FROM execution WHERE parent_id IS NULL ORDER BY id", ps -> {}, MetadataStore::executionOf)
+            : query("SELECT * FROM execution WHERE pipeline = ? AND parent_id IS NULL ORDER BY id", ps -> ps.setString(1, pipeline),
+                MetadataStore::executionOf);
     Map<String, List<Execution>> byRun = new LinkedHashMap<>();
     for (Execution e : executions) {
       byRun.computeIfAbsent(e.pipeline() + "\u0000" + e.runId(), k -> new ArrayList<>()).add(e);
@@ -875,7 +913,14 @@ public final class MetadataStore implements AutoCloseable {
         rs.getString("error"),
         cached,
         rs.getString("owner"),
-        leaseExpiry(rs));
+        leaseExpiry(rs),
+        parentId(rs),
+        parse(Objects.requireNonNullElse(rs.getString("properties"), "{}")));
+  }
+
+  private static Long parentId(ResultSet rs) throws SQLException {
+    long parent = rs.getLong("parent_id");
+    return rs.wasNull() ? null : parent;
   }
 
   private static Long leaseExpiry(ResultSet rs) throws SQLException {

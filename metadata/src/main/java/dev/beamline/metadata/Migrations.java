@@ -107,7 +107,16 @@ final class Migrations {
                       + " lease_expiry BIGINT NOT NULL,"
                       + " create_time BIGINT NOT NULL,"
                       + " PRIMARY KEY (pipeline, stage, claim_key))",
-                  "CREATE INDEX stage_claim_by_owner ON stage_claim (owner)")));
+                  "CREATE INDEX stage_claim_by_owner ON stage_claim (owner)")),
+          new Migration(
+              3,
+              "steps of an execution (a tuner's trials)",
+              List.of(
+                  // A step is an execution inside another one (its parent): recorded finished, with
+                  // facts of its own (a trial's metrics per epoch and wall time).
+                  "ALTER TABLE execution ADD COLUMN parent_id BIGINT REFERENCES execution (id)",
+                  "ALTER TABLE execution ADD COLUMN properties TEXT",
+                  "CREATE INDEX execution_by_parent ON execution (parent_id)")));
 
   static int latest() {
     return MIGRATIONS.get(MIGRATIONS.size() - 1).version();

@@ -104,7 +104,7 @@ abstract class MetadataStoreContract {
       } finally {
         pool.shutdownNow();
       }
-      assertThat(schemaVersions(url)).containsExactly(1, 2);
+      assertThat(schemaVersions(url)).containsExactly(1, 2, 3);
       try (MetadataStore s = MetadataStore.open(url)) {
         assertThat(s.artifacts("EXAMPLES", 100)).hasSize(openers);
       }
@@ -175,6 +175,39 @@ abstract class MetadataStoreContract {
     Execution done = store.execution(exec).orElseThrow();
     assertThat(done.state()).isEqualTo(ExecutionState.COMPLETE);
     assertThat(done.endTime()).isGreaterThanOrEqualTo(done.startTime());
+  }
+
+  @Test
+  void stepsAreRecordedUnderTheirExecutionAndStayOutOfRuns() {
+    long tune = store.startExecution("p", "run-1", "tune", JSON.createObjectNode().put("algorithm", "random"), "1.0", "k");
+    long ok = store.recordStep(tune, "tune/trial-0", JSON.createObjectNode().put("learning_rate", 0.01),
+        JSON.createObjectNode().put("objective", 0.25), ExecutionState.COMPLETE, null, 1000, 4000);
+    long failed = store.recordStep(tune, "tune/trial-1", JSON.createObjectNode().put("learning_rate", 10.0),
+        JSON.createObjectNode(), ExecutionState.FAILED, "loss is NaN at epoch 2", 1500, 2000);
+    store.finishExecution(tune, ExecutionState.COMPLETE, null);
+    List<Execution> steps = store.steps(tune);
+    assertThat(steps).extracting(Execution::id).containsExactly(ok, failed);
+    Execution first = steps.get(0);
+    assertThat(first.parentId()).isEqualTo(tune);
+    assertThat(first.step()).isTrue();
+    assertThat(first.pipeline()).isEqualTo("p");
+    assertThat(first.runId()).isEqualTo("run-1");
+    assertThat(first.stage()).isEqualTo("tune/trial-0");
+    assertThat(first.parameters().get("learning_rate").asDouble()).isEqualTo(0.01);
+    assertThat(first.properties().get("objective").asDouble()).isEqualTo(0.25);
+    assertThat(first.startTime()).isEqualTo(1000);
+    assertThat(first.endTime()).isEqualTo(4000);
+    assertThat(steps.get(1).state()).isEqualTo(ExecutionState.FAILED);
+    assertThat(steps.get(1).error()).isEqualTo("loss is NaN at epoch 2");
+    Execution parent = store.execution(tune).orElseThrow();
+    assertThat(parent.step()).isFalse();
+    assertThat(parent.properties()).isEmpty();
+    // A failed trial does not make the run failed: runs list stages only.
+    RunSummary run = store.runs("p", 10).get(0);
+    assertThat(run.state()).isEqualTo("COMPLETE");
+    assertThat(run.executions()).extracting(Execution::stage).containsExactly("tune");
+    assertThatThrownBy(() -> store.recordStep(tune, "x", null, null, ExecutionState.RUNNING, null, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -352,7 +385,7 @@ abstract class MetadataStoreContract {
     }
     assertThat(schemaVersions(old)).containsExactly(1);
     try (MetadataStore s = MetadataStore.open(old)) {
-      assertThat(schemaVersions(old)).containsExactly(1, 2);
+      assertThat(schemaVersions(old)).containsExactly(1, 2, 3);
       List<Execution> expired = s.expiredExecutions();
       assertThat(expired).extracting(Execution::owner).containsExactly("1@elsewhere");
       assertThat(expired.get(0).leaseExpiry()).isNull();

@@ -448,6 +448,10 @@ public final class PipelineRun {
         store.updateArtifact(a.id(), ArtifactState.LIVE, fingerprint, facts);
       }
       recordContent(r, run, RawFileContent.stated(p, mainRole));
+      for (Published.Step step : p.steps()) {
+        store.recordStep(r.executionId(), r.stage().name() + "/" + step.name(), step.parameters(), step.properties(),
+            step.failed() ? ExecutionState.FAILED : ExecutionState.COMPLETE, step.error(), step.startTime(), step.endTime());
+      }
       store.finishExecution(r.executionId(), ExecutionState.COMPLETE, null);
       store.setExecutionTimes(r.executionId(), startTime, end);
     });

@@ -134,6 +134,6 @@ public final class PipelineYaml {
     if (node == null || node.isNull()) {
       node = JsonNodeFactory.instance.objectNode();
     }
-    return new ConfigSection(key, node, doc.source(), doc.lines(), baseDir);
+    return new ConfigSection(key, node, doc.source(), doc.lines(), baseDir, doc.value());
   }
 }

@@ -27,6 +27,8 @@ public final class ConfigSection {
   private final String source;
   private final Map<String, Integer> lines;
   private final Path baseDir;
+  /** The whole file, for {@link #sibling}; null when the section stands alone. */
+  private final JsonNode document;
 
   /**
    * @param name the section's key
@@ -36,11 +38,43 @@ public final class ConfigSection {
    * @param baseDir the folder relative paths are resolved against
    */
   public ConfigSection(String name, JsonNode node, String source, Map<String, Integer> lines, Path baseDir) {
+    this(name, node, source, lines, baseDir, null);
+  }
+
+  /**
+   * A section of the file whose whole content is {@code document}, so that the stage may read the
+   * other sections it depends on ({@link #sibling}).
+   */
+  public ConfigSection(String name, JsonNode node, String source, Map<String, Integer> lines, Path baseDir, JsonNode document) {
     this.name = name;
     this.node = node;
     this.source = source;
     this.lines = lines;
     this.baseDir = baseDir;
+    this.document = document;
+  }
+
+  /**
+   * Another top-level section of the same file, read-only, with the same messages: for a stage whose
+   * configuration builds on another's (the tune stage's trials start from the {@code train:}
+   * section). Empty when the file has no such section.
+   */
+  public java.util.Optional<ConfigSection> sibling(String key) {
+    JsonNode other = document == null ? null : document.get(key);
+    if (other == null || other.isNull()) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ConfigSection(key, other, source, lines, baseDir, document));
+  }
+
+  /** The section's content as written (a copy), e.g. to merge values into and bind again. */
+  public JsonNode node() {
+    return node.deepCopy();
+  }
+
+  /** The same section with {@code content} instead of its own (values merged in), for binding again. */
+  public ConfigSection withContent(JsonNode content) {
+    return new ConfigSection(name, content, source, lines, baseDir, document);
   }
 
   /** The section's key in the file. */
