@@ -52,8 +52,8 @@ final class AvroFormatReader extends FormatReader {
   }
 
   @Override
-  public void checkFile(InputFiles.InputFile file, ExampleSchema schema) throws IOException {
-    checkDeclared(file.path(), fieldNames(writerSchema(file.path())), schema);
+  public List<String> checkFile(InputFiles.InputFile file, ExampleSchema declared) throws IOException {
+    return checkDeclared(file.path(), fieldNames(writerSchema(file.path())), declared);
   }
 
   static List<String> fieldNames(Schema writer) {

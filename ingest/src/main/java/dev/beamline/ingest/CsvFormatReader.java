@@ -120,13 +120,13 @@ final class CsvFormatReader extends FormatReader {
   }
 
   @Override
-  public void checkFile(InputFiles.InputFile file, ExampleSchema schema) throws IOException {
+  public List<String> checkFile(InputFiles.InputFile file, ExampleSchema declared) throws IOException {
     if (!format.header() && format.columnNames().isEmpty()) {
-      return; // The columns are the schema's, in its order.
+      return declared.names(); // The columns are the declared schema's, in its order.
     }
     try (CsvReader csv = new CsvReader(open(file.path()), format)) {
       Columns cols = columns(file.path(), csv);
-      checkDeclared(cols.where(), cols.names(), schema);
+      return checkDeclared(cols.where(), cols.names(), declared);
     }
   }
 

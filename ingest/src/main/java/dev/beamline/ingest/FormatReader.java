@@ -1,6 +1,5 @@
 package dev.beamline.ingest;
 
-import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.core.FeatureType;
@@ -58,14 +57,16 @@ public abstract class FormatReader implements Serializable {
   public abstract ExampleSchema inferSchema(List<InputFiles.InputFile> files, long maxRows) throws IOException;
 
   /**
-   * Checks on the driver that {@code file} can be read with the declared {@code schema} (its header or
-   * writer schema has the schema's features, no more, no fewer), so that a wrong file fails before the
-   * pipeline starts.
+   * Checks on the driver that every feature of the {@code declared} schema is a column of {@code file}
+   * (its header, configured column names or writer schema), so that a wrong file fails before the
+   * pipeline starts, and returns the file's columns in file order. The file may have more columns: a
+   * declaration may give the types of some columns only, and the others are inferred.
    *
-   * @throws DataCheckException naming the file and the features that differ
-   * @throws ConfigException when the schema declares only some of the file's columns ({@link #checkDeclared})
+   * @return the file's feature names; null when the format names no columns before its rows (JSON
+   *     lines), so that only reading all rows would tell
+   * @throws DataCheckException naming the file (and the header's line) and the declared features it lacks
    */
-  public abstract void checkFile(InputFiles.InputFile file, ExampleSchema schema) throws IOException;
+  public abstract List<String> checkFile(InputFiles.InputFile file, ExampleSchema declared) throws IOException;
 
   /** Reads every row of {@code path} into {@code sink}; rows that do not fit {@code schema} are rejected. */
   public abstract void read(String path, ExampleSchema schema, Schema avroSchema, Sink sink) throws IOException;
@@ -93,32 +94,26 @@ public abstract class FormatReader implements Serializable {
   }
 
   /**
-   * Checks the columns {@code found} in a file against the schema declared in the configuration. A
-   * declared schema that names only some of the file's columns is a configuration error: every
-   * column's type is declared, or none (then all are inferred), so that the declared schema is the
-   * whole schema, known before any file is read.
+   * Checks that the columns {@code found} in a file hold every feature of the schema declared in the
+   * configuration ({@code ingest.schema}); columns it does not declare are allowed (their types are
+   * inferred).
    *
    * @param where the file and, where it helps, the line: {@code "data.csv line 1"}
-   * @throws ConfigException when every declared feature is in the file and the file has more columns
-   * @throws DataCheckException when a declared feature is missing from the file
+   * @return {@code found}
+   * @throws DataCheckException naming the file, the line and each declared feature missing from it
    */
-  static void checkDeclared(String where, List<String> found, ExampleSchema declared) {
+  static List<String> checkDeclared(String where, List<String> found, ExampleSchema declared) {
     List<String> missing = declared.names().stream().filter(n -> !found.contains(n)).toList();
-    List<String> undeclared = found.stream().filter(n -> declared.indexOf(n) < 0).toList();
-    if (missing.isEmpty() && !undeclared.isEmpty()) {
-      throw new ConfigException(
+    if (!missing.isEmpty()) {
+      throw new DataCheckException(
           where
-              + ": ingest.schema declares the types of "
-              + declared.size()
-              + " of the file's "
-              + found.size()
-              + " columns; not declared: "
-              + undeclared
-              + ". Declare the type of every column, or leave ingest.schema out to infer them all");
+              + ": columns do not match the schema; missing "
+              + missing
+              + " (declared in ingest.schema; the file's columns: "
+              + String.join(", ", found)
+              + ")");
     }
-    if (!missing.isEmpty() || !undeclared.isEmpty()) {
-      throw columnMismatch(where, found, declared);
-    }
+    return found;
   }
 
   /**

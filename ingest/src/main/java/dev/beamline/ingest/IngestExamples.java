@@ -52,7 +52,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * PCollection<GenericRecord> train = r.split("train");
  * }</pre>
  *
- * <p>Input files are listed, checked and, without a declared schema, scanned for types when the transform
+ * <p>Input files are listed, checked and, unless a declared schema gives every column's type, scanned for types when the transform
  * is made ({@link #from} or {@link ResolvedInput#of}); {@code expand()} only builds the graph. The rows
  * are read on the workers, one whole file per element, and the output is written, checked and
  * published when the pipeline runs.
@@ -111,7 +111,10 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
       return new Config(input, format, checkNotNull(csv, "csv"), schema, inferRows, spans, splits, maxRejectedFraction, shards);
     }
 
-    /** Declares the schema instead of inferring it; null infers. */
+    /**
+     * Declares the types of some or all columns; the others are inferred (every column declared: nothing
+     * is inferred). Null infers them all.
+     */
     public Config withSchema(ExampleSchema schema) {
       return new Config(input, format, csv, schema, inferRows, spans, splits, maxRejectedFraction, shards);
     }
@@ -170,9 +173,9 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
    * Ingestion with {@code config}; say where it writes with {@link #to(StageOutput)}. Lists the input
    * files and reads (or checks) their schema now, before the graph is built.
    *
-   * @throws DataCheckException for an empty or unreadable file, or files that disagree with the schema
-   * @throws ConfigException when nothing matches the input pattern, or a declared schema leaves out some
-   *     of a file's columns
+   * @throws DataCheckException for an empty or unreadable file, files that disagree on their columns, or
+   *     a declared column missing from a file
+   * @throws ConfigException when nothing matches the input pattern
    */
   public static IngestExamples from(Config config) {
     return of(ResolvedInput.of(checkNotNull(config, "config")));

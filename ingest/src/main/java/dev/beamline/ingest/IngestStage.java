@@ -120,7 +120,8 @@ public final class IngestStage implements Stage<IngestStage.State> {
   /**
    * Lists the input files, each an external input fingerprinted as TFX does by its path, size and
    * modification time, which is cheap however large the data (the content SHA-256 is taken while
-   * ingesting and lands in {@code fingerprint.json}). A declared schema is stated at once.
+   * ingesting and lands in {@code fingerprint.json}). The schema is stated once prepared: a declared
+   * one may give the types of some columns only, and only the files tell which others there are.
    *
    * @throws dev.beamline.core.ConfigException when nothing matches the input pattern
    */
@@ -131,9 +132,7 @@ public final class IngestStage implements Stage<IngestStage.State> {
     for (InputFiles.InputFile f : files.files()) {
       inputs.add(rawData(f));
     }
-    Map<String, ArtifactInfo> outputs =
-        config.schema() == null ? Map.of() : Map.of(EXAMPLES, new ExamplesInfo(config.schema(), config.splits().names()));
-    return new Plan<>(inputs, outputs, new State(files, null));
+    return new Plan<>(inputs, Map.of(), new State(files, null));
   }
 
   /** The raw file {@code f} as an external input: fingerprint of its path, size and modification time. */
@@ -148,12 +147,11 @@ public final class IngestStage implements Stage<IngestStage.State> {
   }
 
   /**
-   * Checks the planned files and reads their schema (inferred, or the declared one checked against
-   * every file).
+   * Checks the planned files and reads their schema (inferred, declared, or declared in part and
+   * inferred for the other columns; see {@link ResolvedInput}).
    *
-   * @throws dev.beamline.core.DataCheckException for an empty or unreadable file, or files that disagree
-   *     with the schema
-   * @throws dev.beamline.core.ConfigException when a declared schema leaves out some of a file's columns
+   * @throws dev.beamline.core.DataCheckException for an empty or unreadable file, files that disagree on
+   *     their columns, or a declared column missing from a file
    */
   @Override
   public Plan<State> prepare(Plan<State> plan, PlanContext ctx) {

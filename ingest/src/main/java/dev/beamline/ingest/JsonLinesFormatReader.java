@@ -147,8 +147,9 @@ final class JsonLinesFormatReader extends FormatReader {
   }
 
   @Override
-  public void checkFile(InputFiles.InputFile file, ExampleSchema schema) {
-    // JSON lines carry no header: keys are checked row by row when read.
+  public List<String> checkFile(InputFiles.InputFile file, ExampleSchema declared) {
+    // JSON lines carry no header: the keys are found by reading the rows (inference).
+    return null;
   }
 
   @Override

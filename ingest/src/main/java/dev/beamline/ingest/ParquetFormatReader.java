@@ -33,8 +33,8 @@ final class ParquetFormatReader extends FormatReader {
   }
 
   @Override
-  public void checkFile(InputFiles.InputFile file, ExampleSchema schema) throws IOException {
-    checkDeclared(file.path(), AvroFormatReader.fieldNames(ParquetFiles.avroSchema(file.path())), schema);
+  public List<String> checkFile(InputFiles.InputFile file, ExampleSchema declared) throws IOException {
+    return checkDeclared(file.path(), AvroFormatReader.fieldNames(ParquetFiles.avroSchema(file.path())), declared);
   }
 
   @Override

@@ -490,17 +490,58 @@ public class IngestExamplesIT {
             + " feature names; every column needs a name of its own");
   }
 
-  /** A declared schema that leaves out some of the file's columns is a configuration error (exit code 2) naming them. */
+  /**
+   * A schema that declares one column's type leaves the others to inference; a date without a time is
+   * midnight UTC; a value that is not a timestamp is rejected naming its file, line and field.
+   */
   @Test
-  public void aPartialDeclaredSchemaIsAConfigurationError() throws IOException {
-    Path csv = write("in/penguins.csv", CSV);
-    ExampleSchema partial =
-        ExampleSchema.of(List.of(FeatureSpec.of("species", FeatureType.STRING), FeatureSpec.of("body_mass_g", FeatureType.INT)));
+  public void aSchemaDeclaringOneColumnInfersTheOthersAndReadsDatesAsMidnightUtc() throws IOException {
+    Path csv = write("in/weather.csv",
+        "date,precipitation,wind,weather\n"
+            + "2012-01-01,0.0,4.7,drizzle\n"
+            + "1969-12-31,10.9,4.5,rain\n"
+            + "2012-02-30,0.8,2.3,rain\n"
+            + "2012-01-04T06:00:00Z,20.3,4.7,rain\n");
+    ExampleSchema declared = ExampleSchema.of(List.of(FeatureSpec.of("date", FeatureType.TIMESTAMP)));
+    ExampleSchema expected = ExampleSchema.of(List.of(FeatureSpec.of("date", FeatureType.TIMESTAMP),
+        FeatureSpec.of("precipitation", FeatureType.FLOAT), FeatureSpec.of("wind", FeatureType.FLOAT),
+        FeatureSpec.of("weather", FeatureType.STRING)));
+    IngestResult result = p.apply(IngestExamples.from(oneSplit(csv).withSchema(declared).withMaxRejectedFraction(0.25)).to(layout("r1")));
+    assertThat(result.schema()).isEqualTo(expected);
+    Schema avro = expected.toAvro();
+    List<GenericRecord> rows = new ArrayList<>();
+    for (Object[] v : new Object[][] {
+        {1_325_376_000_000_000L, 0.0, 4.7, "drizzle"}, {-86_400_000_000L, 10.9, 4.5, "rain"},
+        {1_325_656_800_000_000L, 20.3, 4.7, "rain"}}) {
+      GenericData.Record r = new GenericData.Record(avro);
+      for (int i = 0; i < v.length; i++) {
+        r.put(i, v[i]);
+      }
+      rows.add(r);
+    }
+    PAssert.that(result.split("all")).containsInAnyOrder(rows);
+    p.run().waitUntilFinish();
+    IngestOutput out = IngestOutput.open(result.outputDir());
+    assertThat(out.schema()).isEqualTo(expected);
+    assertThat(out.rejectedRows()).hasSize(1);
+    JsonNode rejected = JSON.readTree(out.rejectedRows().get(0));
+    assertThat(rejected.get("file").asText()).isEqualTo(csv.toString());
+    assertThat(rejected.get("line").asLong()).isEqualTo(4);
+    assertThat(rejected.get("field").asText()).isEqualTo("date");
+    assertThat(rejected.get("reason").asText()).isEqualTo("'2012-02-30' is not an ISO-8601 timestamp or date (expected timestamp)");
+  }
 
-    assertThatThrownBy(() -> IngestExamples.from(oneSplit(csv).withSchema(partial)))
-        .isInstanceOf(ConfigException.class)
-        .hasMessage(csv + " line 1: ingest.schema declares the types of 2 of the file's 4 columns; not declared:"
-            + " [culmen_length_mm, sex]. Declare the type of every column, or leave ingest.schema out to infer them all");
+  /** A declared column that a file lacks is a data error (exit code 1) naming the file, the header's line and the column. */
+  @Test
+  public void aDeclaredColumnMissingFromTheFileFailsBeforeThePipelineRuns() throws IOException {
+    Path csv = write("in/penguins.csv", CSV);
+    ExampleSchema declared =
+        ExampleSchema.of(List.of(FeatureSpec.of("species", FeatureType.STRING), FeatureSpec.of("body_mass_kg", FeatureType.FLOAT)));
+
+    assertThatThrownBy(() -> IngestExamples.from(oneSplit(csv).withSchema(declared)))
+        .isInstanceOf(DataCheckException.class)
+        .hasMessage(csv + " line 1: columns do not match the schema; missing [body_mass_kg] (declared in ingest.schema;"
+            + " the file's columns: species, culmen_length_mm, body_mass_g, sex)");
   }
 
   @Test
@@ -539,7 +580,8 @@ public class IngestExamplesIT {
     assertThatThrownBy(
             () -> unrun.apply(IngestExamples.from(IngestExamples.Config.of(csv.toString()).withSchema(PENGUIN)).to(layout("r1"))))
         .isInstanceOf(DataCheckException.class)
-        .hasMessage(csv + " line 1: columns do not match the schema; missing [culmen_length_mm, body_mass_g, sex]; not in the schema [flipper]");
+        .hasMessage(csv + " line 1: columns do not match the schema; missing [culmen_length_mm, body_mass_g, sex] (declared in"
+            + " ingest.schema; the file's columns: species, flipper)");
   }
 
   @Test

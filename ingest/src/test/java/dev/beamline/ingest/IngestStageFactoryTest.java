@@ -131,6 +131,13 @@ class IngestStageFactoryTest {
   }
 
   @Test
+  void aSchemaMayDeclareOneColumn() {
+    IngestStage stage = stage("pipeline:\n  name: p\ningest:\n  input: in.csv\n  schema: {date: timestamp}\n");
+    assertThat(stage.config().schema()).isEqualTo(ExampleSchema.of(List.of(FeatureSpec.of("date", FeatureType.TIMESTAMP))));
+    assertThat(stage.parameters().get("schema").toString()).isEqualTo("{\"date\":\"timestamp\"}");
+  }
+
+  @Test
   void badValuesAreNamedWithTheirLine() {
     assertRejected(
         "pipeline:\n  name: p\ningest:\n  input: in.csv\n  max_rejected_fraction: 2\n",

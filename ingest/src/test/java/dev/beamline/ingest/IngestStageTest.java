@@ -78,9 +78,26 @@ class IngestStageTest {
       assertThat(in.properties().toString()).isEqualTo("{\"bytes\":" + Files.size(file) + ",\"modified_ms\":" + modified + "}");
       assertThat(in.artifactId()).isNull();
     }
-    // A declared schema is known before anything is read.
-    assertThat(plan.outputs()).isEqualTo(Map.of("examples", new ExamplesInfo(SCHEMA, List.of("train", "eval"))));
+    // Nothing is read yet: a declared schema may give some columns only, and the files tell the others.
+    assertThat(plan.outputs()).isEmpty();
     assertThat(plan.state().input()).isNull();
+    Plan<IngestStage.State> prepared = stage.prepare(plan, CONTEXT);
+    assertThat(prepared.outputs()).isEqualTo(Map.of("examples", new ExamplesInfo(SCHEMA, List.of("train", "eval"))));
+  }
+
+  @Test
+  void aSchemaDeclaringSomeColumnsIsCompletedByInferenceOncePrepared() throws IOException {
+    Path csv = write("in/a.csv", "species,mass,seen\nAdelie,3750,2012-01-01\nGentoo,5200.5,2012-01-02T10:00:00Z\n");
+    IngestStage stage = new IngestStage(IngestExamples.Config.of(csv.toString())
+        .withSchema(ExampleSchema.of(List.of(FeatureSpec.of("seen", FeatureType.TIMESTAMP)))));
+
+    Plan<IngestStage.State> prepared = stage.prepare(stage.plan(CONTEXT), CONTEXT);
+
+    ExampleSchema expected = ExampleSchema.of(List.of(FeatureSpec.of("species", FeatureType.STRING),
+        FeatureSpec.of("mass", FeatureType.FLOAT), FeatureSpec.of("seen", FeatureType.TIMESTAMP)));
+    assertThat(prepared.outputs()).isEqualTo(Map.of("examples", new ExamplesInfo(expected, List.of("train", "eval"))));
+    // The canonical parameters record the declaration as written.
+    assertThat(stage.parameters().get("schema").toString()).isEqualTo("{\"seen\":\"timestamp\"}");
   }
 
   @Test

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.slf4j.Logger;
@@ -29,7 +31,9 @@ public final class AnalysisAccumulator {
 
   private final ExampleSchema raw;
   private final TransformSpec spec;
+  /** The raw input of each analyzer. */
   private final String[] inputs;
+  /** One per transformed feature that reads a raw feature, in spec order; crosses have none. */
   private final FeatureAnalyzer[] analyzers;
   private long rows;
   private RecordPositions positions;
@@ -37,7 +41,7 @@ public final class AnalysisAccumulator {
   private AnalysisAccumulator(ExampleSchema raw, TransformSpec spec) {
     this.raw = raw;
     this.spec = spec;
-    List<FeatureTransform> features = spec.features();
+    List<FeatureTransform> features = spec.features().stream().filter(f -> !f.isCross()).toList();
     this.inputs = new String[features.size()];
     this.analyzers = new FeatureAnalyzer[features.size()];
     for (int i = 0; i < analyzers.length; i++) {
@@ -85,11 +89,19 @@ public final class AnalysisAccumulator {
     }
   }
 
-  /** The fitted transform; logs each analyzer's {@link #warnings()} once. */
+  /**
+   * The fitted transform, in spec order: each analyzed feature, and each cross with the fitted features
+   * it crosses; logs each analyzer's {@link #warnings()} once.
+   */
   FittedTransform fit() {
-    List<FittedFeature> fitted = new ArrayList<>(analyzers.length);
+    Map<String, FittedFeature> analyzed = new HashMap<>();
     for (FeatureAnalyzer a : analyzers) {
-      fitted.add(a.fit(rows));
+      FittedFeature f = a.fit(rows);
+      analyzed.put(f.name(), f);
+    }
+    List<FittedFeature> fitted = new ArrayList<>(spec.features().size());
+    for (FeatureTransform f : spec.features()) {
+      fitted.add(f.isCross() ? FittedFeature.cross(f, f.cross().stream().map(analyzed::get).toList(), rows) : analyzed.get(f.output()));
     }
     warnings().forEach(LOG::warn);
     return FittedTransform.of(raw, fitted);

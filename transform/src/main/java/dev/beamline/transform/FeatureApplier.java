@@ -7,11 +7,15 @@ package dev.beamline.transform;
 interface FeatureApplier {
   /**
    * The output value: a {@code Float} (FLOAT), a {@code Long} (ID), a {@code List<Long>} (IDS) or a
-   * {@code List<Float>} (VECTOR).
+   * {@code List<Float>} (VECTOR). A cross takes the {@code Object[]} of its crossed features' raw
+   * values.
    */
   Object apply(Object raw);
 
   static FeatureApplier of(FittedFeature f) {
+    if (f.spec().isCross()) {
+      return new CrossApplier(f);
+    }
     switch (f.inputType()) {
       case INT:
       case FLOAT:

@@ -43,12 +43,39 @@ import java.util.List;
  * are left out of them. A constant with no training value to compute it from is NaN. Arithmetic is in double; the final float is the double result cast to float. Output: {@link OutputKind#FLOAT}, or
  * {@link OutputKind#ID} after bucketize (cardinality = boundaries + 1) or binarize (cardinality 2).
  *
- * <p>Timestamp steps: {@code timePart} is required: {@link TimePart#HOUR_OF_DAY} is {@code
- * floorMod(micros, 86_400_000_000) / 3_600_000_000} (0–23), {@link TimePart#DAY_OF_WEEK} is {@code
- * floorMod(floorDiv(micros, 86_400_000_000) + 3, 7)} (0 = Monday). A missing timestamp becomes the
- * most frequent training part (default; the smallest on a tie, -1 when the training split has no
- * timestamp) or the constant part given. Output {@link OutputKind#ID}
- * (cardinality 24 or 7).
+ * <p>Timestamp steps: {@code timePart} is required. Every part is of the UTC calendar (proleptic
+ * Gregorian, also before 1970): with {@code day = floorDiv(micros, 86_400_000_000)} the days since
+ * 1970-01-01 and the civil date of that day, the parts and their ids are
+ *
+ * <ul>
+ *   <li>{@link TimePart#MINUTE}: {@code floorMod(micros, 3_600_000_000) / 60_000_000}, 0–59;
+ *   <li>{@link TimePart#HOUR_OF_DAY}: {@code floorMod(micros, 86_400_000_000) / 3_600_000_000}, 0–23;
+ *   <li>{@link TimePart#DAY_OF_WEEK}: {@code floorMod(day + 3, 7)}, 0–6, 0 = Monday;
+ *   <li>{@link TimePart#DAY_OF_MONTH}: the day of the month minus 1, 0–30;
+ *   <li>{@link TimePart#DAY_OF_YEAR}: the day of the year minus 1, 0–365 (December 31 is 364, or 365 in
+ *       a leap year);
+ *   <li>{@link TimePart#WEEK_OF_YEAR}: the ISO-8601 week minus 1, 0–52 (weeks start on Monday; week 1 is
+ *       the week with the year's first Thursday, so January 1–3 may be in week 52 or 53 of the year
+ *       before and December 29–31 in week 1 of the next);
+ *   <li>{@link TimePart#MONTH}: the month minus 1, 0–11, 0 = January;
+ *   <li>{@link TimePart#YEAR}: the calendar year, a number (2012; 1969 for the microsecond before the
+ *       epoch).
+ * </ul>
+ *
+ * The id parts are categories. A missing timestamp becomes the most frequent training id (default; the
+ * smallest on a tie, -1 when the training split has no timestamp) or the constant id given. Output
+ * {@link OutputKind#ID} (cardinality 60, 24, 7, 31, 366, 53 or 12) or, with {@link Encoding#ONE_HOT},
+ * {@link OutputKind#VECTOR} of that width. With {@link Encoding#CYCLICAL} an id part {@code v} becomes
+ * the {@link OutputKind#VECTOR} {@code [sin(2π v / p), cos(2π v / p)]}, computed in double as {@code
+ * 2 * Math.PI * v / p} and cast to float, with the period {@code p}: 60, 24, 7, the days of that month
+ * (28–31, so that the last day of every month is next to the 1st of the next), the days of that year
+ * (365 or 366), the weeks of that ISO year (52 or 53), 12; a missing timestamp is {@code [0, 0]}, the
+ * centre of the circle, as far from every day as from any other (no imputation applies). {@link
+ * TimePart#YEAR} is a number, output {@link OutputKind#FLOAT}: a missing timestamp becomes the most
+ * frequent training year (default; the smallest on a tie, NaN without any training timestamp) or the
+ * constant year given, then the year is optionally scaled like a numeric feature ({@code scale}
+ * z-score or min-max with the mean, population standard deviation, minimum and maximum of the
+ * non-missing training years).
  *
  * <p>String steps:
  *
@@ -86,14 +113,30 @@ import java.util.List;
  * the document frequencies see the tokens of the non-missing training values only (an imputed value
  * adds no token).
  *
+ * <p>Crosses: a feature with {@code cross} reads no raw feature of its own but the ids of two or more
+ * other transformed features of the same spec, named in {@code cross}, each a categorical feature
+ * with one id per row: a single-valued string with a vocabulary or hash buckets, a bucketized or
+ * binarized number, or a time part (not the year, not cyclical). Whatever a crossed feature's own
+ * {@code encode}, the cross reads its id, after that feature's imputation (so a missing string is its
+ * OOV or hash bucket, a missing timestamp the imputed part). With {@code v_1 ... v_k} those ids in the
+ * order of {@code cross}, the cross's id is -1 (no id) when any {@code v_i} is -1, else {@code
+ * fingerprint64(v_1 + "_X_" + v_2 + ... + "_X_" + v_k) mod hashBuckets}, each id written in decimal
+ * ({@link Long#toString(long)}; TensorFlow's {@code AsString}, {@code StringJoin} and {@code
+ * StringToHashBucketFast}). {@code hashBuckets} is required and is the cardinality; {@code encode} is
+ * {@link Encoding#ID} (default) or {@link Encoding#ONE_HOT}; no other step applies, and {@code input}
+ * is null. A cross has no analyzer: it uses the fitted constants of the features it crosses, which
+ * must not be crosses themselves.
+ *
  * <pre>{@code
  * FeatureTransform.numeric("bill_length_mm").withScale(Scale.Z_SCORE);
  * FeatureTransform.string("island").withVocabulary(Vocabulary.defaults()).withEncode(Encoding.ONE_HOT);
+ * FeatureTransform.cross("origin_x_hour", List.of("origin", "hour")).withHashBuckets(1000);
  * }</pre>
  *
  * @param output the name of the transformed feature (a valid feature name; defaults to {@code input})
- * @param input the raw feature it reads
+ * @param input the raw feature it reads; null for a cross
  * @param impute how missing values are replaced; null for the family's default
+ * @param cross the transformed features whose ids it crosses, in order; null unless a cross
  */
 public record FeatureTransform(
     String output,
@@ -112,8 +155,13 @@ public record FeatureTransform(
     Vocabulary vocabulary,
     Integer hashBuckets,
     Encoding encode,
-    Integer maxTokens)
+    Integer maxTokens,
+    List<String> cross)
     implements Serializable {
+
+  public FeatureTransform {
+    cross = cross == null ? null : List.copyOf(cross);
+  }
 
   /** Default {@code maxTokens} of the {@link Encoding#IDS} encoding. */
   public static final int DEFAULT_MAX_TOKENS = 32;
@@ -125,10 +173,21 @@ public record FeatureTransform(
     MIN_MAX
   }
 
-  /** Which part of a timestamp becomes a categorical id. */
+  /** Which part of a UTC timestamp is taken: a categorical id, or the year, a number. */
   public enum TimePart {
     HOUR_OF_DAY,
-    DAY_OF_WEEK
+    DAY_OF_WEEK,
+    MINUTE,
+    DAY_OF_MONTH,
+    DAY_OF_YEAR,
+    WEEK_OF_YEAR,
+    MONTH,
+    YEAR;
+
+    /** How many ids the part has (60, 24, 7, 31, 366, 53, 12); 0 for the year, a number. */
+    public int ids() {
+      return TimeParts.cardinality(this);
+    }
   }
 
   /** How the ids of a categorical feature are stored. */
@@ -137,7 +196,9 @@ public record FeatureTransform(
     ONE_HOT,
     MULTI_HOT,
     IDS,
-    TFIDF
+    TFIDF,
+    /** A time part as the point {@code [sin, cos]} on the unit circle, its period once round. */
+    CYCLICAL
   }
 
   /** Missing-value imputation: a strategy, and the constant (as written in the configuration) for CONSTANT. */
@@ -175,7 +236,20 @@ public record FeatureTransform(
 
   /** A transform of a numeric raw feature, passing it through with mean imputation until configured. */
   public static FeatureTransform numeric(String input) {
-    return new FeatureTransform(input, input, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null);
+    return new FeatureTransform(input, input, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null, null);
+  }
+
+  /**
+   * A hashed cross of the ids of the transformed features {@code crossed}, named {@code output};
+   * configure its hash buckets.
+   */
+  public static FeatureTransform cross(String output, List<String> crossed) {
+    return new FeatureTransform(output, null, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null, crossed);
+  }
+
+  /** True for a cross of other transformed features ({@code cross} is set). */
+  public boolean isCross() {
+    return cross != null;
   }
 
   /** A transform of a string raw feature; configure a vocabulary or hash buckets. */
@@ -189,63 +263,67 @@ public record FeatureTransform(
   }
 
   public FeatureTransform withOutput(String output) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withImpute(Impute impute) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withClip(Double clipMin, Double clipMax) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withLog(Double logOffset) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withScale(Scale scale) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withBucketize(Integer numBuckets) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, numBuckets, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, numBuckets, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withBinarize(Double threshold) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, threshold, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, threshold, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withTimePart(TimePart timePart) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withLowercase(boolean lowercase) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withText(Text text) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withSeparator(String separator) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withVocabulary(Vocabulary vocabulary) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withHashBuckets(Integer hashBuckets) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withEncode(Encoding encode) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+  }
+
+  public FeatureTransform withCross(List<String> cross) {
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   public FeatureTransform withMaxTokens(Integer maxTokens) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
   }
 
   /** The encoding in effect: {@code encode}, or the default for this feature (ID or MULTI_HOT). */

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.google.common.collect.ImmutableList;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
+import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.Storage;
 import java.io.FileNotFoundException;
 import java.io.Serializable;
@@ -40,9 +41,10 @@ import org.apache.avro.generic.GenericRecord;
  * (analysis rows), {@code spec} (the declaration: {@code impute}, {@code clip_min}, {@code clip_max},
  * {@code log_offset}, {@code scale}, {@code bucketize}, {@code binarize}, {@code time_part}, {@code
  * lowercase}, {@code text}, {@code separator}, {@code vocabulary}, {@code hash_buckets}, {@code encode},
- * {@code max_tokens}; unset ones are left out) and the constants that apply: {@code impute_number},
+ * {@code max_tokens}, {@code cross}; unset ones are left out) and the constants that apply: {@code impute_number},
  * {@code impute_string}, {@code mean}, {@code std}, {@code min}, {@code max}, {@code boundaries}, {@code
- * idf}, and {@code vocabulary_size} with {@code vocabulary_file}. Each vocabulary is the file {@code
+ * idf}, and {@code vocabulary_size} with {@code vocabulary_file}. A cross has no {@code input} nor {@code
+ * input_type}: its {@code spec.cross} names the features it crosses. Each vocabulary is the file {@code
  * vocabularies/<output>.tsv}: one {@code token<TAB>count} line per token in id order (see {@link
  * VocabularyFile} for the escapes). Non-finite doubles are the strings {@code "NaN"}, {@code
  * "Infinity"}, {@code "-Infinity"}. For example:
@@ -90,7 +92,9 @@ public final class FittedTransform implements Serializable {
     Set<String> seen = new HashSet<>();
     for (FittedFeature f : features) {
       checkArgument(seen.add(f.name()), "output '%s' appears twice", f.name());
-      checkArgument(raw.indexOf(f.spec().input()) >= 0, "output '%s' reads '%s', which is not in %s", f.name(), f.spec().input(), raw);
+      for (FeatureSpec in : f.rawInputs()) {
+        checkArgument(raw.indexOf(in.name()) >= 0, "output '%s' reads '%s', which is not in %s", f.name(), in.name(), raw);
+      }
     }
     return new FittedTransform(raw, features);
   }
@@ -229,22 +233,39 @@ public final class FittedTransform implements Serializable {
   /** The appliers, built once per instance: applying must not look anything up by name per row. */
   private static final class Compiled {
     final Schema schema;
+    /** The raw features read, each once. */
     final String[] inputs;
+    /** Per output, the indices in {@link #inputs} of what it reads: one, or a cross's several. */
+    final int[][] reads;
+    final boolean[] cross;
     final FeatureApplier[] appliers;
     /** The positions for the last record schema seen; immutable, replaced when the schema changes. */
     volatile RecordPositions positions;
 
     Compiled(FittedTransform t) {
       int n = t.features.size();
-      inputs = new String[n];
+      List<String> names = new ArrayList<>();
+      reads = new int[n][];
+      cross = new boolean[n];
       appliers = new FeatureApplier[n];
       List<OutputKind> kinds = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         FittedFeature f = t.features.get(i);
-        inputs[i] = f.spec().input();
+        List<String> read = f.spec().isCross() ? f.crossed().stream().map(c -> c.spec().input()).toList() : List.of(f.spec().input());
+        reads[i] = new int[read.size()];
+        for (int k = 0; k < read.size(); k++) {
+          int at = names.indexOf(read.get(k));
+          if (at < 0) {
+            at = names.size();
+            names.add(read.get(k));
+          }
+          reads[i][k] = at;
+        }
+        cross[i] = f.spec().isCross();
         appliers[i] = FeatureApplier.of(f);
         kinds.add(f.kind());
       }
+      inputs = names.toArray(new String[0]);
       schema = OutputSchema.avro(t.names(), kinds);
       positions = RecordPositions.of(t.raw.toAvro(), inputs);
     }
@@ -252,12 +273,27 @@ public final class FittedTransform implements Serializable {
     GenericRecord apply(GenericRecord example, int[] pos) {
       GenericData.Record out = new GenericData.Record(schema);
       for (int i = 0; i < appliers.length; i++) {
+        int[] read = reads[i];
+        Object raw;
+        if (cross[i]) {
+          Object[] values = new Object[read.length];
+          for (int k = 0; k < read.length; k++) {
+            values[k] = example.get(pos[read[k]]);
+          }
+          raw = values;
+        } else {
+          raw = example.get(pos[read[0]]);
+        }
         try {
-          out.put(i, appliers[i].apply(example.get(pos[i])));
+          out.put(i, appliers[i].apply(raw));
         } catch (ClassCastException e) {
-          throw new IllegalArgumentException(
-              "feature '" + inputs[i] + "' holds " + example.get(pos[i]).getClass().getSimpleName()
-                  + " value '" + example.get(pos[i]) + "', not of its declared type", e);
+          StringBuilder values = new StringBuilder();
+          for (int k : read) {
+            Object v = example.get(pos[k]);
+            values.append(values.length() == 0 ? "" : ", ").append("feature '").append(inputs[k]).append("' holds ")
+                .append(v == null ? "null" : v.getClass().getSimpleName() + " value '" + v + "'");
+          }
+          throw new IllegalArgumentException(values + (read.length == 1 ? ", not of its declared type" : ": one is not of its declared type"), e);
         }
       }
       return out;

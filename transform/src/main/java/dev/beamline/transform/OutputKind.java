@@ -21,7 +21,7 @@ public enum OutputKind {
    * order, padded at the end with -1.
    */
   IDS,
-  /** A fixed-width float vector (Parquet list of {@code float}): one-hot, multi-hot or tf-idf. */
+  /** A fixed-width float vector (Parquet list of {@code float}): one-hot, multi-hot, tf-idf or cyclical. */
   VECTOR;
 
   /**
@@ -30,6 +30,10 @@ public enum OutputKind {
    */
   public static OutputKind of(FeatureTransform f, FeatureType input) {
     Encoding enc = f.effectiveEncoding();
+    if (f.isCross()) {
+      // A cross reads other transformed features, not a raw one: {@code input} is ignored (may be null).
+      return enc == Encoding.ONE_HOT ? VECTOR : ID;
+    }
     switch (input) {
       case INT:
       case FLOAT:
@@ -39,7 +43,10 @@ public enum OutputKind {
         }
         return enc == Encoding.ONE_HOT ? VECTOR : ID;
       case TIMESTAMP:
-        return enc == Encoding.ONE_HOT ? VECTOR : ID;
+        if (f.timePart() == FeatureTransform.TimePart.YEAR) {
+          return FLOAT;
+        }
+        return enc == Encoding.ONE_HOT || enc == Encoding.CYCLICAL ? VECTOR : ID;
       case STRING:
         switch (enc) {
           case ID:

@@ -33,7 +33,7 @@ final class OutputSchema {
     List<OutputKind> kinds = new ArrayList<>();
     for (FeatureTransform f : spec.features()) {
       names.add(f.output());
-      kinds.add(OutputKind.of(f, raw.feature(f.input()).orElseThrow().type()));
+      kinds.add(OutputKind.of(f, inputType(f, raw)));
     }
     return avro(names, kinds);
   }
@@ -45,7 +45,7 @@ final class OutputSchema {
   static ExampleSchema scalars(TransformSpec spec, ExampleSchema raw) {
     List<FeatureSpec> out = new ArrayList<>();
     for (FeatureTransform f : spec.features()) {
-      OutputKind kind = OutputKind.of(f, raw.feature(f.input()).orElseThrow().type());
+      OutputKind kind = OutputKind.of(f, inputType(f, raw));
       if (kind == OutputKind.FLOAT) {
         out.add(FeatureSpec.of(f.output(), FeatureType.FLOAT));
       } else if (kind == OutputKind.ID) {
@@ -53,6 +53,11 @@ final class OutputSchema {
       }
     }
     return out.isEmpty() ? null : ExampleSchema.of(out);
+  }
+
+  /** The type of the raw feature {@code f} reads; null for a cross, which reads transformed features. */
+  private static FeatureType inputType(FeatureTransform f, ExampleSchema raw) {
+    return f.isCross() ? null : raw.feature(f.input()).orElseThrow().type();
   }
 
   private static Schema avroType(OutputKind kind) {

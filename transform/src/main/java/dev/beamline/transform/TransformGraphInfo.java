@@ -43,12 +43,19 @@ public record TransformGraphInfo(List<FittedFeature> features, boolean provision
    * and name right but no constant; {@code spec} must have passed {@link TransformSpec#check}.
    */
   public static TransformGraphInfo provisional(ExampleSchema raw, TransformSpec spec) {
-    List<FittedFeature> out = new ArrayList<>();
+    java.util.Map<String, FittedFeature> byName = new java.util.HashMap<>();
     for (FeatureTransform f : spec.features()) {
+      if (f.isCross()) {
+        continue;
+      }
       FeatureType type = raw.feature(f.input()).orElseThrow(
           () -> new IllegalArgumentException("input '" + f.input() + "' of '" + f.output() + "' is not in " + raw)).type();
-      out.add(new FittedFeature(
+      byName.put(f.output(), new FittedFeature(
           f, type, OutputKind.of(f, type), provisionalCardinality(f), null, null, null, null, null, null, null, null, null, null, 0));
+    }
+    List<FittedFeature> out = new ArrayList<>();
+    for (FeatureTransform f : spec.features()) {
+      out.add(f.isCross() ? FittedFeature.cross(f, f.cross().stream().map(byName::get).toList(), 0) : byName.get(f.output()));
     }
     return new TransformGraphInfo(out, true);
   }

@@ -15,8 +15,10 @@ import dev.beamline.transform.FeatureTransform.TimePart;
 import java.io.UncheckedIOException;
 import dev.beamline.core.Storage;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The JSON form of a {@link FittedTransform} ({@code transform.json}; the format is described there).
@@ -58,8 +60,10 @@ final class TransformJson {
   private static ObjectNode feature(FittedFeature f) {
     ObjectNode n = MAPPER.createObjectNode();
     n.put("output", f.spec().output());
-    n.put("input", f.spec().input());
-    n.put("input_type", f.inputType().configName());
+    if (!f.spec().isCross()) {
+      n.put("input", f.spec().input());
+      n.put("input_type", f.inputType().configName());
+    }
     n.put("kind", name(f.kind()));
     n.put("cardinality", f.cardinality());
     n.put("width", f.width());
@@ -128,6 +132,10 @@ final class TransformJson {
     if (s.maxTokens() != null) {
       n.put("max_tokens", s.maxTokens());
     }
+    if (s.isCross()) {
+      ArrayNode cross = n.putArray("cross");
+      s.cross().forEach(cross::add);
+    }
     return n;
   }
 
@@ -152,9 +160,30 @@ final class TransformJson {
     for (JsonNode f : root.path("raw_schema")) {
       raw.add(FeatureSpec.of(f.path("name").asText(), FeatureType.parse(f.path("type").asText())));
     }
+    // Crosses last: they take the fitted features they cross, which may come after them.
+    Map<String, FittedFeature> byName = new HashMap<>();
+    for (JsonNode f : root.path("features")) {
+      if (!f.path("spec").has("cross")) {
+        FittedFeature read = readFeature(f, dir);
+        byName.put(read.name(), read);
+      }
+    }
     List<FittedFeature> features = new ArrayList<>();
     for (JsonNode f : root.path("features")) {
-      features.add(readFeature(f, dir));
+      if (f.path("spec").has("cross")) {
+        FeatureTransform spec = readSpec(f.path("spec"), f.path("output").asText(), null);
+        List<FittedFeature> crossed = new ArrayList<>();
+        for (String name : spec.cross()) {
+          FittedFeature c = byName.get(name);
+          if (c == null) {
+            throw new IllegalArgumentException("cross '" + spec.output() + "' crosses '" + name + "', which is not a feature of the transform");
+          }
+          crossed.add(c);
+        }
+        features.add(FittedFeature.cross(spec, crossed, f.path("rows").asLong()));
+      } else {
+        features.add(byName.get(f.path("output").asText()));
+      }
     }
     return FittedTransform.of(ExampleSchema.of(raw), features);
   }
@@ -223,7 +252,14 @@ final class TransformJson {
         vocabulary,
         n.hasNonNull("hash_buckets") ? n.get("hash_buckets").asInt() : null,
         n.hasNonNull("encode") ? Encoding.valueOf(upper(n, "encode")) : null,
-        n.hasNonNull("max_tokens") ? n.get("max_tokens").asInt() : null);
+        n.hasNonNull("max_tokens") ? n.get("max_tokens").asInt() : null,
+        n.has("cross") ? strings(n.get("cross")) : null);
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(v -> out.add(v.asText()));
+    return out;
   }
 
   private static String upper(JsonNode n, String field) {

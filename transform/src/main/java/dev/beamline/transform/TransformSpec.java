@@ -9,12 +9,16 @@ import dev.beamline.core.FeatureType;
 import dev.beamline.transform.FeatureTransform.Encoding;
 import dev.beamline.transform.FeatureTransform.Impute;
 import dev.beamline.transform.FeatureTransform.Scale;
+import dev.beamline.transform.FeatureTransform.TimePart;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The transforms of a pipeline: one {@link FeatureTransform} per transformed feature, in output order.
@@ -30,6 +34,10 @@ import java.util.Set;
  */
 public final class TransformSpec implements Serializable {
   private static final long serialVersionUID = 1L;
+
+  /** The time parts, as written in a configuration: {@code hour_of_day, day_of_week, ...}. */
+  private static final String TIME_PARTS =
+      Arrays.stream(TimePart.values()).map(t -> t.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", "));
 
   private final ImmutableList<FeatureTransform> features;
 
@@ -67,6 +75,10 @@ public final class TransformSpec implements Serializable {
       String where = "transform '" + f.output() + "': ";
       if (!FeatureNames.isValid(f.output())) {
         problems.add(where + "'" + f.output() + "' is not a valid feature name (letters, digits and _; not starting with a digit)");
+      }
+      if (f.isCross()) {
+        problems.addAll(checkCross(where, f, raw));
+        continue;
       }
       var input = raw.feature(f.input());
       if (input.isEmpty()) {
@@ -107,30 +119,45 @@ public final class TransformSpec implements Serializable {
         if (f.timePart() != null) {
           p.add(where + typed + "time_part needs a timestamp feature");
         }
-        if (f.encode() != null && f.encode() != Encoding.ID && !(f.encode() == Encoding.ONE_HOT && (f.bucketize() != null || f.binarize() != null))) {
+        if (f.encode() == Encoding.CYCLICAL) {
+          p.add(where + typed + "encode cyclical needs a time part (a timestamp feature with time_part)");
+        } else if (f.encode() != null && f.encode() != Encoding.ID && !(f.encode() == Encoding.ONE_HOT && (f.bucketize() != null || f.binarize() != null))) {
           p.add(where + "encode " + f.encode().name().toLowerCase() + " needs a categorical output (a string feature, bucketize or binarize)");
         }
         break;
-      case TIMESTAMP:
+      case TIMESTAMP: {
         if (f.timePart() == null) {
-          p.add(where + typed + "so it needs time_part (hour_of_day or day_of_week)");
+          p.add(where + typed + "so it needs time_part (" + TIME_PARTS + ")");
         }
-        if (numericSteps || stringSteps) {
-          p.add(where + typed + "only time_part, impute and encode (id or one_hot) apply");
+        boolean year = f.timePart() == TimePart.YEAR;
+        boolean scaled = f.scale() != null && f.scale() != Scale.NONE;
+        boolean otherNumericSteps = f.clipMin() != null || f.clipMax() != null || f.logOffset() != null || f.bucketize() != null || f.binarize() != null;
+        if (otherNumericSteps || stringSteps || (scaled && !year)) {
+          p.add(where + typed + "only time_part, impute, encode (id, one_hot or cyclical) and, for the year, scale apply");
         }
         if (f.impute() != null && f.impute().strategy() == Impute.Strategy.MEAN) {
           p.add(where + "impute mean does not apply to a timestamp (use most_frequent or constant)");
         }
-        if (enc != Encoding.ID && enc != Encoding.ONE_HOT) {
-          p.add(where + "encode " + enc.name().toLowerCase() + " does not apply to a time part (use id or one_hot)");
+        if (year) {
+          if (f.encode() != null) {
+            p.add(where + "time_part year is a number, so encode " + f.encode().name().toLowerCase() + " does not apply (scale it with scale: z_score or min_max)");
+          }
+        } else if (enc != Encoding.ID && enc != Encoding.ONE_HOT && enc != Encoding.CYCLICAL) {
+          p.add(where + "encode " + enc.name().toLowerCase() + " does not apply to a time part (use id, one_hot or cyclical)");
+        } else if (enc == Encoding.CYCLICAL && f.impute() != null) {
+          p.add(where + "encode cyclical takes no impute: a missing timestamp becomes [0, 0], the centre of the circle");
         }
         break;
+      }
       case STRING:
         if (numericSteps) {
           p.add(where + typed + "so clip, log, scale, bucketize and binarize do not apply (they need a numeric feature)");
         }
         if (f.timePart() != null) {
           p.add(where + typed + "time_part needs a timestamp feature");
+        }
+        if (enc == Encoding.CYCLICAL) {
+          p.add(where + typed + "encode cyclical needs a time part (a timestamp feature with time_part)");
         }
         if ((f.vocabulary() == null) == (f.hashBuckets() == null)) {
           p.add(where + "a string feature needs exactly one of vocabulary and hash_buckets");
@@ -188,6 +215,70 @@ public final class TransformSpec implements Serializable {
     return p;
   }
 
+  /** What is wrong with the cross {@code f}: what it crosses, its hash buckets, its encoding, steps that do not apply. */
+  private List<String> checkCross(String where, FeatureTransform f, ExampleSchema raw) {
+    List<String> p = new ArrayList<>();
+    boolean otherSteps = f.input() != null || f.impute() != null || f.clipMin() != null || f.clipMax() != null || f.logOffset() != null
+        || (f.scale() != null && f.scale() != Scale.NONE) || f.bucketize() != null || f.binarize() != null || f.timePart() != null
+        || f.lowercase() || f.text() != null || f.separator() != null || f.vocabulary() != null || f.maxTokens() != null;
+    if (otherSteps) {
+      p.add(where + "a cross reads the ids of other transformed features, so only cross, hash_buckets and encode apply");
+    }
+    List<String> crossed = f.cross();
+    if (crossed.size() < 2) {
+      p.add(where + "cross needs at least two transformed features, got " + crossed);
+    }
+    if (new HashSet<>(crossed).size() != crossed.size()) {
+      p.add(where + "cross names a feature twice: " + crossed);
+    }
+    for (String name : new java.util.LinkedHashSet<>(crossed)) {
+      FeatureTransform g = features.stream().filter(x -> x.output().equals(name)).findFirst().orElse(null);
+      if (g == null) {
+        p.add(where + "cross: '" + name + "' is not a transformed feature (transformed features: "
+            + String.join(", ", FeatureTransform.outputs(features)) + ")");
+      } else if (g == f) {
+        p.add(where + "cross: a feature cannot cross itself");
+      } else if (g.isCross()) {
+        p.add(where + "cross: '" + name + "' is a cross itself; cross the features it crosses instead");
+      } else {
+        // An input missing from the data is reported by the crossed feature's own check.
+        raw.feature(g.input()).ifPresent(in -> {
+          if (!singleId(g, in.type())) {
+            p.add(where + "cross: '" + name + "' has no single id per row; a cross reads categorical ids: a single-valued string"
+                + " with a vocabulary or hash_buckets, bucketize, binarize, or a time part (not year, not cyclical)");
+          }
+        });
+      }
+    }
+    if (f.hashBuckets() == null) {
+      p.add(where + "a cross needs hash_buckets: the number of ids the crossed values are hashed into");
+    } else if (f.hashBuckets() < 1) {
+      p.add(where + "hash_buckets must be at least 1, got " + f.hashBuckets());
+    }
+    Encoding enc = f.effectiveEncoding();
+    if (enc != Encoding.ID && enc != Encoding.ONE_HOT) {
+      p.add(where + "encode " + enc.name().toLowerCase(Locale.ROOT) + " does not apply to a cross (use id or one_hot)");
+    }
+    return p;
+  }
+
+  /** Whether {@code f}, on a raw feature of type {@code type}, gives one categorical id per row (what a cross reads). */
+  private static boolean singleId(FeatureTransform f, FeatureType type) {
+    switch (type) {
+      case INT:
+      case FLOAT:
+      case BOOLEAN:
+        return f.bucketize() != null || f.binarize() != null;
+      case TIMESTAMP:
+        return f.timePart() != null && f.timePart() != TimePart.YEAR && f.effectiveEncoding() != Encoding.CYCLICAL;
+      case STRING:
+        return !f.multiValued() && (f.vocabulary() != null || f.hashBuckets() != null)
+            && (f.effectiveEncoding() == Encoding.ID || f.effectiveEncoding() == Encoding.ONE_HOT);
+      default:
+        return false;
+    }
+  }
+
   /** What is wrong with the imputation constant of {@code f} on a raw feature of type {@code type}, if anything. */
   private static Optional<String> checkConstant(String where, FeatureTransform f, FeatureType type) {
     String c = f.impute().constant();
@@ -207,18 +298,36 @@ public final class TransformSpec implements Serializable {
           return Optional.empty();
         }
         int parts = TimeParts.cardinality(f.timePart());
+        boolean year = f.timePart() == TimePart.YEAR;
         try {
           long part = Long.parseLong(c.trim());
-          if (part >= 0 && part < parts) {
+          if (year || (part >= 0 && part < parts)) {
             return Optional.empty();
           }
         } catch (NumberFormatException e) {
           // reported below
         }
-        return Optional.of(where + "impute constant '" + c + "' is not a "
-            + f.timePart().name().toLowerCase() + " (an integer from 0 to " + (parts - 1) + ")");
+        String part = f.timePart().name().toLowerCase(Locale.ROOT);
+        return Optional.of(where + "impute constant '" + c + "' is not a " + part
+            + (year ? " (an integer)" : " (an integer from 0 to " + (parts - 1) + idMeaning(f.timePart()) + ")"));
       default:
         return Optional.empty();
+    }
+  }
+
+  /** What the id of a part counted from 1 means, for messages: {@code ": the month minus 1"}. */
+  private static String idMeaning(TimePart part) {
+    switch (part) {
+      case DAY_OF_MONTH:
+        return ": the day of the month minus 1";
+      case DAY_OF_YEAR:
+        return ": the day of the year minus 1";
+      case WEEK_OF_YEAR:
+        return ": the ISO week minus 1";
+      case MONTH:
+        return ": the month minus 1";
+      default:
+        return "";
     }
   }
 

@@ -218,6 +218,9 @@ public final class TransformStage implements Stage<TransformStage.State> {
 
   private static String describe(FittedFeature f) {
     String kind = f.kind().name().toLowerCase(Locale.ROOT);
+    if (f.spec().effectiveEncoding() == FeatureTransform.Encoding.CYCLICAL) {
+      return kind + " (sin, cos of " + f.spec().timePart().name().toLowerCase(Locale.ROOT) + ")";
+    }
     return f.cardinality() > 0 ? kind + " (" + f.cardinality() + ")" : kind;
   }
 }

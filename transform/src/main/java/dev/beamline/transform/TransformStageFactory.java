@@ -23,6 +23,8 @@ import java.util.Locale;
  *   features:
  *     mass: {input: body_mass_g, clip: {min: 0}, log: true, scale: z_score}
  *     island: {vocabulary: {oov_buckets: 1}, encode: one_hot}
+ *     hour: {input: date, time_part: hour_of_day}
+ *     island_x_hour: {cross: [island, hour], hash_buckets: 100}
  * }</pre>
  */
 public final class TransformStageFactory implements StageFactory {
@@ -59,6 +61,8 @@ public final class TransformStageFactory implements StageFactory {
     public Integer hash_buckets;
     public String encode;
     public Integer max_tokens;
+    /** The transformed features whose ids a cross hashes together; null unless a cross. */
+    public List<String> cross;
   }
 
   /** {@code transform.features.<output>.clip:} */
@@ -108,7 +112,19 @@ public final class TransformStageFactory implements StageFactory {
 
   private static FeatureTransform feature(ConfigSection section, String name, FeatureDoc d) {
     String key = "features." + name;
-    FeatureTransform f = FeatureTransform.numeric(d.input != null ? d.input : name).withOutput(name);
+    FeatureTransform f;
+    if (d.cross != null) {
+      if (d.input != null) {
+        throw section.error(key + ".input", "'" + section.key(key) + ".input' does not apply to a cross: it crosses the transformed features "
+            + d.cross + ", not a raw feature");
+      }
+      if (d.cross.contains(null)) {
+        throw section.error(key + ".cross", "'" + section.key(key) + ".cross' must list transformed features, got " + d.cross);
+      }
+      f = FeatureTransform.cross(name, d.cross);
+    } else {
+      f = FeatureTransform.numeric(d.input != null ? d.input : name).withOutput(name);
+    }
     if (d.impute != null) {
       Impute.Strategy s = section.choice(key + ".impute", d.impute, Impute.Strategy.class);
       if (s == Impute.Strategy.CONSTANT && d.impute_value == null) {
@@ -210,6 +226,7 @@ public final class TransformStageFactory implements StageFactory {
     d.hash_buckets = f.hashBuckets();
     d.encode = name(f.encode());
     d.max_tokens = f.maxTokens();
+    d.cross = f.cross() == null ? null : new ArrayList<>(f.cross());
     return d;
   }
 

@@ -54,7 +54,10 @@ class AnalyzeFnTest {
               .withImpute(new Impute(Impute.Strategy.MOST_FREQUENT, null)),
           FeatureTransform.string("txt").withLowercase(true).withText(new Text(1, 2))
               .withVocabulary(new Vocabulary(null, 2, 1)).withEncode(Encoding.TFIDF),
-          FeatureTransform.string("s").withOutput("s_hash").withHashBuckets(10)));
+          FeatureTransform.string("s").withOutput("s_hash").withHashBuckets(10),
+          FeatureTransform.numeric("t").withOutput("t_year").withTimePart(TimePart.YEAR).withScale(Scale.Z_SCORE),
+          FeatureTransform.numeric("t").withOutput("t_year_mm").withTimePart(TimePart.YEAR).withScale(Scale.MIN_MAX),
+          FeatureTransform.numeric("t").withOutput("t_month").withTimePart(TimePart.MONTH).withEncode(Encoding.ONE_HOT)));
 
   /** 180 rows (fewer than the sketch holds exactly), with missing values in every column. */
   private static List<GenericRecord> records() {
@@ -81,6 +84,8 @@ class AnalyzeFnTest {
     List<Double> xs = new ArrayList<>();
     Map<Long, Long> ns = new HashMap<>();
     long[] hours = new long[24];
+    List<Long> years = new ArrayList<>();
+    long[] months = new long[12];
     Map<String, Long> ss = new HashMap<>();
     Map<String, Long> tokens = new HashMap<>();
     Map<String, Long> docs = new HashMap<>();
@@ -94,6 +99,10 @@ class AnalyzeFnTest {
       }
       if (r.get("t") != null) {
         hours[(int) (Math.floorMod((Long) r.get("t"), 86_400_000_000L) / 1000 / 1000 / 3600)]++;
+        // Through Instant and ZonedDateTime, not the LocalDate.ofEpochDay of the analyzer.
+        java.time.ZonedDateTime utc = java.time.Instant.ofEpochSecond(Math.floorDiv((Long) r.get("t"), 1_000_000L)).atZone(java.time.ZoneOffset.UTC);
+        years.add((long) utc.getYear());
+        months[utc.getMonthValue() - 1]++;
       }
       if (r.get("s") != null) {
         ss.merge((String) r.get("s"), 1L, Long::sum);
@@ -171,7 +180,28 @@ class AnalyzeFnTest {
 
     FittedFeature hash = new FittedFeature(f.get(7), FeatureType.STRING, OutputKind.ID, 10, null, null, null, null, null, null,
         null, null, null, null, rows);
-    return List.of(zScore, minMax, bucketize, n, hour, s, txt, hash);
+
+    Map<Long, Long> yearCounts = new HashMap<>();
+    years.forEach(y -> yearCounts.merge(y, 1L, Long::sum));
+    double mostFrequentYear = yearCounts.entrySet().stream()
+        .max(Comparator.<Map.Entry<Long, Long>>comparingLong(Map.Entry::getValue).thenComparing(Map.Entry::getKey, Comparator.reverseOrder()))
+        .orElseThrow().getKey();
+    double yearMean = years.stream().mapToDouble(Long::doubleValue).sum() / years.size();
+    double yearVar = years.stream().mapToDouble(y -> (y - yearMean) * (y - yearMean)).sum() / years.size();
+    FittedFeature year = new FittedFeature(f.get(8), FeatureType.TIMESTAMP, OutputKind.FLOAT, 0, mostFrequentYear, null, yearMean,
+        Math.sqrt(yearVar), null, null, null, null, null, null, rows);
+    FittedFeature yearMinMax = new FittedFeature(f.get(9), FeatureType.TIMESTAMP, OutputKind.FLOAT, 0, mostFrequentYear, null, null,
+        null, (double) years.stream().mapToLong(Long::longValue).min().orElseThrow(),
+        (double) years.stream().mapToLong(Long::longValue).max().orElseThrow(), null, null, null, null, rows);
+    int bestMonth = 0;
+    for (int m = 1; m < 12; m++) {
+      if (months[m] > months[bestMonth]) {
+        bestMonth = m;
+      }
+    }
+    FittedFeature month = new FittedFeature(f.get(10), FeatureType.TIMESTAMP, OutputKind.VECTOR, 12, (double) bestMonth, null, null,
+        null, null, null, null, null, null, null, rows);
+    return List.of(zScore, minMax, bucketize, n, hour, s, txt, hash, year, yearMinMax, month);
   }
 
   private static List<Map.Entry<String, Long>> top(Map<String, Long> counts, long threshold, int k) {
@@ -276,6 +306,10 @@ class AnalyzeFnTest {
     assertThat(t.feature("s").vocabulary()).isEmpty();
     assertThat(t.feature("s").imputeString()).isNull();
     assertThat(t.feature("txt").idf()).containsExactly(1.0); // ln(1 / 1) + 1 for the OOV bucket
+    assertThat(t.feature("t_year").imputeNumber()).isNaN();
+    assertThat(t.feature("t_year").mean()).isNaN();
+    assertThat(t.feature("t_year_mm").min()).isNaN();
+    assertThat(t.feature("t_month").imputeNumber()).isEqualTo(-1.0);
   }
 
   @Test

@@ -84,7 +84,55 @@ class TransformSpecTest {
   @Test
   void aTimestampWithoutTimePart() {
     rejected(FeatureTransform.numeric("when"),
-        "transform 'when': input 'when' is timestamp, so it needs time_part (hour_of_day or day_of_week)");
+        "transform 'when': input 'when' is timestamp, so it needs time_part (hour_of_day, day_of_week, minute,"
+            + " day_of_month, day_of_year, week_of_year, month, year)");
+  }
+
+  @Test
+  void everyTimePartWithIdOneHotOrCyclicalAndTheYearScaledPass() {
+    for (TimePart part : TimePart.values()) {
+      if (part == TimePart.YEAR) {
+        for (Scale scale : Scale.values()) {
+          assertThatCode(() -> TransformSpec.of(List.of(FeatureTransform.numeric("when").withTimePart(part).withScale(scale))).check(RAW))
+              .doesNotThrowAnyException();
+        }
+        continue;
+      }
+      for (Encoding encoding : List.of(Encoding.ID, Encoding.ONE_HOT, Encoding.CYCLICAL)) {
+        assertThatCode(() -> TransformSpec.of(List.of(FeatureTransform.numeric("when").withTimePart(part).withEncode(encoding))).check(RAW))
+            .as(part + " " + encoding)
+            .doesNotThrowAnyException();
+      }
+    }
+  }
+
+  @Test
+  void theYearIsANumberWithoutEncoding() {
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.YEAR).withEncode(Encoding.ONE_HOT),
+        "transform 'when': time_part year is a number, so encode one_hot does not apply (scale it with scale: z_score or min_max)");
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.YEAR).withEncode(Encoding.CYCLICAL),
+        "transform 'when': time_part year is a number, so encode cyclical does not apply (scale it with scale: z_score or min_max)");
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.YEAR).withImpute(new Impute(Impute.Strategy.CONSTANT, "2012.5")),
+        "transform 'when': impute constant '2012.5' is not a year (an integer)");
+  }
+
+  @Test
+  void onlyTheYearIsScaled() {
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.MONTH).withScale(Scale.Z_SCORE),
+        "transform 'when': input 'when' is timestamp, only time_part, impute, encode (id, one_hot or cyclical) and, for the year, scale apply");
+  }
+
+  @Test
+  void cyclicalIsForTimePartsAndTakesNoImpute() {
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.MONTH).withEncode(Encoding.CYCLICAL)
+            .withImpute(new Impute(Impute.Strategy.MOST_FREQUENT, null)),
+        "transform 'when': encode cyclical takes no impute: a missing timestamp becomes [0, 0], the centre of the circle");
+    rejected(FeatureTransform.numeric("count").withEncode(Encoding.CYCLICAL),
+        "transform 'count': input 'count' is int, encode cyclical needs a time part (a timestamp feature with time_part)");
+    rejected(FeatureTransform.string("island").withVocabulary(Vocabulary.defaults()).withEncode(Encoding.CYCLICAL),
+        "transform 'island': input 'island' is string, encode cyclical needs a time part (a timestamp feature with time_part)");
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.MONTH).withEncode(Encoding.MULTI_HOT),
+        "transform 'when': encode multi_hot does not apply to a time part (use id, one_hot or cyclical)");
   }
 
   @Test
@@ -127,6 +175,10 @@ class TransformSpecTest {
         "transform 'when': impute constant '7' is not a day_of_week (an integer from 0 to 6)");
     rejected(FeatureTransform.numeric("when").withTimePart(TimePart.HOUR_OF_DAY).withImpute(new Impute(Impute.Strategy.CONSTANT, "noon")),
         "transform 'when': impute constant 'noon' is not a hour_of_day (an integer from 0 to 23)");
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.MONTH).withImpute(new Impute(Impute.Strategy.CONSTANT, "12")),
+        "transform 'when': impute constant '12' is not a month (an integer from 0 to 11: the month minus 1)");
+    rejected(FeatureTransform.numeric("when").withTimePart(TimePart.WEEK_OF_YEAR).withImpute(new Impute(Impute.Strategy.CONSTANT, "53")),
+        "transform 'when': impute constant '53' is not a week_of_year (an integer from 0 to 52: the ISO week minus 1)");
   }
 
   @Test

@@ -78,12 +78,12 @@ class TransformStageFactoryTest {
         + "\"mass\":{\"input\":\"body_mass_g\",\"impute\":null,\"impute_value\":null,\"clip\":{\"min\":0.0,\"max\":null},"
         + "\"log\":true,\"log_offset\":1.0,\"scale\":\"z_score\",\"bucketize\":null,\"binarize\":null,\"time_part\":null,"
         + "\"lowercase\":false,\"text\":null,\"separator\":null,\"vocabulary\":null,\"hash_buckets\":null,\"encode\":null,"
-        + "\"max_tokens\":null},"
+        + "\"max_tokens\":null,\"cross\":null},"
         + "\"notes\":{\"input\":\"notes\",\"impute\":null,\"impute_value\":null,\"clip\":null,"
         + "\"log\":false,\"log_offset\":null,\"scale\":\"none\",\"bucketize\":null,\"binarize\":null,\"time_part\":null,"
         + "\"lowercase\":true,\"text\":{\"ngrams\":[1,2]},\"separator\":null,"
         + "\"vocabulary\":{\"top_k\":null,\"frequency_threshold\":1,\"oov_buckets\":1},\"hash_buckets\":null,\"encode\":null,"
-        + "\"max_tokens\":null}}}";
+        + "\"max_tokens\":null,\"cross\":null}}}";
     assertThat(TransformStageFactory.parameters(c).toString()).isEqualTo(expected);
     assertThat(new TransformStage(c).parameters().toString()).isEqualTo(expected);
     // The YAML that says the same, with the defaults left out, has the same canonical form.
@@ -122,6 +122,45 @@ class TransformStageFactoryTest {
     assertThatThrownBy(() -> bind("transform:\n  features:\n    x: {scael: z_score}\n"))
         .isInstanceOf(ConfigException.class)
         .hasMessageStartingWith("p.yaml line 3: unknown key 'transform.features.x.scael'; did you mean 'scale'?");
+  }
+
+  @Test
+  void timePartsBindWithTheirEncodingsAndTheYearWithItsScale() throws Exception {
+    String yaml = String.join("\n",
+        "transform:",
+        "  features:",
+        "    month: {input: date, time_part: month, encode: one_hot}",
+        "    month_circle: {input: date, time_part: month, encode: cyclical}",
+        "    day: {input: date, time_part: day_of_month}",
+        "    day_of_year: {input: date, time_part: day_of_year, encode: cyclical}",
+        "    week: {input: date, time_part: week_of_year, impute: constant, impute_value: '52'}",
+        "    minute: {input: date, time_part: minute}",
+        "    year: {input: date, time_part: year, scale: min_max}",
+        "");
+    TransformConfig expected = TransformConfig.of(TransformSpec.of(List.of(
+        FeatureTransform.numeric("date").withOutput("month").withTimePart(TimePart.MONTH).withEncode(Encoding.ONE_HOT),
+        FeatureTransform.numeric("date").withOutput("month_circle").withTimePart(TimePart.MONTH).withEncode(Encoding.CYCLICAL),
+        FeatureTransform.numeric("date").withOutput("day").withTimePart(TimePart.DAY_OF_MONTH),
+        FeatureTransform.numeric("date").withOutput("day_of_year").withTimePart(TimePart.DAY_OF_YEAR).withEncode(Encoding.CYCLICAL),
+        FeatureTransform.numeric("date").withOutput("week").withTimePart(TimePart.WEEK_OF_YEAR)
+            .withImpute(new Impute(Impute.Strategy.CONSTANT, "52")),
+        FeatureTransform.numeric("date").withOutput("minute").withTimePart(TimePart.MINUTE),
+        FeatureTransform.numeric("date").withOutput("year").withTimePart(TimePart.YEAR).withScale(Scale.MIN_MAX))));
+    assertThat(bind(yaml)).isEqualTo(expected);
+    String canonical = TransformStageFactory.parameters(expected).toString();
+    assertThat(canonical).contains("\"month_circle\":{\"input\":\"date\"").contains("\"time_part\":\"month\"").contains("\"encode\":\"cyclical\"")
+        .contains("\"time_part\":\"year\"").contains("\"scale\":\"min_max\"");
+    assertThat(bind("{\"transform\": " + canonical + "}")).isEqualTo(expected);
+  }
+
+  @Test
+  void anUnknownTimePartOrEncodingNamesTheNearestAndAllOfThem() {
+    assertRejected("transform:\n  features:\n    m: {input: date, time_part: months}\n",
+        "p.yaml line 3: unknown value 'months' for 'transform.features.m.time_part'; did you mean 'month'? (one of: hour_of_day,"
+            + " day_of_week, minute, day_of_month, day_of_year, week_of_year, month, year)");
+    assertRejected("transform:\n  features:\n    m: {input: date, time_part: month, encode: cyclic}\n",
+        "p.yaml line 3: unknown value 'cyclic' for 'transform.features.m.encode'; did you mean 'cyclical'? (one of: id, one_hot,"
+            + " multi_hot, ids, tfidf, cyclical)");
   }
 
   private static void assertRejected(String yaml, String message) {
