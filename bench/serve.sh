@@ -59,6 +59,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 mkdir -p "$work"
+# Two runs at once would share the work folder and the two cores: the second one stops here.
+exec 9>"$work/.lock"
+flock -n 9 || { echo "another bench/serve.sh is running (it holds $work/.lock)" >&2; exit 2; }
 rm -rf "$work/cases" "$work/logs"
 mkdir -p "$work/cases" "$work/logs"
 build_bench "$root" "$classes"

@@ -76,7 +76,7 @@ class PipelineYamlTest {
   void unknownTopLevelKeyIsNamed() {
     assertRejected(
         "pipeline:\n  name: p\ntraining:\n  epochs: 3\n",
-        "p.yaml line 3: unknown key 'training' (known keys here: evaluate, ingest, pipeline, push, train, transform, validation)");
+        "p.yaml line 3: unknown key 'training' (known keys here: evaluate, ingest, pipeline, push, train, transform, tune, validation)");
   }
 
   @Test
@@ -132,11 +132,11 @@ class PipelineYamlTest {
             "  model: lineer",
             ""),
         String.join(System.lineSeparator(),
-            "p.yaml line 8: unknown key 'trainng'; did you mean 'train'? (known keys here: evaluate, ingest, pipeline, push, train, transform, validation)",
+            "p.yaml line 8: unknown key 'trainng'; did you mean 'train'? (known keys here: evaluate, ingest, pipeline, push, train, transform, tune, validation)",
             "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns, delimiter, header, max_record_bytes, null_values, quote)",
             "p.yaml line 7: unknown key 'ingest.max_rejected_fractoin'; did you mean 'max_rejected_fraction'? (known keys here: csv, format,"
                 + " infer_rows, input, max_rejected_fraction, partition_feature, schema, shards, span, splits)",
-            "p.yaml line 12: unknown value 'lineer' for 'train.model'; did you mean 'linear'? (one of: linear, dnn)"));
+            "p.yaml line 12: unknown value 'lineer' for 'train.model'; did you mean 'linear'? (one of: linear, dnn, wide_deep)"));
   }
 
   @Test
@@ -167,7 +167,7 @@ class PipelineYamlTest {
   void unknownModelTypeIsNamedWithItsLineAndTheChoices() {
     assertRejected(
         INGEST + "train:\n  label: y\n  model: dnm\n",
-        "p.yaml line 7: unknown value 'dnm' for 'train.model'; did you mean 'dnn'? (one of: linear, dnn)");
+        "p.yaml line 7: unknown value 'dnm' for 'train.model'; did you mean 'dnn'? (one of: linear, dnn, wide_deep)");
   }
 
   @Test

@@ -30,6 +30,16 @@ record TrainedPenguins(Path example, Path root) {
 
   /** Copies the example into {@code dir}/penguins and runs it with the pipeline root {@code dir}/runs. */
   static TrainedPenguins train(Path dir) throws IOException {
+    Path example = copyExample(dir);
+    Path root = dir.resolve("runs");
+    BeamlineCliIT.Result r = BeamlineCliIT.cli("run", example.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("pushed penguins version 1");
+    return new TrainedPenguins(example, root);
+  }
+
+  /** Copies the bundled example into {@code dir}/penguins and returns that folder. */
+  static Path copyExample(Path dir) throws IOException {
     Path example = dir.resolve("penguins");
     try (Stream<Path> files = Files.walk(EXAMPLE)) {
       for (Path f : files.toList()) {
@@ -41,11 +51,7 @@ record TrainedPenguins(Path example, Path root) {
         }
       }
     }
-    Path root = dir.resolve("runs");
-    BeamlineCliIT.Result r = BeamlineCliIT.cli("run", example.resolve("pipeline.yaml").toString(), "--pipeline-root", root.toString());
-    assertThat(r.code()).as(r.out() + r.err()).isZero();
-    assertThat(r.out()).contains("pushed penguins version 1");
-    return new TrainedPenguins(example, root);
+    return example;
   }
 
   /** The train stage's SavedModel. */

@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * seed and shards give the same batches.
  *
  * <p>Rows whose label column holds -1 (no class) are skipped and counted when {@code skipNoLabel}.
+ * With resampling rates per class (training only), each row enters the stream as many times as its
+ * class's rate says, before the shuffle buffer, so the stream stays bounded in memory.
  *
  * <pre>{@code
  * try (ExampleStream s = ExampleStream.open(files, columns, 64, 10_000, seed, labelColumn)) {
@@ -36,6 +38,8 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
   private static final int SLICE_ROWS = 4096;
   private static final int QUEUE_BATCHES = 16;
   private static final Object END = new Object();
+  /** Mixed into the shuffle seed for the resampling generator (the golden ratio's bits, as SplitMix64). */
+  private static final long RESAMPLE_SALT = 0x9E3779B97F4A7C15L;
 
   private final List<String> files;
   private final List<Column> columns;
@@ -45,6 +49,8 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
   private final int shuffleBuffer;
   private final Long seed;
   private final int skipColumn;
+  /** Training only: the rate at which each class id's rows enter the stream (see {@link ClassBalance}), or null. */
+  private final double[] resample;
   private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE_BATCHES);
   private final AtomicLong rows = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
@@ -52,7 +58,7 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
   private volatile boolean closed;
   private Object next;
 
-  private ExampleStream(List<String> files, List<Column> columns, int batchSize, int shuffleBuffer, Long seed, int skipColumn) {
+  private ExampleStream(List<String> files, List<Column> columns, int batchSize, int shuffleBuffer, Long seed, int skipColumn, double[] resample) {
     this.files = new ArrayList<>(files);
     Collections.sort(this.files);
     this.columns = List.copyOf(columns);
@@ -65,6 +71,7 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
     this.shuffleBuffer = shuffleBuffer;
     this.seed = seed;
     this.skipColumn = skipColumn;
+    this.resample = resample == null ? null : resample.clone();
     this.thread = new Thread(this::produce, "beamline-train-reader");
     thread.setDaemon(true);
   }
@@ -76,7 +83,22 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
    * @param skipNoLabel the index of an ID column whose -1 rows are skipped, or -1
    */
   static ExampleStream open(List<String> files, List<Column> columns, int batchSize, int shuffleBuffer, Long seed, int skipNoLabel) {
-    ExampleStream s = new ExampleStream(files, columns, batchSize, shuffleBuffer, seed, skipNoLabel);
+    return open(files, columns, batchSize, shuffleBuffer, seed, skipNoLabel, null);
+  }
+
+  /**
+   * Starts streaming, each row of class id {@code c} (in column {@code skipNoLabel}) entering the
+   * stream {@code floor(resample[c])} times and once more with probability {@code resample[c] -
+   * floor(resample[c])}, drawn from a generator of its own seeded with {@code seed}: the same seed, the
+   * same rows. The copies pass through the shuffle buffer as separate rows.
+   *
+   * @param resample the rate of each class id, or null to stream every row once
+   */
+  static ExampleStream open(List<String> files, List<Column> columns, int batchSize, int shuffleBuffer, Long seed, int skipNoLabel, double[] resample) {
+    if (resample != null && (seed == null || skipNoLabel < 0)) {
+      throw new IllegalArgumentException("resampling needs a seed and a label column");
+    }
+    ExampleStream s = new ExampleStream(files, columns, batchSize, shuffleBuffer, seed, skipNoLabel, resample);
     s.thread.start();
     return s;
   }
@@ -137,6 +159,8 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
   private void produce() {
     try {
       SplittableRandom random = seed == null ? null : new SplittableRandom(seed);
+      // Its own generator, so that the shuffle stays what it is without resampling.
+      SplittableRandom resampling = resample == null ? null : new SplittableRandom(seed ^ RESAMPLE_SALT);
       List<String> order = new ArrayList<>(files);
       if (random != null) {
         Collections.shuffle(order, new Random(random.nextLong()));
@@ -154,14 +178,17 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
                 skipped.incrementAndGet();
                 continue;
               }
-              if (random == null) {
-                emit(slice, i);
-              } else if (buffered < shuffleBuffer) {
-                copyRow(slice, i, buffer, buffered++);
-              } else {
-                int j = random.nextInt(buffered);
-                emit(buffer, j);
-                copyRow(slice, i, buffer, j);
+              int copies = resampling == null ? 1 : copies(((long[]) slice[skipColumn])[i], resampling);
+              for (int k = 0; k < copies; k++) {
+                if (random == null) {
+                  emit(slice, i);
+                } else if (buffered < shuffleBuffer) {
+                  copyRow(slice, i, buffer, buffered++);
+                } else {
+                  int j = random.nextInt(buffered);
+                  emit(buffer, j);
+                  copyRow(slice, i, buffer, j);
+                }
               }
             }
           }
@@ -187,6 +214,14 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
     } catch (RuntimeException e) {
       offerFailure(e);
     }
+  }
+
+  /** How many times a row of class {@code label} enters the stream: the rate's whole part, plus one with its fraction's probability. */
+  private int copies(long label, SplittableRandom resampling) {
+    double rate = label < resample.length ? resample[(int) label] : 1.0;
+    int whole = (int) Math.floor(rate);
+    double fraction = rate - whole;
+    return fraction > 0 && resampling.nextDouble() < fraction ? whole + 1 : whole;
   }
 
   private void offerFailure(RuntimeException e) {

@@ -38,6 +38,12 @@ final class ModelGraph {
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> assignFeeds = new LinkedHashMap<>();
   private final List<Op> assigns = new ArrayList<>();
+  /** The updates of batch normalization's moving statistics made by the training-mode forward passes. */
+  private final List<Op> movingAverageUpdates = new ArrayList<>();
+
+  /** Batch normalization's momentum and epsilon: Keras' defaults. */
+  static final float BATCH_NORM_MOMENTUM = 0.99f;
+  static final float BATCH_NORM_EPSILON = 1e-3f;
 
   private ModelGraph(ModelSpec spec) {
     this.spec = spec;
@@ -103,16 +109,50 @@ final class ModelGraph {
     return tf.math.mul(tf.constant((float) l2), sum);
   }
 
+  /** The forward pass for evaluation and serving: {@link #forward(Ops, Map, double, long, boolean)} in inference mode. */
+  Outputs forward(Ops tf, Map<String, ? extends Operand<?>> features, double dropout, long seed) {
+    return forward(tf, features, dropout, seed, false);
+  }
+
+  /**
+   * Whether the variable of this op name is trained by the optimizer: all but batch normalization's
+   * moving statistics (see {@link Weights.Slot#trainable()}).
+   */
+  boolean trainable(String variableOpName) {
+    return slots.stream().filter(s -> s.name().replace('/', '.').equals(variableOpName)).allMatch(Slot::trainable);
+  }
+
+  /**
+   * The assignments that move batch normalization's statistics towards those of the batch, made by
+   * the training-mode passes built so far; run them with each training step. Empty without batch
+   * normalization.
+   */
+  List<Op> movingAverageUpdates() {
+    return List.copyOf(movingAverageUpdates);
+  }
+
   /**
    * The forward pass on transformed features (by name: float32 {@code [batch]} or {@code [batch, w]},
    * int64 {@code [batch]} or {@code [batch, maxTokens]}). With {@code dropout > 0} each hidden layer's
    * output is dropped at that rate with the given seed (inverted dropout: kept units scaled by {@code
    * 1 / (1 - rate)}); serving and evaluation pass 0.
+   *
+   * <p>With batch normalization each hidden layer's {@code x = h W + b} becomes {@code gamma (x - mean)
+   * / sqrt(var + 1e-3) + beta} before its activation (Ioffe and Szegedy, "Batch Normalization", ICML
+   * 2015; Keras' {@code BatchNormalization} after a {@code Dense}). In {@code training} mode mean and var
+   * are the batch's (the population variance, as Keras), and the pass records the updates {@code
+   * moving -= (moving - batch) * (1 - 0.99)} of the moving mean and variance ({@link
+   * #movingAverageUpdates}); otherwise (evaluation, serving) they are the moving statistics.
+   *
+   * <p>A wide-and-deep model adds to the network's logits those of its linear part: per wide feature,
+   * a number times its weight row, a vector times its weight matrix, an id's row of weights (none for
+   * id -1), or the sum of the rows of a list of ids (as TensorFlow's {@code DNNLinearCombinedClassifier}
+   * sums {@code dnn_logits} and {@code linear_logits}).
    */
   @SuppressWarnings("unchecked")
-  Outputs forward(Ops tf, Map<String, ? extends Operand<?>> features, double dropout, long seed) {
+  Outputs forward(Ops tf, Map<String, ? extends Operand<?>> features, double dropout, long seed, boolean training) {
     List<Operand<TFloat32>> parts = new ArrayList<>();
-    for (Input in : spec.inputs()) {
+    for (Input in : spec.deepInputs()) {
       Operand<?> x = features.get(in.name());
       switch (in.encoding()) {
         case SCALAR:
@@ -135,9 +175,13 @@ final class ModelGraph {
       }
     }
     Operand<TFloat32> h = parts.size() == 1 ? parts.get(0) : tf.concat(parts, tf.constant(1));
-    if (spec.config().model() == ModelType.DNN) {
+    if (spec.config().model() != ModelType.LINEAR) {
       for (int i = 0; i < spec.config().hiddenUnits().size(); i++) {
-        h = activation(tf, dense(tf, h, "dense_" + i));
+        Operand<TFloat32> x = dense(tf, h, "dense_" + i);
+        if (spec.config().batchNorm()) {
+          x = batchNorm(tf.withSubScope("batch_norm_" + i), x, "batch_norm_" + i, training);
+        }
+        h = activation(tf, x);
         if (dropout > 0) {
           Operand<TFloat32> u = tf.random.randomUniform(tf.shape(h), TFloat32.class,
               RandomUniform.seed(seed), RandomUniform.seed2(i + 1L));
@@ -149,11 +193,72 @@ final class ModelGraph {
       }
     }
     Operand<TFloat32> logits = dense(tf, h, "logits");
+    if (!spec.wideInputs().isEmpty()) {
+      logits = tf.math.add(logits, wide(tf.withSubScope("linear"), features));
+    }
     if (spec.classification()) {
       Operand<TFloat32> probabilities = tf.nn.softmax(logits);
       return new Outputs(logits, probabilities, tf.math.argMax(probabilities, tf.constant(1)), null);
     }
     return new Outputs(logits, null, null, tf.reshape(logits, tf.constant(new long[] {-1})));
+  }
+
+  /** Batch normalization of {@code x} {@code [batch, units]} with the variables of {@code layer}; see {@link #forward}. */
+  private Operand<TFloat32> batchNorm(Ops tf, Operand<TFloat32> x, String layer, boolean training) {
+    Variable<TFloat32> movingMean = variables.get(layer + "/moving_mean");
+    Variable<TFloat32> movingVariance = variables.get(layer + "/moving_variance");
+    Operand<TFloat32> mean;
+    Operand<TFloat32> variance;
+    if (training) {
+      mean = tf.math.mean(x, tf.constant(0));
+      variance = tf.math.mean(tf.math.square(tf.math.sub(x, mean)), tf.constant(0));
+      Operand<TFloat32> rate = tf.constant(1 - BATCH_NORM_MOMENTUM);
+      movingAverageUpdates.add(tf.assignSub(movingMean, tf.math.mul(tf.math.sub(movingMean, mean), rate)));
+      movingAverageUpdates.add(tf.assignSub(movingVariance, tf.math.mul(tf.math.sub(movingVariance, variance), rate)));
+    } else {
+      mean = tf.identity(movingMean);
+      variance = tf.identity(movingVariance);
+    }
+    Operand<TFloat32> normalized = tf.math.mul(tf.math.sub(x, mean), tf.math.rsqrt(tf.math.add(variance, tf.constant(BATCH_NORM_EPSILON))));
+    // Read through Identity, as l2Penalty does: a reference-typed variable output trips some C++ gradients.
+    return tf.math.add(tf.math.mul(normalized, tf.identity(variables.get(layer + "/gamma"))), tf.identity(variables.get(layer + "/beta")));
+  }
+
+  /** The linear part's logits of a wide-and-deep model, {@code [batch, outputs]}; see {@link #forward}. */
+  @SuppressWarnings("unchecked")
+  private Operand<TFloat32> wide(Ops tf, Map<String, ? extends Operand<?>> features) {
+    Operand<TFloat32> sum = null;
+    for (Input in : spec.wideInputs()) {
+      Operand<?> x = features.get(in.name());
+      Variable<TFloat32> w = variables.get("linear/" + in.name());
+      Operand<TFloat32> part;
+      switch (in.feature().kind()) {
+        case FLOAT:
+          part = tf.linalg.matMul(tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, 1})), w);
+          break;
+        case VECTOR:
+          part = tf.linalg.matMul(tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, in.feature().width()})), w);
+          break;
+        case ID: {
+          Operand<TInt64> ids = (Operand<TInt64>) x;
+          Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
+          Operand<TFloat32> rows = tf.gather(w, tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+          part = tf.math.mul(rows, tf.expandDims(mask, tf.constant(1)));
+          break;
+        }
+        case IDS: {
+          Operand<TInt64> ids = (Operand<TInt64>) x;
+          Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
+          Operand<TFloat32> rows = tf.gather(w, tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+          part = tf.sum(tf.math.mul(rows, tf.expandDims(mask, tf.constant(2))), tf.constant(1));
+          break;
+        }
+        default:
+          throw new AssertionError(in.feature().kind());
+      }
+      sum = sum == null ? part : tf.math.add(sum, part);
+    }
+    return sum;
   }
 
   private Operand<TFloat32> embed(Ops tf, Input in, Operand<TInt64> ids) {

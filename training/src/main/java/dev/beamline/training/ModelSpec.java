@@ -2,9 +2,11 @@ package dev.beamline.training;
 
 import com.google.common.collect.ImmutableList;
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.FeatureSpec;
 import dev.beamline.core.FeatureType;
 import dev.beamline.training.TrainConfig.ModelType;
 import dev.beamline.training.TrainConfig.Task;
+import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.FittedFeature;
 import dev.beamline.transform.OutputKind;
 import java.io.Serializable;
@@ -18,8 +20,9 @@ import java.util.TreeSet;
 
 /**
  * The model that a {@link TrainConfig} describes over a set of transformed features: the task, the
- * label, the features the network reads and how each one enters it, the class names, and the raw
- * features that the exported model takes. {@link #resolve} rejects a configuration that cannot work,
+ * label, the features the network reads and how each one enters it (for a wide-and-deep model, which
+ * of them its linear part and its DNN read), the class names, and the raw features that the exported
+ * model takes (a cross takes those of the features it crosses). {@link #resolve} rejects a configuration that cannot work,
  * before any data is read, with a message that names the key, the value and what is allowed.
  *
  * <pre>{@code
@@ -98,6 +101,10 @@ public final class ModelSpec implements Serializable {
   private final ImmutableList<Input> inputs;
   private final ImmutableList<String> classNames;
   private final ImmutableList<RawInput> rawInputs;
+  /** The inputs of the linear part of a wide-and-deep model; empty otherwise. */
+  private final ImmutableList<String> wide;
+  /** The inputs of the network's input layer: all of them, except in a wide-and-deep model. */
+  private final ImmutableList<String> deep;
 
   private ModelSpec(
       TrainConfig config,
@@ -105,13 +112,17 @@ public final class ModelSpec implements Serializable {
       FittedFeature label,
       List<Input> inputs,
       List<String> classNames,
-      List<RawInput> rawInputs) {
+      List<RawInput> rawInputs,
+      List<String> wide,
+      List<String> deep) {
     this.config = config;
     this.task = task;
     this.label = label;
     this.inputs = ImmutableList.copyOf(inputs);
     this.classNames = ImmutableList.copyOf(classNames);
     this.rawInputs = ImmutableList.copyOf(rawInputs);
+    this.wide = ImmutableList.copyOf(wide);
+    this.deep = ImmutableList.copyOf(deep);
   }
 
   /**
@@ -132,6 +143,10 @@ public final class ModelSpec implements Serializable {
     FittedFeature label = byName.get(config.label());
     if (label == null) {
       throw new ConfigException("train.label '" + config.label() + "' is not a transformed feature (transformed features: " + known + ")");
+    }
+    if (label.spec().isCross()) {
+      throw new ConfigException("train.label '" + label.name() + "' is a cross of " + label.spec().cross()
+          + "; a label must be computed from one raw feature (a vocabulary, bucketize or binarize, or a float)");
     }
     Task task = resolveTask(config, label, problems);
 
@@ -155,15 +170,17 @@ public final class ModelSpec implements Serializable {
         problems.add("train.features: '" + name + "' is the label; a model cannot read its own label");
         continue;
       }
-      if (f.spec().input().equals(label.spec().input())) {
-        problems.add("train.features: '" + name + "' reads raw feature '" + f.spec().input()
+      if (f.rawInputs().stream().anyMatch(r -> r.name().equals(label.spec().input()))) {
+        problems.add("train.features: '" + name + "' reads raw feature '" + label.spec().input()
             + "', which the label '" + label.name() + "' is computed from (the label would leak into the inputs)");
         continue;
       }
-      RawFamily family = RawFamily.of(f.inputType());
-      RawInput previous = raw.putIfAbsent(f.spec().input(), new RawInput(f.spec().input(), family));
-      if (previous != null && previous.family() != family) {
-        problems.add("raw feature '" + f.spec().input() + "' is read as " + previous.family() + " and as " + family);
+      for (FeatureSpec r : f.rawInputs()) {
+        RawFamily family = RawFamily.of(r.type());
+        RawInput previous = raw.putIfAbsent(r.name(), new RawInput(r.name(), family));
+        if (previous != null && previous.family() != family) {
+          problems.add("raw feature '" + r.name() + "' is read as " + previous.family() + " and as " + family);
+        }
       }
       Input in = input(config, f, problems);
       if (in != null) {
@@ -183,11 +200,33 @@ public final class ModelSpec implements Serializable {
                 .map(Input::name).toList()) + ")");
       }
     }
-    if (config.model() == ModelType.DNN && config.hiddenUnits().isEmpty()) {
+    if (config.model() != ModelType.LINEAR && config.hiddenUnits().isEmpty()) {
       problems.add("train.hidden_units: a DNN needs at least one hidden layer (or use model: linear)");
     }
     if (config.model() == ModelType.LINEAR && config.dropout() > 0) {
       problems.add("train.dropout " + config.dropout() + " applies to the hidden layers of a DNN; a linear model has none (set it to 0)");
+    }
+    if (config.model() == ModelType.LINEAR && config.batchNorm()) {
+      problems.add("train.batch_norm applies to the hidden layers of a DNN (model: dnn or wide_deep); a linear model has none");
+    }
+    List<String> modelNames = inputs.stream().map(Input::name).toList();
+    List<String> wide = List.of();
+    List<String> deep = modelNames;
+    if (config.model() == ModelType.WIDE_DEEP) {
+      wide = part("wide_features", config.wideFeatures(), inputs.stream().filter(i -> defaultWide(i.feature())).map(Input::name).toList(),
+          modelNames, problems);
+      deep = part("deep_features", config.deepFeatures(), inputs.stream().filter(i -> !i.feature().spec().isCross()).map(Input::name).toList(),
+          modelNames, problems);
+      if (wide.isEmpty() && config.wideFeatures().isEmpty() && !inputs.isEmpty()) {
+        problems.add("train.wide_features: model wide_deep needs features for its linear part, and the model has no cross nor"
+            + " categorical feature (list wide_features, or use model: dnn)");
+      }
+      if (deep.isEmpty() && config.deepFeatures().isEmpty() && !inputs.isEmpty()) {
+        problems.add("train.deep_features: model wide_deep needs features for its DNN, and every feature of the model is a cross"
+            + " (list deep_features, or use model: linear)");
+      }
+    } else if (!config.wideFeatures().isEmpty() || !config.deepFeatures().isEmpty()) {
+      problems.add("train.wide_features and deep_features apply to model: wide_deep, not " + config.model().name().toLowerCase(java.util.Locale.ROOT));
     }
     if (config.trainSplit() == null || config.trainSplit().isEmpty()) {
       problems.add("train.train_split is required");
@@ -203,7 +242,40 @@ public final class ModelSpec implements Serializable {
     if (!problems.isEmpty()) {
       throw new ConfigException(String.join("\n", problems));
     }
-    return new ModelSpec(config, task, label, inputs, classNames(task, label), List.copyOf(raw.values()));
+    return new ModelSpec(config, task, label, inputs, classNames(task, label), List.copyOf(raw.values()), wide, deep);
+  }
+
+  /**
+   * What the linear part of a wide-and-deep model reads unless told: crosses and the other categorical
+   * features (ids, id lists, one-hot and multi-hot vectors), as a linear model over sparse columns.
+   */
+  private static boolean defaultWide(FittedFeature f) {
+    switch (f.kind()) {
+      case ID:
+      case IDS:
+        return true;
+      case VECTOR:
+        return f.spec().effectiveEncoding() == FeatureTransform.Encoding.ONE_HOT || f.spec().effectiveEncoding() == FeatureTransform.Encoding.MULTI_HOT;
+      default:
+        return false;
+    }
+  }
+
+  /** The features of one part of a wide-and-deep model: the configured ones, checked against the model's, or the defaults. */
+  private static List<String> part(String key, List<String> configured, List<String> defaults, List<String> modelNames, List<String> problems) {
+    if (configured.isEmpty()) {
+      return defaults;
+    }
+    Set<String> seen = new HashSet<>();
+    for (String name : configured) {
+      if (!seen.add(name)) {
+        problems.add("train." + key + " lists '" + name + "' twice");
+      } else if (!modelNames.contains(name)) {
+        problems.add("train." + key + ": '" + name + "' is not a feature of the model (features: " + String.join(", ", modelNames) + ")");
+      }
+    }
+    // In the model's order, so that the layout does not depend on how the list is written.
+    return modelNames.stream().filter(seen::contains).toList();
   }
 
   private static Task resolveTask(TrainConfig config, FittedFeature label, List<String> problems) {
@@ -320,9 +392,19 @@ public final class ModelSpec implements Serializable {
     return inputs.stream().map(Input::feature).toList();
   }
 
-  /** The width of the input layer. */
+  /** The features the network's input layer reads (the deep part of a wide-and-deep model), in input order. */
+  public List<Input> deepInputs() {
+    return inputs.stream().filter(i -> deep.contains(i.name())).toList();
+  }
+
+  /** The features of the linear part of a wide-and-deep model, in input order; empty for other models. */
+  public List<Input> wideInputs() {
+    return inputs.stream().filter(i -> wide.contains(i.name())).toList();
+  }
+
+  /** The width of the network's input layer: the columns of {@link #deepInputs()}. */
   public int inputColumns() {
-    return inputs.stream().mapToInt(Input::columns).sum();
+    return deepInputs().stream().mapToInt(Input::columns).sum();
   }
 
   /** The width of the output layer: the number of classes, or 1 for regression. */

@@ -33,13 +33,23 @@ final class OrderedAdam extends Optimizer {
   private static final float BETA2 = 0.999f;
   private static final float EPSILON = 1e-8f;
 
+  /** The constant rate, or NaN when {@link #rate} gives it per step. */
   private final float learningRate;
+  private final Operand<TFloat32> rate;
   private Variable<TFloat32> beta1Power;
   private Variable<TFloat32> beta2Power;
 
   OrderedAdam(Graph graph, float learningRate) {
     super(graph);
     this.learningRate = learningRate;
+    this.rate = null;
+  }
+
+  /** Adam at the learning rate that {@code rate} holds at each step (a placeholder fed with a {@link LearningRateSchedule}'s value). */
+  OrderedAdam(Graph graph, Operand<TFloat32> rate) {
+    super(graph);
+    this.learningRate = Float.NaN;
+    this.rate = rate;
   }
 
   @Override
@@ -70,7 +80,7 @@ final class OrderedAdam extends Optimizer {
     Class<T> type = variable.type();
     return tf.train.applyAdam(variable, getSlot(variable, "m").orElseThrow(), getSlot(variable, "v").orElseThrow(),
         tf.dtypes.cast(beta1Power, type), tf.dtypes.cast(beta2Power, type),
-        tf.dtypes.cast(tf.constant(learningRate), type), tf.dtypes.cast(tf.constant(BETA1), type),
+        tf.dtypes.cast(rate != null ? rate : tf.constant(learningRate), type), tf.dtypes.cast(tf.constant(BETA1), type),
         tf.dtypes.cast(tf.constant(BETA2), type), tf.dtypes.cast(tf.constant(EPSILON), type), gradient,
         ApplyAdam.useLocking(true));
   }

@@ -259,9 +259,12 @@ public final class SavedModelExport {
       });
     }
     ObjectNode features = root.putObject("transformed_inputs");
+    List<Input> deep = spec.deepInputs();
+    List<Input> wide = spec.wideInputs();
     for (Input in : spec.inputs()) {
+      String parts = wide.isEmpty() ? "" : (deep.contains(in) ? " (deep" + (wide.contains(in) ? " and wide)" : ")") : " (wide)");
       features.put(in.name(), in.feature().kind() + " width " + in.feature().width() + " as " + in.encoding().name().toLowerCase()
-          + (in.embeddingDim() > 0 ? " dim " + in.embeddingDim() : ""));
+          + (in.embeddingDim() > 0 && deep.contains(in) ? " dim " + in.embeddingDim() : "") + parts);
     }
     ObjectNode outputs = root.putObject("outputs");
     if (spec.classification()) {

@@ -33,7 +33,8 @@ import org.apache.beam.sdk.values.PCollection;
  * once they are complete.
  *
  * <p>The published folder is the SavedModel itself ({@code saved_model.pb}, {@code variables/},
- * {@code assets.extra/}) with {@code training_history.json} and the run's {@code provenance.json}.
+ * {@code assets.extra/}) with {@code training_history.json} and the run's {@code provenance.json}
+ * (and {@value ClassBalance#FILE} when class weights, resampling or {@code on_label_drift} are set).
  * Training runs once, in one worker: all input elements are gathered under one key and must name
  * the same folder.
  *
@@ -45,22 +46,30 @@ import org.apache.beam.sdk.values.PCollection;
  */
 public final class Train extends PTransform<PCollection<String>, PCollection<String>> {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Train.class);
   /** The file, beside the SavedModel, with the training history ({@link TrainingHistory}). */
   public static final String HISTORY_FILE = "training_history.json";
 
   private final TrainConfig config;
   private final StageOutput output;
   private final SerializableFunction<String, List<FittedFeature>> fitted;
+  /** The folder of tuned values to apply over the configuration at run time, or null. */
+  private final String hyperparametersDir;
+  /** The folder of the validate stage's anomalies, read for {@code on_label_drift: reweight}, or null. */
+  private final String anomaliesDir;
 
-  private Train(TrainConfig config, StageOutput output, SerializableFunction<String, List<FittedFeature>> fitted) {
+  private Train(TrainConfig config, StageOutput output, SerializableFunction<String, List<FittedFeature>> fitted, String hyperparametersDir,
+      String anomaliesDir) {
     this.config = config;
     this.output = output;
     this.fitted = fitted;
+    this.hyperparametersDir = hyperparametersDir;
+    this.anomaliesDir = anomaliesDir;
   }
 
   /** Trains with {@code config} and publishes to {@code output}; set where the fitted features come from. */
   public static Train of(TrainConfig config, StageOutput output) {
-    return new Train(checkNotNull(config, "config"), checkNotNull(output, "output"), null);
+    return new Train(checkNotNull(config, "config"), checkNotNull(output, "output"), null, null, null);
   }
 
   /**
@@ -69,7 +78,7 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
    * folder inside a published transform.
    */
   public Train withFittedFeatures(SerializableFunction<String, List<FittedFeature>> fromDataDir) {
-    return new Train(config, output, checkNotNull(fromDataDir, "fromDataDir"));
+    return new Train(config, output, checkNotNull(fromDataDir, "fromDataDir"), hyperparametersDir, anomaliesDir);
   }
 
   /**
@@ -79,7 +88,26 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
   public Train withFittedFeatures(List<FittedFeature> features) {
     checkArgument(!features.isEmpty(), "fitted features must not be empty");
     List<FittedFeature> copy = List.copyOf(features);
-    return new Train(config, output, new Fixed(copy));
+    return new Train(config, output, new Fixed(copy), hyperparametersDir, anomaliesDir);
+  }
+
+  /**
+   * Applies the tuned values published in {@code dir} (a HYPERPARAMETERS artifact, {@link
+   * Hyperparameters}) over the configuration when the model is trained; they are copied beside the
+   * model. Apply the transform after the tuner has published (e.g. with {@code Wait.on}).
+   */
+  public Train withHyperparameters(String dir) {
+    return new Train(config, output, fitted, checkNotNull(dir, "dir"), anomaliesDir);
+  }
+
+  /**
+   * Reads the validate stage's anomalies published in {@code dir} (an ANOMALIES artifact) when the
+   * model is trained: with {@code on_label_drift: reweight}, drift of the label there trains with
+   * balanced class weights ({@link LabelDrift}, {@link ClassBalance}), recorded in {@value
+   * ClassBalance#FILE} beside the model. Apply the transform after validation has published.
+   */
+  public Train withAnomalies(String dir) {
+    return new Train(config, output, fitted, hyperparametersDir, checkNotNull(dir, "dir"));
   }
 
   public TrainConfig config() {
@@ -94,13 +122,13 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
   public PCollection<String> expand(PCollection<String> dataDirs) {
     checkState(fitted != null, "Train needs its fitted features: call withFittedFeatures");
     if (fitted instanceof Fixed f) {
-      ModelSpec.resolve(config, f.features);
+      ClassBalance.check(ModelSpec.resolve(config, f.features), true);
     }
     return dataDirs
         .apply("OneKey", WithKeys.of("model"))
         .setCoder(org.apache.beam.sdk.coders.KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
         .apply("Gather", GroupByKey.create())
-        .apply("TrainAndExport", ParDo.of(new TrainFn(config, output, fitted)))
+        .apply("TrainAndExport", ParDo.of(new TrainFn(config, output, fitted, hyperparametersDir, anomaliesDir)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -118,11 +146,16 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
     private final TrainConfig config;
     private final StageOutput output;
     private final SerializableFunction<String, List<FittedFeature>> fitted;
+    private final String hyperparametersDir;
+    private final String anomaliesDir;
 
-    TrainFn(TrainConfig config, StageOutput output, SerializableFunction<String, List<FittedFeature>> fitted) {
+    TrainFn(TrainConfig config, StageOutput output, SerializableFunction<String, List<FittedFeature>> fitted, String hyperparametersDir,
+        String anomaliesDir) {
       this.config = config;
       this.output = output;
       this.fitted = fitted;
+      this.hyperparametersDir = hyperparametersDir;
+      this.anomaliesDir = anomaliesDir;
     }
 
     @ProcessElement
@@ -137,15 +170,42 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
         return;
       }
       Storage.deleteRecursively(output.stagingDir());
-      try (TrainedModel model = Trainer.of(config).train(dataDir, fitted.apply(dataDir))) {
+      Hyperparameters tuned = hyperparametersDir == null ? null : Hyperparameters.read(hyperparametersDir);
+      TrainConfig used = tuned == null ? config : tuned.applyTo(config);
+      List<FittedFeature> features = fitted.apply(dataDir);
+      List<String> drifted = labelDrift(used, features);
+      if (!drifted.isEmpty()) {
+        // The new training split's label distribution replaces whatever weights were configured.
+        LOG.info("Validation reports drift of label '{}' in split(s) {}: training with balanced class weights", used.label(), drifted);
+        used = used.withClassWeights(ClassRates.BALANCED);
+      }
+      try (TrainedModel model = Trainer.of(used).train(dataDir, features)) {
         if (Storage.isLocal(output.dir())) {
           model.exportInto(output.stagingPath(), output.provenanceJson());
         } else {
           exportElsewhere(model);
         }
-        output.publish(Map.of(HISTORY_FILE, model.history().toJson()));
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put(HISTORY_FILE, model.history().toJson());
+        if (tuned != null) {
+          files.put(Hyperparameters.FILE, "{\"values\": " + tuned.valuesJson() + "}\n");
+        }
+        ClassBalance balance = model.classBalance().withReweightedForLabelDrift(!drifted.isEmpty());
+        if (balance.any() || used.onLabelDrift() == TrainConfig.LabelDriftAction.REWEIGHT) {
+          files.put(ClassBalance.FILE, balance.toJson());
+        }
+        output.publish(files);
       }
       out.output(output.dir());
+    }
+
+    /** The splits where validation reported drift of the label, when {@code on_label_drift: reweight} and the anomalies are known; else none. */
+    private List<String> labelDrift(TrainConfig used, List<FittedFeature> features) {
+      if (anomaliesDir == null || used.onLabelDrift() != TrainConfig.LabelDriftAction.REWEIGHT) {
+        return List.of();
+      }
+      String rawLabel = ModelSpec.resolve(used, features).label().spec().input();
+      return LabelDrift.splits(Storage.readString(Storage.resolve(anomaliesDir, LabelDrift.ANOMALIES_FILE)), rawLabel);
     }
 
     /**

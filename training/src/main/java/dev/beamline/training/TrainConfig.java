@@ -24,6 +24,13 @@ import java.util.Map;
  * @param model linear (logistic or linear regression) or DNN
  * @param hiddenUnits DNN hidden layer sizes
  * @param activation DNN hidden activation
+ * @param batchNorm batch normalization of each hidden layer's output before its activation (Ioffe and
+ *     Szegedy 2015): batch statistics while training, moving averages in evaluation and serving
+ * @param learningRateSchedule how the learning rate decays with the step; null for a constant rate
+ * @param wideFeatures wide and deep: the features of the linear (wide) part; empty for the default (the
+ *     crosses and the other categorical features)
+ * @param deepFeatures wide and deep: the features of the DNN (deep) part; empty for the default (every
+ *     feature but the crosses)
  * @param dropout DNN dropout rate in [0, 1) during training
  * @param embeddingDim embedding size for ID and IDS features; 0 feeds ID features one-hot (IDS features
  *     then use 8)
@@ -41,6 +48,12 @@ import java.util.Map;
  * @param seed the seed of initialization, shuffling and dropout
  * @param trainSplit the split trained on
  * @param evalSplit the split for eval loss and early stopping
+ * @param classWeights classification: each training example's loss times its class's weight (by class
+ *     name, others 1, or balanced from the training split's label counts; see {@link ClassBalance})
+ * @param resample classification: the rate at which each class's training examples enter the stream
+ *     (by class name, others 1, or balanced to the largest class; see {@link ClassBalance})
+ * @param onLabelDrift what to do when data validation reports drift of the label: nothing, or train with
+ *     balanced class weights
  */
 public record TrainConfig(
     String label,
@@ -49,6 +62,10 @@ public record TrainConfig(
     ModelType model,
     List<Integer> hiddenUnits,
     Activation activation,
+    boolean batchNorm,
+    LearningRateSchedule learningRateSchedule,
+    List<String> wideFeatures,
+    List<String> deepFeatures,
     double dropout,
     int embeddingDim,
     Map<String, Integer> embeddingDims,
@@ -63,7 +80,10 @@ public record TrainConfig(
     int shuffleBuffer,
     long seed,
     String trainSplit,
-    String evalSplit)
+    String evalSplit,
+    ClassRates classWeights,
+    ClassRates resample,
+    LabelDriftAction onLabelDrift)
     implements Serializable {
 
   public enum Task {
@@ -74,7 +94,9 @@ public record TrainConfig(
 
   public enum ModelType {
     LINEAR,
-    DNN
+    DNN,
+    /** A linear model and a DNN whose logits are summed, as TensorFlow's {@code DNNLinearCombinedClassifier}. */
+    WIDE_DEEP
   }
 
   public enum Activation {
@@ -89,6 +111,14 @@ public record TrainConfig(
     SGD
   }
 
+  /** What training does when data validation reports drift of the label's raw feature. */
+  public enum LabelDriftAction {
+    /** Nothing: train as configured. */
+    NONE,
+    /** Train with balanced class weights from the new training split's label counts. */
+    REWEIGHT
+  }
+
   /** The patience of early stopping when it is turned on without one. */
   public static final int DEFAULT_EARLY_STOPPING_PATIENCE = 3;
   /** The smallest improvement of early stopping when it is turned on without one. */
@@ -97,12 +127,17 @@ public record TrainConfig(
   public TrainConfig {
     features = List.copyOf(features);
     hiddenUnits = List.copyOf(hiddenUnits);
+    wideFeatures = List.copyOf(wideFeatures);
+    deepFeatures = List.copyOf(deepFeatures);
     embeddingDims = Map.copyOf(embeddingDims);
+    classWeights = classWeights == null ? ClassRates.NONE : classWeights;
+    resample = resample == null ? ClassRates.NONE : resample;
+    onLabelDrift = onLabelDrift == null ? LabelDriftAction.NONE : onLabelDrift;
   }
 
   /** A DNN with hidden layers [64, 32], ReLU, Adam at 0.001, batches of 64, 10 epochs, seed 42. */
   public static TrainConfig defaults(String label) {
-    return new TrainConfig(label, List.of(), Task.AUTO, ModelType.DNN, List.of(64, 32), Activation.RELU, 0.0, 0, Map.of(), 64, 10, null, Optimizer.ADAM, defaultLearningRate(Optimizer.ADAM), 0.0, null, DEFAULT_MIN_DELTA, 10_000, 42L, "train", "eval");
+    return new TrainConfig(label, List.of(), Task.AUTO, ModelType.DNN, List.of(64, 32), Activation.RELU, false, null, List.of(), List.of(), 0.0, 0, Map.of(), 64, 10, null, Optimizer.ADAM, defaultLearningRate(Optimizer.ADAM), 0.0, null, DEFAULT_MIN_DELTA, 10_000, 42L, "train", "eval", ClassRates.NONE, ClassRates.NONE, LabelDriftAction.NONE);
   }
 
   /** The learning rate of {@code optimizer} unless told otherwise: 0.01 for SGD, 0.001 for Adam. */
@@ -111,54 +146,70 @@ public record TrainConfig(
   }
 
   public TrainConfig withFeatures(List<String> features) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withTask(Task task) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withModel(ModelType model) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withHiddenUnits(List<Integer> hiddenUnits) {
     checkArgument(hiddenUnits.stream().allMatch(u -> u != null && u > 0), "hidden_units must be positive sizes, got %s", hiddenUnits);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withActivation(Activation activation) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
+  }
+
+  public TrainConfig withBatchNorm(boolean batchNorm) {
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
+  }
+
+  /** Decays the learning rate with this schedule; null for a constant rate. */
+  public TrainConfig withLearningRateSchedule(LearningRateSchedule learningRateSchedule) {
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
+  }
+
+  /** Wide and deep: the features of the linear part and of the DNN part (empty for the defaults). */
+  public TrainConfig withWideAndDeepFeatures(List<String> wideFeatures, List<String> deepFeatures) {
+    checkArgument(wideFeatures != null && wideFeatures.stream().allMatch(f -> f != null), "wide_features must list feature names, got %s", wideFeatures);
+    checkArgument(deepFeatures != null && deepFeatures.stream().allMatch(f -> f != null), "deep_features must list feature names, got %s", deepFeatures);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withDropout(double dropout) {
     checkArgument(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got %s", dropout);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withEmbeddingDim(int embeddingDim) {
     checkArgument(embeddingDim >= 0, "embedding_dim must be 0 (one-hot) or more, got %s", embeddingDim);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withEmbeddingDims(Map<String, Integer> embeddingDims) {
     checkArgument(embeddingDims.values().stream().allMatch(d -> d != null && d > 0), "embedding sizes must be positive, got %s", embeddingDims);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withBatchSize(int batchSize) {
     checkArgument(batchSize >= 1, "batch_size must be at least 1, got %s", batchSize);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withEpochs(int epochs) {
     checkArgument(epochs >= 1, "epochs must be at least 1, got %s", epochs);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withSteps(Long steps) {
     checkArgument(steps == null || steps >= 1, "steps must be at least 1, got %s", steps);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   /** Trains with {@code optimizer} at its {@link #defaultLearningRate}. */
@@ -173,12 +224,12 @@ public record TrainConfig(
 
   public TrainConfig withOptimizer(Optimizer optimizer, double learningRate) {
     checkArgument(learningRate > 0, "learning_rate must be positive, got %s", learningRate);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withL2(double l2) {
     checkArgument(l2 >= 0, "l2 must be 0 or more, got %s", l2);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   /** Stops early with the default patience ({@value #DEFAULT_EARLY_STOPPING_PATIENCE}) and min_delta (0). */
@@ -192,19 +243,38 @@ public record TrainConfig(
     checkArgument(minDelta >= 0, "early_stopping min_delta must be 0 or more, got %s", minDelta);
     // Without early stopping min_delta means nothing: one configuration, one form.
     double delta = patience == null ? DEFAULT_MIN_DELTA : minDelta;
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, patience, delta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, patience, delta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withShuffleBuffer(int shuffleBuffer) {
     checkArgument(shuffleBuffer >= 1, "shuffle_buffer must be at least 1, got %s", shuffleBuffer);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withSeed(long seed) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 
   public TrainConfig withSplits(String trainSplit, String evalSplit) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
+  }
+
+  /** Weights each training example's loss by its class ({@link ClassRates#NONE} for none); see {@link ClassBalance}. */
+  public TrainConfig withClassWeights(ClassRates classWeights) {
+    checkArgument(classWeights != null, "class_weights must not be null (ClassRates.NONE for none)");
+    classWeights.checked("class_weights");
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
+  }
+
+  /** Resamples each class's training examples at its rate ({@link ClassRates#NONE} for none); see {@link ClassBalance}. */
+  public TrainConfig withResample(ClassRates resample) {
+    checkArgument(resample != null, "resample must not be null (ClassRates.NONE for none)");
+    resample.checked("resample");
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
+  }
+
+  public TrainConfig withOnLabelDrift(LabelDriftAction onLabelDrift) {
+    checkArgument(onLabelDrift != null, "on_label_drift must not be null (NONE for nothing)");
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift);
   }
 }

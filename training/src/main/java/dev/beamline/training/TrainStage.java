@@ -45,6 +45,10 @@ public final class TrainStage implements Stage<Serializable> {
   public static final String NAME = "train";
   /** The fitted transform and the transformed examples inside its folder. */
   public static final Port TRANSFORM_GRAPH = Port.required("transform_graph", ArtifactKind.TRANSFORM_GRAPH);
+  /** Tuned values of this section's keys (a tune stage's output), applied over the configuration when present. */
+  public static final Port HYPERPARAMETERS = Port.optional("hyperparameters", Hyperparameters.KIND);
+  /** The validate stage's anomalies, read for drift of the label; consumed only with {@code on_label_drift: reweight}. */
+  public static final Port ANOMALIES = Port.optional("anomalies", ArtifactKind.ANOMALIES);
   /** The exported model: the whole output folder. */
   public static final Port MODEL = Port.folder("model", ArtifactKind.MODEL);
 
@@ -67,7 +71,10 @@ public final class TrainStage implements Stage<Serializable> {
 
   @Override
   public List<Port> consumes() {
-    return List.of(TRANSFORM_GRAPH);
+    // The anomalies only when they can change the model: other pipelines keep their lineage and cache.
+    return config.onLabelDrift() == TrainConfig.LabelDriftAction.REWEIGHT
+        ? List.of(TRANSFORM_GRAPH, HYPERPARAMETERS, ANOMALIES)
+        : List.of(TRANSFORM_GRAPH, HYPERPARAMETERS);
   }
 
   @Override
@@ -88,10 +95,16 @@ public final class TrainStage implements Stage<Serializable> {
    */
   @Override
   public Plan<Serializable> plan(PlanContext ctx) {
+    if (config.onLabelDrift() == TrainConfig.LabelDriftAction.REWEIGHT && ctx.inputs().find(ANOMALIES.role()).isEmpty()) {
+      throw new dev.beamline.core.ConfigException("train.on_label_drift: reweight needs data validation (a 'validation:' section,"
+          + " with drift) to report drift of the label; this pipeline has none");
+    }
     TransformGraphInfo graph = ctx.inputs().get(TRANSFORM_GRAPH.role()).info(TransformGraphInfo.class);
     // Unknown only when the transform does not fit the data: that run fails before training.
     if (graph.known()) {
       ModelSpec spec = ModelSpec.resolve(config, graph.features());
+      // Class names are the label's vocabulary: known once fitted (a cached transform), else checked when training.
+      ClassBalance.check(spec, !graph.provisional());
       return new Plan<>(List.of(), Map.of(MODEL.role(), ModelInfo.of(spec)), null);
     }
     return Plan.empty();
@@ -105,11 +118,24 @@ public final class TrainStage implements Stage<Serializable> {
 
   @Override
   public PCollection<String> expand(Pipeline pipeline, Plan<Serializable> plan, StageInputs inputs, StageOutput output) {
-    return inputs.get(TRANSFORM_GRAPH.role())
-        .ready()
+    PCollection<String> transformed = inputs.get(TRANSFORM_GRAPH.role()).ready();
+    Train train = Train.of(config, output).withFittedFeatures(new ReadFitted());
+    java.util.Optional<dev.beamline.core.stage.StageInput> tuned = inputs.find(HYPERPARAMETERS.role());
+    if (tuned.isPresent()) {
+      // Trains once the tuner has published its choice, with those values.
+      transformed = transformed.apply("AfterTuning", org.apache.beam.sdk.transforms.Wait.on(tuned.get().ready()));
+      train = train.withHyperparameters(tuned.get().uri());
+    }
+    java.util.Optional<dev.beamline.core.stage.StageInput> anomalies = inputs.find(ANOMALIES.role());
+    if (anomalies.isPresent() && config.onLabelDrift() == TrainConfig.LabelDriftAction.REWEIGHT) {
+      // Reads whether the label drifted once validation has published its anomalies.
+      transformed = transformed.apply("AfterValidation", org.apache.beam.sdk.transforms.Wait.on(anomalies.get().ready()));
+      train = train.withAnomalies(anomalies.get().uri());
+    }
+    return transformed
         .apply("TransformedExamplesDir", MapElements.into(TypeDescriptors.strings()).via(new ExamplesDir()))
         .setCoder(StringUtf8Coder.of())
-        .apply("Train", Train.of(config, output).withFittedFeatures(new ReadFitted()));
+        .apply("Train", train);
   }
 
   /** The transformed examples' folder inside a published transform folder. */
@@ -150,7 +176,27 @@ public final class TrainStage implements Stage<Serializable> {
     p.put("seed", config.seed());
     p.put("format", "tensorflow-savedmodel");
 
-    String model = config.model() == TrainConfig.ModelType.DNN ? "DNN " + config.hiddenUnits() : "linear model";
+    TrainConfig used = config;
+    String tunedFile = Storage.resolve(outputDir, Hyperparameters.FILE);
+    if (Storage.exists(tunedFile)) {
+      Hyperparameters tuned = Hyperparameters.read(outputDir);
+      used = tuned.applyTo(config);
+      p.set("hyperparameters", tuned.values());
+      p.put("model", used.model().name().toLowerCase(Locale.ROOT));
+    }
+    // The effective class weights and rates (balanced ones as computed on the training split).
+    String balanceFile = Storage.resolve(outputDir, ClassBalance.FILE);
+    ClassBalance balance = Storage.exists(balanceFile) ? ClassBalance.fromJson(Storage.readString(balanceFile)) : null;
+    if (balance != null) {
+      if (balance.classWeights() != null) {
+        p.set("class_weights", JSON.valueToTree(balance.classWeights()));
+      }
+      if (balance.resample() != null) {
+        p.set("resample", JSON.valueToTree(balance.resample()));
+      }
+      p.put("reweighted_for_label_drift", balance.reweightedForLabelDrift());
+    }
+    String model = used.model() == TrainConfig.ModelType.DNN ? "DNN " + used.hiddenUnits() : "linear model";
     StringBuilder s = new StringBuilder();
     s.append(model).append(", ").append(h.epochs().size()).append(" epoch(s)");
     if (h.stoppedEarly()) {
@@ -172,6 +218,12 @@ public final class TrainStage implements Stage<Serializable> {
     }
     List<String> lines = new ArrayList<>();
     lines.add(s.toString());
+    if (p.has("hyperparameters")) {
+      lines.add("tuned: " + p.get("hyperparameters"));
+    }
+    if (balance != null && !balance.describe().isEmpty()) {
+      lines.add(balance.describe());
+    }
     lines.add(String.format(Locale.ROOT, "%.0f examples/s in training; SavedModel (serving_default takes raw features)", best.examplesPerSecond()));
     return new Published(fingerprint, Map.of(MODEL.role(), p), lines);
   }

@@ -45,6 +45,10 @@ public final class TrainStageFactory implements StageFactory {
     public String model;
     public List<Integer> hidden_units;
     public String activation;
+    public Boolean batch_norm;
+    public ScheduleDoc learning_rate_schedule;
+    public List<String> wide_features;
+    public List<String> deep_features;
     public Double dropout;
     public Integer embedding_dim;
     public LinkedHashMap<String, Integer> embedding_dims;
@@ -59,6 +63,30 @@ public final class TrainStageFactory implements StageFactory {
     public Long seed;
     public String train_split;
     public String eval_split;
+    /** {@code balanced} or {@code {class: weight}}: {@link ClassRates}. */
+    public Object class_weights;
+    /** {@code balanced} or {@code {class: rate}}: {@link ClassRates}. */
+    public Object resample;
+    public String on_label_drift;
+  }
+
+  /** {@code train.learning_rate_schedule:} exactly one of its keys. */
+  public static final class ScheduleDoc {
+    public ExponentialDoc exponential;
+    public CosineDoc cosine;
+  }
+
+  /** {@code train.learning_rate_schedule.exponential:} */
+  public static final class ExponentialDoc {
+    public Long decay_steps;
+    public Double decay_rate;
+    public Boolean staircase;
+  }
+
+  /** {@code train.learning_rate_schedule.cosine:} */
+  public static final class CosineDoc {
+    public Long decay_steps;
+    public Double alpha;
   }
 
   /** {@code train.early_stopping:} */
@@ -104,6 +132,18 @@ public final class TrainStageFactory implements StageFactory {
     if (d.hidden_units != null) {
       c = checked(section, "hidden_units", c, x -> x.withHiddenUnits(d.hidden_units));
     }
+    if (d.batch_norm != null) {
+      c = c.withBatchNorm(d.batch_norm);
+    }
+    if (d.learning_rate_schedule != null) {
+      LearningRateSchedule schedule = schedule(section, d.learning_rate_schedule);
+      c = c.withLearningRateSchedule(schedule);
+    }
+    if (d.wide_features != null || d.deep_features != null) {
+      List<String> wide = d.wide_features != null ? d.wide_features : c.wideFeatures();
+      List<String> deep = d.deep_features != null ? d.deep_features : c.deepFeatures();
+      c = checked(section, d.wide_features != null ? "wide_features" : "deep_features", c, x -> x.withWideAndDeepFeatures(wide, deep));
+    }
     if (d.dropout != null) {
       c = checked(section, "dropout", c, x -> x.withDropout(d.dropout));
     }
@@ -146,7 +186,37 @@ public final class TrainStageFactory implements StageFactory {
     if (d.train_split != null || d.eval_split != null) {
       c = c.withSplits(d.train_split != null ? d.train_split : c.trainSplit(), d.eval_split != null ? d.eval_split : c.evalSplit());
     }
+    if (d.class_weights != null) {
+      c = checked(section, "class_weights", c, x -> x.withClassWeights(ClassRates.parse(d.class_weights)));
+    }
+    if (d.resample != null) {
+      c = checked(section, "resample", c, x -> x.withResample(ClassRates.parse(d.resample)));
+    }
+    if (d.on_label_drift != null) {
+      c = c.withOnLabelDrift(section.choice("on_label_drift", d.on_label_drift, TrainConfig.LabelDriftAction.class));
+    }
     return c;
+  }
+
+  /** The schedule that {@code d} describes: exactly one of exponential and cosine, with its decay_steps. */
+  private static LearningRateSchedule schedule(ConfigSection section, ScheduleDoc d) {
+    String key = "learning_rate_schedule";
+    if ((d.exponential == null) == (d.cosine == null)) {
+      throw section.error(key, "'" + section.key(key) + "' needs exactly one of exponential ({decay_steps, decay_rate, staircase})"
+          + " and cosine ({decay_steps, alpha})");
+    }
+    if (d.exponential != null) {
+      ExponentialDoc e = d.exponential;
+      if (e.decay_steps == null || e.decay_rate == null) {
+        throw section.error(key + ".exponential", "'" + section.key(key + ".exponential") + "' needs decay_steps and decay_rate");
+      }
+      return section.check(key + ".exponential", () -> LearningRateSchedule.exponential(e.decay_steps, e.decay_rate, Boolean.TRUE.equals(e.staircase)));
+    }
+    CosineDoc cos = d.cosine;
+    if (cos.decay_steps == null) {
+      throw section.error(key + ".cosine", "'" + section.key(key + ".cosine") + "' needs decay_steps");
+    }
+    return section.check(key + ".cosine", () -> LearningRateSchedule.cosine(cos.decay_steps, cos.alpha != null ? cos.alpha : 0.0));
   }
 
   private static TrainConfig checked(ConfigSection section, String key, TrainConfig c, UnaryOperator<TrainConfig> with) {
@@ -155,8 +225,10 @@ public final class TrainStageFactory implements StageFactory {
 
   /**
    * The canonical form of {@code config}: every key of the section in snake_case with its value,
-   * defaults filled in ({@code steps} and {@code early_stopping} null when off, {@code features} empty
-   * for all but the label, {@code embedding_dims} sorted by name); binding it gives back an equal
+   * defaults filled in ({@code steps}, {@code early_stopping} and {@code learning_rate_schedule} null
+   * when off, {@code features} empty for all but the label, {@code wide_features} and {@code
+   * deep_features} empty for their defaults, {@code embedding_dims} sorted by name; {@code class_weights} and {@code
+   * resample} null when off, else {@code "balanced"} or their classes sorted by name); binding it gives back an equal
    * configuration. The stage's cache key and its recorded parameters.
    */
   public static ObjectNode parameters(TrainConfig config) {
@@ -172,6 +244,23 @@ public final class TrainStageFactory implements StageFactory {
     d.model = name(c.model());
     d.hidden_units = new ArrayList<>(c.hiddenUnits());
     d.activation = name(c.activation());
+    d.batch_norm = c.batchNorm();
+    LearningRateSchedule s = c.learningRateSchedule();
+    if (s != null) {
+      d.learning_rate_schedule = new ScheduleDoc();
+      if (s.kind() == LearningRateSchedule.Kind.EXPONENTIAL) {
+        d.learning_rate_schedule.exponential = new ExponentialDoc();
+        d.learning_rate_schedule.exponential.decay_steps = s.decaySteps();
+        d.learning_rate_schedule.exponential.decay_rate = s.decayRate();
+        d.learning_rate_schedule.exponential.staircase = s.staircase();
+      } else {
+        d.learning_rate_schedule.cosine = new CosineDoc();
+        d.learning_rate_schedule.cosine.decay_steps = s.decaySteps();
+        d.learning_rate_schedule.cosine.alpha = s.alpha();
+      }
+    }
+    d.wide_features = new ArrayList<>(c.wideFeatures());
+    d.deep_features = new ArrayList<>(c.deepFeatures());
     d.dropout = c.dropout();
     d.embedding_dim = c.embeddingDim();
     // Sorted: the configuration holds a map without order, the canonical form has one.
@@ -191,6 +280,9 @@ public final class TrainStageFactory implements StageFactory {
     d.seed = c.seed();
     d.train_split = c.trainSplit();
     d.eval_split = c.evalSplit();
+    d.class_weights = c.classWeights().canonical();
+    d.resample = c.resample().canonical();
+    d.on_label_drift = name(c.onLabelDrift());
     return d;
   }
 

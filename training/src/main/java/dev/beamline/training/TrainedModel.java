@@ -21,12 +21,18 @@ public final class TrainedModel implements AutoCloseable {
   private final TrainingGraph graph;
   private final TrainingHistory history;
   private final String dataDir;
+  private final ClassBalance classBalance;
 
   TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history, String dataDir) {
+    this(spec, graph, history, dataDir, ClassBalance.none(spec));
+  }
+
+  TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history, String dataDir, ClassBalance classBalance) {
     this.spec = spec;
     this.graph = graph;
     this.history = history;
     this.dataDir = dataDir;
+    this.classBalance = classBalance;
   }
 
   public ModelSpec spec() {
@@ -35,6 +41,11 @@ public final class TrainedModel implements AutoCloseable {
 
   public TrainingHistory history() {
     return history;
+  }
+
+  /** The class weights and resampling rates it was trained with, and the label counts behind them. */
+  public ClassBalance classBalance() {
+    return classBalance;
   }
 
   /** The weights the model has: the best epoch's under early stopping, else the last. */

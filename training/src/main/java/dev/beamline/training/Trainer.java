@@ -27,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * in those units), while its eval RMSE and predictions are in the label's own units (see {@link
  * LabelUnits}).
  *
+ * <p>A classifier may weight its classes' losses and resample its training split ({@link
+ * ClassBalance}): the training loss is then the weighted one, the eval loss and metrics never are,
+ * and the eval split is never resampled.
+ *
  * <p>Runs are deterministic: the same seed, configuration and shards give the same batches, the same
  * weights and the same losses.
  *
@@ -41,20 +45,31 @@ public final class Trainer {
 
   private final TrainConfig config;
   private final ProgressLine progress;
+  private final int threads;
 
-  private Trainer(TrainConfig config, ProgressLine progress) {
+  private Trainer(TrainConfig config, ProgressLine progress, int threads) {
     this.config = checkNotNull(config, "config");
     this.progress = checkNotNull(progress, "progress");
+    this.threads = threads;
   }
 
   /** A trainer that shows its progress on standard error. */
   public static Trainer of(TrainConfig config) {
-    return new Trainer(config, ProgressLine.toStderr());
+    return new Trainer(config, ProgressLine.toStderr(), 0);
   }
 
   /** The same trainer reporting progress to {@code progress}. */
   public Trainer withProgress(ProgressLine progress) {
-    return new Trainer(config, progress);
+    return new Trainer(config, progress, threads);
+  }
+
+  /**
+   * The same trainer with TensorFlow's thread pools bounded to {@code threads} each (0: TensorFlow's
+   * default, one per core): for models trained side by side, which would otherwise each take every
+   * core. The results do not change.
+   */
+  public Trainer withThreads(int threads) {
+    return new Trainer(config, progress, threads);
   }
 
   public TrainConfig config() {
@@ -85,6 +100,7 @@ public final class Trainer {
    */
   public TrainedModel train(String dataDir, List<FittedFeature> fitted) {
     ModelSpec spec = ModelSpec.resolve(config, fitted);
+    ClassBalance.check(spec, true);
     List<String> trainFiles = shards(dataDir, config.trainSplit());
     if (trainFiles.isEmpty()) {
       throw new DataCheckException("no training data: " + dataDir + "/" + config.trainSplit() + "/ holds no Parquet shards");
@@ -100,14 +116,18 @@ public final class Trainer {
     LOG.info("Training a {} {} model on {} ({} rows in {} shards of '{}', {} eval shards of '{}'), label '{}', {} features",
         config.model(), spec.task(), dataDir, trainRows, trainFiles.size(), config.trainSplit(), evalFiles.size(), config.evalSplit(),
         spec.label().name(), spec.inputs().size());
-    TrainingGraph graph = TrainingGraph.build(spec);
+    ClassBalance balance = ClassBalance.resolve(spec, ClassBalance.needsCounts(config) ? ClassBalance.countLabels(trainFiles, spec) : null);
+    if (balance.any()) {
+      LOG.info("Training '{}' with {} (label counts {})", spec.label().name(), balance.describe(), balance.labelCounts());
+    }
+    TrainingGraph graph = TrainingGraph.build(spec, balance.graphWeights(), threads);
     try {
-      TrainingHistory history = loop(spec, graph, trainFiles, evalFiles, trainRows);
+      TrainingHistory history = loop(spec, graph, trainFiles, evalFiles, balance.expectedRows(trainRows), balance.rateArray());
       TrainingHistory.Epoch best = history.best();
       LOG.info("Trained '{}': {} epochs, {} steps, kept epoch {} (loss {}, eval loss {}), {} s",
           spec.label().name(), history.epochs().size(), history.steps(), history.bestEpoch(), best.trainLoss(), best.evalLoss(),
           String.format(Locale.ROOT, "%.1f", history.seconds()));
-      return new TrainedModel(spec, graph, history, dataDir);
+      return new TrainedModel(spec, graph, history, dataDir, balance);
     } catch (RuntimeException | Error e) {
       graph.close();
       throw e;
@@ -122,7 +142,8 @@ public final class Trainer {
     }
   }
 
-  private TrainingHistory loop(ModelSpec spec, TrainingGraph graph, List<String> trainFiles, List<String> evalFiles, long trainRows) {
+  /** The epochs; {@code resample}, the resampling rates by class id (or null), applies to the training split only. */
+  private TrainingHistory loop(ModelSpec spec, TrainingGraph graph, List<String> trainFiles, List<String> evalFiles, long trainRows, double[] resample) {
     long start = System.nanoTime();
     graph.load(Weights.initial(spec, config.seed()));
     List<Column> columns = TrainingGraph.columns(spec, true);
@@ -142,7 +163,7 @@ public final class Trainer {
       double lossSum = 0;
       long examples = 0;
       long epochSteps = 0;
-      try (ExampleStream stream = ExampleStream.open(trainFiles, columns, config.batchSize(), config.shuffleBuffer(), epochSeed(config.seed(), epoch), labelColumn)) {
+      try (ExampleStream stream = ExampleStream.open(trainFiles, columns, config.batchSize(), config.shuffleBuffer(), epochSeed(config.seed(), epoch), labelColumn, resample)) {
         while ((config.steps() == null || steps < config.steps()) && stream.hasNext()) {
           Batch b = stream.next();
           float loss = graph.step(b);

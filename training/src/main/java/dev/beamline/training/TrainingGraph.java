@@ -11,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.framework.optimizers.GradientDescent;
 import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.op.Op;
@@ -26,7 +28,9 @@ import org.tensorflow.types.family.TType;
 /**
  * The training-time graph of a model: placeholders for the transformed features (as the Parquet
  * shards hold them) and the label, the network, the loss with its L2 penalty, and the optimizer step.
- * A training pass uses dropout; evaluation and prediction run the same network without it.
+ * A training pass uses dropout and batch normalization's batch statistics (and moves its moving
+ * statistics); evaluation and prediction run the same network without dropout, on the moving
+ * statistics. Under a {@link LearningRateSchedule} each step is fed its learning rate.
  *
  * <pre>{@code
  * try (TrainingGraph g = TrainingGraph.build(spec)) {
@@ -48,8 +52,12 @@ final class TrainingGraph implements AutoCloseable {
   private final ModelGraph.Outputs evalOutputs;
   /** Regression: the eval predictions in the label's own units (see {@link LabelUnits}); else null. */
   private final Operand<TFloat32> rawPredictions;
+  /** The learning rate fed to each step under a {@link LearningRateSchedule}; null for a constant rate. */
+  private final Placeholder<TFloat32> learningRate;
+  /** The optimizer steps taken, the schedule's step. */
+  private long steps;
 
-  private TrainingGraph(ModelSpec spec) {
+  private TrainingGraph(ModelSpec spec, float[] classWeights, int threads) {
     this.spec = spec;
     this.graph = new Graph();
     try {
@@ -66,23 +74,69 @@ final class TrainingGraph implements AutoCloseable {
           Placeholder.shape(TransformOps.transformedShape(spec.label())));
       model = ModelGraph.create(tf, spec);
       TrainConfig c = spec.config();
-      ModelGraph.Outputs train = model.forward(tf.withSubScope("train"), features, c.dropout(), c.seed());
-      trainLoss = tf.math.mean(model.perExampleLoss(tf, train, label), tf.constant(0));
+      ModelGraph.Outputs train = model.forward(tf.withSubScope("train"), features, c.dropout(), c.seed(), true);
+      Operand<TFloat32> perExample = model.perExampleLoss(tf, train, label);
+      if (classWeights != null) {
+        // Keras' class_weight: each example's loss times its class's weight, then the batch mean (ClassBalance).
+        perExample = tf.math.mul(perExample, weightOfClass(tf.withSubScope("class_weights"), classWeights, label));
+      }
+      trainLoss = tf.math.mean(perExample, tf.constant(0));
       Operand<TFloat32> total = c.l2() > 0 ? tf.math.add(trainLoss, model.l2Penalty(tf, c.l2())) : trainLoss;
-      evalOutputs = c.dropout() > 0 ? model.forward(tf.withSubScope("eval"), features, 0, 0) : train;
+      // Evaluation without dropout, and with batch normalization's moving statistics.
+      evalOutputs = c.dropout() > 0 || c.batchNorm() ? model.forward(tf.withSubScope("eval"), features, 0, 0) : train;
       evalLoss = model.perExampleLoss(tf.withSubScope("eval_loss"), evalOutputs, label);
       rawPredictions = spec.classification() ? null : spec.labelUnits().toRaw(tf.withSubScope("label_units"), evalOutputs.predictions());
+      // With a schedule, the learning rate is fed each step (see step()).
+      learningRate = c.learningRateSchedule() == null ? null
+          : tf.withName("learning_rate").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       org.tensorflow.framework.optimizers.Optimizer optimizer = c.optimizer() == Optimizer.ADAM
-          ? new OrderedAdam(graph, (float) c.learningRate())
-          : new GradientDescent(graph, (float) c.learningRate());
-      trainOp = optimizer.applyGradients(afterAllGradients(tf, optimizer.computeGradients(total)), "train");
-      session = new Session(graph);
+          ? (learningRate == null ? new OrderedAdam(graph, (float) c.learningRate()) : new OrderedAdam(graph, learningRate))
+          : (learningRate == null ? new GradientDescent(graph, (float) c.learningRate()) : new ScheduledGradientDescent(graph, learningRate));
+      Op applied = optimizer.applyGradients(afterAllGradients(tf, gradients(total)), "train");
+      List<Op> updates = new ArrayList<>(model.movingAverageUpdates());
+      if (updates.isEmpty()) {
+        trainOp = applied;
+      } else {
+        updates.add(applied);
+        trainOp = tf.withControlDependencies(updates).withName("train_and_update_moving_statistics").noOp();
+      }
+      // threads > 0 bounds TensorFlow's thread pools, e.g. when several models train at once (a tuner's trials).
+      session = threads > 0
+          ? new Session(graph, org.tensorflow.proto.ConfigProto.newBuilder()
+              .setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(threads).build())
+          : new Session(graph);
       // Runs the optimizer's slot initializers; the model's own variables are assigned by load().
       session.initialize();
     } catch (RuntimeException e) {
       graph.close();
       throw e;
     }
+  }
+
+  /**
+   * The gradients of {@code loss} with respect to the model's trainable variables, in the graph's order
+   * (as the optimizer's {@code computeGradients}, which takes every variable: batch normalization's
+   * moving statistics are assigned, not trained, and TensorFlow refuses a gradient they do not have).
+   */
+  private List<GradAndVar<?>> gradients(Operand<TFloat32> loss) {
+    List<Output<?>> variables = new ArrayList<>();
+    graph.operations().forEachRemaining(op -> {
+      if (op.type().equals("VariableV2") && model.trainable(op.name())) {
+        variables.add(op.output(0));
+      }
+    });
+    Output<?>[] x = variables.toArray(new Output<?>[0]);
+    Output<?>[] dx = graph.addGradients(loss.asOutput(), x);
+    List<GradAndVar<?>> out = new ArrayList<>();
+    for (int i = 0; i < x.length; i++) {
+      out.add(gradAndVar(dx[i], x[i]));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T extends TType> GradAndVar<T> gradAndVar(Output<?> gradient, Output<?> variable) {
+    return new GradAndVar<>((Output<T>) gradient, (Output<T>) variable);
   }
 
   /**
@@ -109,7 +163,38 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   static TrainingGraph build(ModelSpec spec) {
-    return new TrainingGraph(spec);
+    return new TrainingGraph(spec, null, 0);
+  }
+
+  /**
+   * The graph of {@code spec} whose training loss weights each example by its class: {@code
+   * classWeights[label]} (by class id; null for none). The eval loss stays unweighted.
+   */
+  static TrainingGraph build(ModelSpec spec, float[] classWeights) {
+    return build(spec, classWeights, 0);
+  }
+
+  /** The same, the session's intra- and inter-op thread pools of {@code threads} each (0: TensorFlow's default, one per core). */
+  static TrainingGraph build(ModelSpec spec, float[] classWeights, int threads) {
+    if (classWeights != null && classWeights.length != spec.numClasses()) {
+      throw new IllegalArgumentException("class weights for " + classWeights.length + " classes; the label has " + spec.numClasses());
+    }
+    return new TrainingGraph(spec, classWeights, threads);
+  }
+
+  /** The weight of each example's class: {@code weights[label]}, float32 {@code [batch]}. */
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> weightOfClass(Ops tf, float[] weights, Operand<?> label) {
+    return tf.gather(tf.constant(weights), (Operand<TInt64>) label, tf.constant(0));
+  }
+
+  /**
+   * The learning rate of optimizer step {@code step} (0 for the first): the configured rate, or its
+   * {@link LearningRateSchedule} value at that step.
+   */
+  double learningRate(long step) {
+    TrainConfig c = spec.config();
+    return c.learningRateSchedule() == null ? c.learningRate() : c.learningRateSchedule().rate(c.learningRate(), step);
   }
 
   /** The columns a batch must hold for this graph: the inputs in order, then the label when {@code withLabel}. */
@@ -136,12 +221,21 @@ final class TrainingGraph implements AutoCloseable {
     return model.read(session);
   }
 
-  /** One optimizer step on {@code batch} (with its label column last); returns the batch's mean loss before the step. */
+  /**
+   * One optimizer step on {@code batch} (with its label column last); returns the batch's mean loss
+   * before the step (each example's loss times its class weight, when the graph has class weights).
+   */
   float step(Batch batch) {
     List<Tensor> feeds = new ArrayList<>();
     try {
       Session.Runner runner = feed(session.runner(), batch, true, feeds);
+      if (learningRate != null) {
+        Tensor rate = TFloat32.scalarOf((float) learningRate(steps));
+        feeds.add(rate);
+        runner.feed(learningRate, rate);
+      }
       try (Result r = runner.addTarget(trainOp).fetch(trainLoss).run()) {
+        steps++;
         return ((TFloat32) r.get(0)).getFloat();
       }
     } finally {

@@ -2,10 +2,12 @@ package dev.beamline.training;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import dev.beamline.core.FeatureSpec;
 import dev.beamline.training.ModelSpec.RawFamily;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.FeatureTransform.Encoding;
 import dev.beamline.transform.FeatureTransform.Scale;
+import dev.beamline.transform.FeatureTransform.TimePart;
 import dev.beamline.transform.FittedFeature;
 import dev.beamline.transform.OutputKind;
 import java.util.ArrayList;
@@ -19,6 +21,7 @@ import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.HashTable;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.strings.Join;
 import org.tensorflow.op.strings.Lower;
 import org.tensorflow.op.strings.StringNGrams;
 import org.tensorflow.op.strings.StringSplit;
@@ -36,7 +39,10 @@ import org.tensorflow.types.family.TType;
  * float32 at the end, bucket ids as the number of float64 boundaries {@code <= x}, vocabulary ids
  * through a hash table, OOV and hash buckets with {@code StringToHashBucketFast} (FarmHash
  * Fingerprint64), text tokens as runs of {@code [\p{L}\p{N}]} (RE2) and n-grams by {@code
- * StringNGrams}.
+ * StringNGrams}, time parts in int64 arithmetic on the microseconds (the civil date by Howard
+ * Hinnant's {@code civil_from_days}), cyclical time parts as float64 sine and cosine, crosses as the
+ * crossed ids in decimal ({@code AsString}) joined by {@code "_X_"} ({@code StringJoin}) and hashed
+ * by {@code StringToHashBucketFast}.
  *
  * <p>The outputs have the shapes of the transformed Parquet columns: FLOAT {@code float32 [batch]}, ID
  * {@code int64 [batch]}, IDS {@code int64 [batch, maxTokens]}, VECTOR {@code float32 [batch, width]}.
@@ -54,6 +60,7 @@ import org.tensorflow.types.family.TType;
 public final class TransformOps {
   private static final long DAY_MICROS = 86_400_000_000L;
   private static final long HOUR_MICROS = 3_600_000_000L;
+  private static final long MINUTE_MICROS = 60_000_000L;
   /** Everything but letters and digits: what separates the tokens of a text. */
   private static final String NON_TOKEN = "[^\\p{L}\\p{N}]+";
 
@@ -90,10 +97,11 @@ public final class TransformOps {
   public static Map<String, Placeholder<?>> rawInputs(Ops tf, List<FittedFeature> features) {
     Map<String, Placeholder<?>> raw = new LinkedHashMap<>();
     for (FittedFeature f : features) {
-      String input = f.spec().input();
-      if (!raw.containsKey(input)) {
-        Class<? extends TType> type = rawType(RawFamily.of(f.inputType()));
-        raw.put(input, tf.withSubScope("raw").withName(input).placeholder(type, Placeholder.shape(Shape.of(-1))));
+      for (FeatureSpec in : f.rawInputs()) {
+        if (!raw.containsKey(in.name())) {
+          Class<? extends TType> type = rawType(RawFamily.of(in.type()));
+          raw.put(in.name(), tf.withSubScope("raw").withName(in.name()).placeholder(type, Placeholder.shape(Shape.of(-1))));
+        }
       }
     }
     return raw;
@@ -103,16 +111,43 @@ public final class TransformOps {
   public static Map<String, Operand<?>> apply(Ops tf, List<FittedFeature> features, Map<String, ? extends Operand<?>> raw) {
     Map<String, Operand<?>> out = new LinkedHashMap<>();
     for (FittedFeature f : features) {
+      Ops scope = tf.withSubScope("transform").withSubScope(f.name());
+      if (f.spec().isCross()) {
+        out.put(f.name(), cross(scope, f, raw));
+        continue;
+      }
       Operand<?> input = raw.get(f.spec().input());
       checkArgument(input != null, "no raw tensor for '%s', which '%s' reads", f.spec().input(), f.name());
-      out.put(f.name(), apply(tf.withSubScope("transform").withSubScope(f.name()), f, input));
+      out.put(f.name(), apply(scope, f, input));
     }
     return out;
   }
 
-  /** One transformed feature computed from its raw tensor. */
+  /**
+   * A cross (see {@link FeatureTransform}): the ids of its crossed features, each computed here from its
+   * own raw tensor, written in decimal and joined by {@code "_X_"}, then {@code StringToHashBucketFast};
+   * -1 where any crossed id is -1.
+   */
+  @SuppressWarnings("unchecked")
+  private static Operand<?> cross(Ops tf, FittedFeature f, Map<String, ? extends Operand<?>> raw) {
+    List<Operand<TString>> keys = new ArrayList<>();
+    Operand<TBool> noId = null;
+    for (FittedFeature c : f.crossed()) {
+      Operand<?> input = raw.get(c.spec().input());
+      checkArgument(input != null, "no raw tensor for '%s', which '%s' reads through '%s'", c.spec().input(), f.name(), c.name());
+      Operand<TInt64> ids = (Operand<TInt64>) apply(tf.withSubScope(c.name()), c.asId(), input);
+      Operand<TBool> none = tf.math.less(ids, tf.constant(0L));
+      noId = noId == null ? none : tf.math.logicalOr(noId, none);
+      keys.add(tf.dtypes.asString(ids));
+    }
+    Operand<TInt64> hashed = tf.strings.toHashBucketFast(tf.strings.join(keys, Join.separator("_X_")), (long) f.spec().hashBuckets());
+    return encodeId(tf, f, tf.select(noId, tf.constant(-1L), hashed));
+  }
+
+  /** One transformed feature computed from its raw tensor; not a cross, which reads several (see {@link #apply(Ops, List, Map)}). */
   @SuppressWarnings("unchecked")
   public static Operand<?> apply(Ops tf, FittedFeature f, Operand<?> raw) {
+    checkArgument(!f.spec().isCross(), "'%s' is a cross: it reads the raw features %s", f.name(), f.rawInputs());
     RawFamily family = RawFamily.of(f.inputType());
     checkArgument(raw.type() == rawType(family), "'%s' reads a %s raw feature, which is fed as %s, not %s",
         f.name(), f.inputType().configName(), rawType(family).getSimpleName(), raw.type().getSimpleName());
@@ -181,21 +216,174 @@ public final class TransformOps {
   private static Operand<?> timePart(Ops tf, FittedFeature f, Operand<TInt64> micros) {
     FeatureTransform s = f.spec();
     checkArgument(s.timePart() != null, "'%s' reads a timestamp but declares no time_part", f.name());
-    Operand<TInt64> day = tf.constant(DAY_MICROS);
+    Operand<TBool> missing = tf.math.equal(micros, tf.constant(Long.MIN_VALUE));
+    Operand<TInt64> days = tf.math.floorDiv(micros, tf.constant(DAY_MICROS));
+    TimePart timePart = s.timePart();
+    CivilDate date = null;
     Operand<TInt64> part;
-    switch (s.timePart()) {
+    switch (timePart) {
+      case MINUTE:
+        part = tf.math.floorDiv(tf.math.floorMod(micros, tf.constant(HOUR_MICROS)), tf.constant(MINUTE_MICROS));
+        break;
       case HOUR_OF_DAY:
-        part = tf.math.floorDiv(tf.math.floorMod(micros, day), tf.constant(HOUR_MICROS));
+        part = tf.math.floorDiv(tf.math.floorMod(micros, tf.constant(DAY_MICROS)), tf.constant(HOUR_MICROS));
         break;
       case DAY_OF_WEEK:
-        part = tf.math.floorMod(tf.math.add(tf.math.floorDiv(micros, day), tf.constant(3L)), tf.constant(7L));
+        part = dayOfWeek(tf, days);
+        break;
+      case DAY_OF_MONTH:
+        date = CivilDate.of(tf, days);
+        part = tf.math.sub(date.day, tf.constant(1L));
+        break;
+      case DAY_OF_YEAR:
+        date = CivilDate.of(tf, days);
+        part = date.dayOfYear;
+        break;
+      case WEEK_OF_YEAR:
+        // ISO-8601: the week's Thursday decides its year; the week is the Thursday's day of year / 7.
+        date = CivilDate.of(tf, tf.math.add(tf.math.sub(days, dayOfWeek(tf, days)), tf.constant(3L)));
+        part = tf.math.floorDiv(date.dayOfYear, tf.constant(7L));
+        break;
+      case MONTH:
+        date = CivilDate.of(tf, days);
+        part = tf.math.sub(date.month, tf.constant(1L));
+        break;
+      case YEAR:
+        date = CivilDate.of(tf, days);
+        part = date.year;
         break;
       default:
-        throw new AssertionError(s.timePart());
+        throw new AssertionError(timePart);
     }
-    long missing = f.imputeNumber() == null ? -1L : (long) (double) f.imputeNumber();
-    part = tf.select(tf.math.equal(micros, tf.constant(Long.MIN_VALUE)), tf.constant(missing), part);
+    if (timePart == TimePart.YEAR) {
+      return year(tf, f, part, missing);
+    }
+    if (s.effectiveEncoding() == Encoding.CYCLICAL) {
+      checkKind(f, OutputKind.VECTOR);
+      Operand<TFloat64> angle = tf.math.div(
+          tf.math.mul(tf.constant(2 * Math.PI), tf.dtypes.cast(part, TFloat64.class)),
+          tf.dtypes.cast(period(tf, timePart, date), TFloat64.class));
+      // A missing timestamp is the centre of the circle, [0, 0].
+      Operand<TFloat64> zero = tf.constant(0.0);
+      Operand<TFloat64> sin = tf.select(missing, zero, tf.math.sin(angle));
+      Operand<TFloat64> cos = tf.select(missing, zero, tf.math.cos(angle));
+      return tf.dtypes.cast(tf.stack(List.of(sin, cos), org.tensorflow.op.core.Stack.axis(1L)), TFloat32.class);
+    }
+    long imputed = f.imputeNumber() == null ? -1L : (long) (double) f.imputeNumber();
+    part = tf.select(missing, tf.constant(imputed), part);
     return encodeId(tf, f, part);
+  }
+
+  /** The day of week, 0 = Monday, of days since 1970-01-01 (a Thursday, 3). */
+  private static Operand<TInt64> dayOfWeek(Ops tf, Operand<TInt64> days) {
+    return tf.math.floorMod(tf.math.add(days, tf.constant(3L)), tf.constant(7L));
+  }
+
+  /** The period of the cyclical encoding of {@code part}, per row where it depends on the date. */
+  private static Operand<TInt64> period(Ops tf, TimePart part, CivilDate date) {
+    switch (part) {
+      case MINUTE:
+        return tf.constant(60L);
+      case HOUR_OF_DAY:
+        return tf.constant(24L);
+      case DAY_OF_WEEK:
+        return tf.constant(7L);
+      case MONTH:
+        return tf.constant(12L);
+      case DAY_OF_MONTH:
+        // Days of each month of a common year, plus February 29th in a leap year.
+        Operand<TInt64> common = tf.gather(tf.constant(new long[] {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}),
+            tf.math.sub(date.month, tf.constant(1L)), tf.constant(0));
+        return tf.math.add(common, tf.math.mul(date.leap, tf.dtypes.cast(tf.math.equal(date.month, tf.constant(2L)), TInt64.class)));
+      case DAY_OF_YEAR:
+        return tf.math.add(tf.constant(365L), date.leap);
+      case WEEK_OF_YEAR: {
+        // The ISO year (of the week's Thursday) has 53 weeks when its December 31st is a Thursday or
+        // the December 31st before is a Wednesday (https://en.wikipedia.org/wiki/ISO_week_date).
+        Operand<TBool> long53 = tf.math.logicalOr(
+            tf.math.equal(december31(tf, date.year), tf.constant(4L)),
+            tf.math.equal(december31(tf, tf.math.sub(date.year, tf.constant(1L))), tf.constant(3L)));
+        return tf.math.add(tf.constant(52L), tf.dtypes.cast(long53, TInt64.class));
+      }
+      default:
+        throw new IllegalArgumentException("time part " + part + " has no period");
+    }
+  }
+
+  /** {@code (y + y/4 - y/100 + y/400) mod 7} with floor division: the weekday of December 31st of y, 0 = Sunday. */
+  private static Operand<TInt64> december31(Ops tf, Operand<TInt64> y) {
+    Operand<TInt64> sum = tf.math.add(
+        tf.math.add(y, tf.math.floorDiv(y, tf.constant(4L))),
+        tf.math.sub(tf.math.floorDiv(y, tf.constant(400L)), tf.math.floorDiv(y, tf.constant(100L))));
+    return tf.math.floorMod(sum, tf.constant(7L));
+  }
+
+  /** The year as a number: the training year for a missing timestamp, then scaled as a numeric feature. */
+  private static Operand<?> year(Ops tf, FittedFeature f, Operand<TInt64> year, Operand<TBool> missing) {
+    checkKind(f, OutputKind.FLOAT);
+    double imputed = f.imputeNumber() == null ? Double.NaN : f.imputeNumber();
+    Operand<TFloat64> x = tf.select(missing, tf.constant(imputed), tf.dtypes.cast(year, TFloat64.class));
+    Scale scale = f.spec().scale();
+    if (scale == Scale.Z_SCORE) {
+      double mean = required(f, f.mean(), "mean");
+      double std = required(f, f.std(), "std");
+      x = tf.math.sub(x, tf.constant(mean));
+      if (std != 0) {
+        x = tf.math.div(x, tf.constant(std));
+      }
+    } else if (scale == Scale.MIN_MAX) {
+      double min = required(f, f.min(), "min");
+      double max = required(f, f.max(), "max");
+      x = max == min ? tf.zerosLike(x) : tf.math.div(tf.math.sub(x, tf.constant(min)), tf.constant(max - min));
+    }
+    return tf.dtypes.cast(x, TFloat32.class);
+  }
+
+  /**
+   * The proleptic Gregorian date of days since 1970-01-01, in int64 ops: Howard Hinnant's {@code
+   * civil_from_days} ("chrono-Compatible Low-Level Date Algorithms",
+   * https://howardhinnant.github.io/date_algorithms.html), which counts 400-year eras of 146,097 days
+   * from 0000-03-01 so that the leap day ends each year; floor division makes it exact for days before
+   * 1970 as well.
+   *
+   * @param year the year
+   * @param month 1–12
+   * @param day the day of the month, 1–31
+   * @param dayOfYear the day of the year minus 1, 0–365
+   * @param leap 1 in a leap year, else 0
+   */
+  private record CivilDate(Operand<TInt64> year, Operand<TInt64> month, Operand<TInt64> day, Operand<TInt64> dayOfYear, Operand<TInt64> leap) {
+    static CivilDate of(Ops tf, Operand<TInt64> days) {
+      Operand<TInt64> z = tf.math.add(days, tf.constant(719_468L));
+      Operand<TInt64> era = tf.math.floorDiv(z, tf.constant(146_097L));
+      Operand<TInt64> doe = tf.math.sub(z, tf.math.mul(era, tf.constant(146_097L))); // [0, 146096]
+      Operand<TInt64> yoe = tf.math.floorDiv( // [0, 399]
+          tf.math.sub(
+              tf.math.add(tf.math.sub(doe, tf.math.floorDiv(doe, tf.constant(1_460L))), tf.math.floorDiv(doe, tf.constant(36_524L))),
+              tf.math.floorDiv(doe, tf.constant(146_096L))),
+          tf.constant(365L));
+      Operand<TInt64> doyFromMarch = tf.math.sub(doe, // [0, 365]
+          tf.math.sub(tf.math.add(tf.math.mul(yoe, tf.constant(365L)), tf.math.floorDiv(yoe, tf.constant(4L))), tf.math.floorDiv(yoe, tf.constant(100L))));
+      Operand<TInt64> mp = tf.math.floorDiv(tf.math.add(tf.math.mul(doyFromMarch, tf.constant(5L)), tf.constant(2L)), tf.constant(153L)); // [0, 11], 0 = March
+      Operand<TInt64> day = tf.math.add(
+          tf.math.sub(doyFromMarch, tf.math.floorDiv(tf.math.add(tf.math.mul(mp, tf.constant(153L)), tf.constant(2L)), tf.constant(5L))),
+          tf.constant(1L));
+      Operand<TInt64> month = tf.math.add(tf.math.floorMod(tf.math.add(mp, tf.constant(2L)), tf.constant(12L)), tf.constant(1L));
+      Operand<TBool> janOrFeb = tf.math.greaterEqual(mp, tf.constant(10L));
+      Operand<TInt64> year = tf.math.add(tf.math.add(yoe, tf.math.mul(era, tf.constant(400L))), tf.dtypes.cast(janOrFeb, TInt64.class));
+      Operand<TBool> leapYear = tf.math.logicalAnd(
+          tf.math.equal(tf.math.floorMod(year, tf.constant(4L)), tf.constant(0L)),
+          tf.math.logicalOr(
+              tf.math.notEqual(tf.math.floorMod(year, tf.constant(100L)), tf.constant(0L)),
+              tf.math.equal(tf.math.floorMod(year, tf.constant(400L)), tf.constant(0L))));
+      Operand<TInt64> leap = tf.dtypes.cast(leapYear, TInt64.class);
+      // From March 1st, 59 days of January and February (60 in a leap year) come before; January 1st
+      // is day 306 from March 1st of the year before.
+      Operand<TInt64> dayOfYear = tf.select(janOrFeb,
+          tf.math.sub(doyFromMarch, tf.constant(306L)),
+          tf.math.add(doyFromMarch, tf.math.add(tf.constant(59L), leap)));
+      return new CivilDate(year, month, day, dayOfYear, leap);
+    }
   }
 
   private static Operand<?> encodeId(Ops tf, FittedFeature f, Operand<TInt64> ids) {

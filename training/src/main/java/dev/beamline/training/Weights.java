@@ -13,10 +13,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The values of a model's trainable tensors, by name, in a fixed order: the embeddings of embedded
- * features ({@code embedding/<feature>}), then per dense layer a kernel and a bias ({@code
- * dense_<i>/kernel}, {@code dense_<i>/bias}), then the output layer ({@code logits/kernel}, {@code
- * logits/bias}). A snapshot, copied in and out of a session; early stopping keeps the best epoch's.
+ * The values of a model's tensors, by name, in a fixed order: the embeddings of embedded features
+ * ({@code embedding/<feature>}), then per dense layer a kernel and a bias ({@code dense_<i>/kernel},
+ * {@code dense_<i>/bias}) and, with batch normalization, its scale and offset ({@code
+ * batch_norm_<i>/gamma}, {@code batch_norm_<i>/beta}) and moving statistics ({@code
+ * batch_norm_<i>/moving_mean}, {@code batch_norm_<i>/moving_variance}: not trained by the optimizer,
+ * see {@link Slot#trainable()}), then the output layer ({@code logits/kernel}, {@code logits/bias}),
+ * then, in a wide-and-deep model, the linear part's weights of each wide feature ({@code
+ * linear/<feature>}: one row per column or id, one column per output). A snapshot, copied in and out of a session; early stopping keeps the best epoch's.
  * In the graph and the SavedModel's checkpoint the variables are named with '.' for '/' ({@code
  * logits.kernel}): optimizer slot names may not contain '/'.
  *
@@ -31,6 +35,14 @@ public final class Weights {
    * embeddings; not biases).
    */
   public record Slot(String name, long[] shape, boolean regularized) {
+    /**
+     * Whether the optimizer updates it: all but batch normalization's moving statistics, which
+     * training updates as moving averages of the batches' statistics.
+     */
+    public boolean trainable() {
+      return !name.endsWith("/moving_mean") && !name.endsWith("/moving_variance");
+    }
+
     public int size() {
       long n = 1;
       for (long d : shape) {
@@ -55,23 +67,43 @@ public final class Weights {
   /** The trainable tensors of the model {@code spec} describes, in order. */
   public static List<Slot> layout(ModelSpec spec) {
     List<Slot> slots = new ArrayList<>();
-    for (Input in : spec.inputs()) {
+    for (Input in : spec.deepInputs()) {
       if (in.embeddingDim() > 0) {
         slots.add(new Slot("embedding/" + in.name(), new long[] {in.feature().cardinality(), in.embeddingDim()}, true));
       }
     }
     long width = spec.inputColumns();
-    if (spec.config().model() == ModelType.DNN) {
+    if (spec.config().model() != ModelType.LINEAR) {
       List<Integer> units = spec.config().hiddenUnits();
       for (int i = 0; i < units.size(); i++) {
         slots.add(new Slot("dense_" + i + "/kernel", new long[] {width, units.get(i)}, true));
         slots.add(new Slot("dense_" + i + "/bias", new long[] {units.get(i)}, false));
+        if (spec.config().batchNorm()) {
+          for (String part : List.of("gamma", "beta", "moving_mean", "moving_variance")) {
+            slots.add(new Slot("batch_norm_" + i + "/" + part, new long[] {units.get(i)}, false));
+          }
+        }
         width = units.get(i);
       }
     }
     slots.add(new Slot("logits/kernel", new long[] {width, spec.outputs()}, true));
     slots.add(new Slot("logits/bias", new long[] {spec.outputs()}, false));
+    for (Input in : spec.wideInputs()) {
+      slots.add(new Slot("linear/" + in.name(), new long[] {wideRows(in), spec.outputs()}, true));
+    }
     return slots;
+  }
+
+  /** The rows of a wide feature's linear weights: one per column of a number or vector, one per id. */
+  static long wideRows(Input in) {
+    switch (in.feature().kind()) {
+      case FLOAT:
+        return 1;
+      case VECTOR:
+        return in.feature().width();
+      default:
+        return in.feature().cardinality();
+    }
   }
 
   /**
@@ -84,7 +116,9 @@ public final class Weights {
    * classifier's first prediction is the uniform guess (loss {@code ln k} for {@code k} classes). A
    * random kernel instead starts it at arbitrary, often confidently wrong, logits (Glorot's limit is
    * 1.22 for one input and three classes), which the default learning rate cannot undo in a few steps.
-   * A DNN needs random kernels: with zeros every hidden unit would get the same gradient.
+   * A DNN needs random kernels: with zeros every hidden unit would get the same gradient. The linear
+   * part of a wide-and-deep model starts at zero too. Batch normalization starts as Keras' does: scale
+   * 1, offset 0, moving mean 0, moving variance 1.
    */
   public static Weights initial(ModelSpec spec, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -96,7 +130,9 @@ public final class Weights {
       if (s.name().startsWith("embedding/")) {
         // Random even in a linear model: embeddings and kernel both zero would have zero gradients.
         fill(v, random, 0.05);
-      } else if (s.regularized() && !linear) {
+      } else if (s.name().endsWith("/gamma") || s.name().endsWith("/moving_variance")) {
+        Arrays.fill(v, 1f);
+      } else if (s.regularized() && !linear && !s.name().startsWith("linear/")) {
         fill(v, random, Math.sqrt(6.0 / (s.shape()[0] + s.shape()[1])));
       }
       values.put(s.name(), v);

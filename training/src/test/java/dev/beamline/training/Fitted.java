@@ -27,10 +27,21 @@ final class Fitted {
   }
 
   static FittedFeature timePart(String name, FeatureTransform.TimePart part, FeatureTransform.Encoding encode, long imputePart) {
-    int card = part == FeatureTransform.TimePart.HOUR_OF_DAY ? 24 : 7;
-    OutputKind kind = encode == FeatureTransform.Encoding.ONE_HOT ? OutputKind.VECTOR : OutputKind.ID;
-    return new FittedFeature(FeatureTransform.numeric(name).withTimePart(part).withEncode(encode), FeatureType.TIMESTAMP, kind, card, (double) imputePart, null, null, null, null, null, null, null, null, null, 100);
+    OutputKind kind = encode == FeatureTransform.Encoding.ID ? OutputKind.ID : OutputKind.VECTOR;
+    Double impute = encode == FeatureTransform.Encoding.CYCLICAL ? null : (double) imputePart;
+    return new FittedFeature(FeatureTransform.numeric(name).withTimePart(part).withEncode(encode), FeatureType.TIMESTAMP, kind, ids(part), impute, null, null, null, null, null, null, null, null, null, 100);
   }
+
+  /** The year of a timestamp, a number: missing becomes {@code impute}, then the scale with these constants (null where unused). */
+  static FittedFeature year(String name, FeatureTransform.Scale scale, double impute, Double mean, Double std, Double min, Double max) {
+    return new FittedFeature(FeatureTransform.numeric(name).withTimePart(FeatureTransform.TimePart.YEAR).withScale(scale), FeatureType.TIMESTAMP, OutputKind.FLOAT, 0, impute, null, mean, std, min, max, null, null, null, null, 100);
+  }
+
+  /** The number of ids of a time part, as {@code FeatureTransform} defines them. */
+  static int ids(FeatureTransform.TimePart part) {
+    return part.ids();
+  }
+
 
   /** A single-valued string feature with a vocabulary. */
   static FittedFeature vocabulary(String name, List<String> vocabulary, int oov, String impute, FeatureTransform.Encoding encode, boolean lowercase) {

@@ -12,7 +12,9 @@ import dev.beamline.transform.FittedFeature;
 import dev.beamline.transform.FittedTransform;
 import dev.beamline.transform.TransformSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -63,27 +65,126 @@ class JavaAndGraphAgreeTest {
       rows.add(r);
     }
     FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, rows.subList(0, 200));
-    int checked = 0;
-    List<GenericRecord> eval = rows.subList(200, 300);
-    // One output per transformed feature, no more.
-    assertThat(fitted.apply(eval.get(0)).getSchema().getFields()).hasSize(spec.features().size());
-    for (FittedFeature f : fitted.features()) {
-      String input = f.spec().input();
-      FeatureType type = raw.feature(input).orElseThrow().type();
-      Object rawBatch;
-      if (type == FeatureType.STRING) {
-        rawBatch = eval.stream().map(r -> r.get(input) == null ? "" : r.get(input).toString()).toArray(String[]::new);
-      } else if (type == FeatureType.TIMESTAMP) {
-        rawBatch = eval.stream().mapToLong(r -> r.get(input) == null ? Long.MIN_VALUE : (Long) r.get(input)).toArray();
+    assertThat(assertAgree(raw, fitted, rows.subList(200, 300))).isEqualTo(spec.features().size());
+  }
+
+  @Test
+  void everyTimePartAgreesOnRandomTimestampsBeforeAndAfterTheEpoch() {
+    ExampleSchema raw = ExampleSchema.of(List.of(FeatureSpec.of("t", FeatureType.TIMESTAMP)));
+    List<FeatureTransform> features = new ArrayList<>();
+    for (FeatureTransform.TimePart part : FeatureTransform.TimePart.values()) {
+      FeatureTransform f = FeatureTransform.numeric("t").withTimePart(part);
+      String name = part.name().toLowerCase();
+      if (part == FeatureTransform.TimePart.YEAR) {
+        features.add(f.withOutput(name));
+        features.add(f.withOutput(name + "_z").withScale(FeatureTransform.Scale.Z_SCORE));
+        features.add(f.withOutput(name + "_mm").withScale(FeatureTransform.Scale.MIN_MAX));
       } else {
-        rawBatch = eval.stream().mapToDouble(r -> r.get(input) == null ? Double.NaN : ((Number) r.get(input)).doubleValue()).toArray();
+        features.add(f.withOutput(name));
+        features.add(f.withOutput(name + "_one_hot").withEncode(Encoding.ONE_HOT));
+        features.add(f.withOutput(name + "_cyclical").withEncode(Encoding.CYCLICAL));
       }
-      Object graph = TransformOpsTest.run(f, rawBatch);
+    }
+    TransformSpec spec = TransformSpec.of(features);
+    Random random = new Random(23);
+    List<GenericRecord> rows = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      GenericRecord r = new GenericData.Record(raw.toAvro());
+      long t;
+      switch (i % 3) {
+        case 0: // anywhere 64-bit microseconds reach, about ±292,000 years
+          t = random.nextLong(Long.MIN_VALUE + 1, Long.MAX_VALUE);
+          break;
+        case 1: // 1800 to 2200
+          t = random.nextLong(-5_364_662_400_000_000L, 7_258_118_400_000_000L);
+          break;
+        default: // within two days of a New Year's midnight, from 1601 to 2399
+          long newYear = java.time.LocalDate.of(1601 + random.nextInt(799), 1, 1).toEpochDay() * 86_400_000_000L;
+          t = newYear + random.nextLong(-172_800_000_000L, 172_800_000_000L);
+      }
+      r.put("t", i % 29 == 0 ? null : t);
+      rows.add(r);
+    }
+    // Fitted on the first 200 rows, so that the year's constants and the most frequent ids are real.
+    FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, rows.subList(0, 200));
+    assertThat(assertAgree(raw, fitted, rows.subList(200, rows.size()))).isEqualTo(spec.features().size());
+  }
+
+  @Test
+  void crossesAgreeIdForIdOnRandomRowsWithMissingValues() {
+    ExampleSchema raw =
+        ExampleSchema.of(
+            List.of(
+                FeatureSpec.of("origin", FeatureType.STRING),
+                FeatureSpec.of("dest", FeatureType.STRING),
+                FeatureSpec.of("t", FeatureType.TIMESTAMP),
+                FeatureSpec.of("distance", FeatureType.FLOAT),
+                FeatureSpec.of("late", FeatureType.INT)));
+    // Every kind of crossed id: a vocabulary with and without OOV buckets (-1 for an unknown or missing
+    // value), hash buckets, a one-hot vocabulary read as its id, time parts, bucketize, binarize; crosses
+    // of two and of four, as ids and one-hot, one declared before the features it crosses.
+    TransformSpec spec =
+        TransformSpec.of(
+            List.of(
+                FeatureTransform.cross("hour_x_origin", List.of("hour", "origin")).withHashBuckets(1000),
+                FeatureTransform.string("origin").withVocabulary(new FeatureTransform.Vocabulary(4, 1, 2)).withEncode(Encoding.ONE_HOT),
+                FeatureTransform.string("dest").withLowercase(true).withVocabulary(new FeatureTransform.Vocabulary(null, 1, 0)),
+                FeatureTransform.string("origin").withOutput("origin_hash").withHashBuckets(13),
+                FeatureTransform.numeric("t").withOutput("hour").withTimePart(FeatureTransform.TimePart.HOUR_OF_DAY),
+                FeatureTransform.numeric("t").withOutput("weekday").withTimePart(FeatureTransform.TimePart.DAY_OF_WEEK).withEncode(Encoding.ONE_HOT),
+                FeatureTransform.numeric("distance").withOutput("distance_b").withBucketize(5),
+                FeatureTransform.numeric("late").withOutput("late_b").withBinarize(2.0),
+                FeatureTransform.cross("origin_x_dest", List.of("origin", "dest")).withHashBuckets(50).withEncode(Encoding.ONE_HOT),
+                FeatureTransform.cross("four", List.of("origin_hash", "weekday", "distance_b", "late_b")).withHashBuckets(100_000),
+                FeatureTransform.cross("dest_x_hour", List.of("dest", "hour")).withHashBuckets(7)));
+    Random random = new Random(31);
+    String[] dests = {"sea", "PDX", "Sfo", "zrh", ""};
+    List<GenericRecord> rows = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      GenericRecord r = new GenericData.Record(raw.toAvro());
+      r.put("origin", i % 11 == 0 ? null : WORDS[random.nextInt(WORDS.length)]);
+      r.put("dest", i % 7 == 0 ? null : dests[random.nextInt(dests.length)]);
+      r.put("t", i % 13 == 0 ? null : random.nextLong(-5_000_000_000_000_000L, 5_000_000_000_000_000L));
+      r.put("distance", i % 17 == 0 ? null : random.nextDouble() * 2000);
+      r.put("late", i % 19 == 0 ? null : (long) random.nextInt(5));
+      rows.add(r);
+    }
+    FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, rows.subList(0, 200));
+    assertThat(assertAgree(raw, fitted, rows.subList(200, rows.size()))).isEqualTo(spec.features().size());
+    // The rows exercise what they should: crosses without an id, and many distinct crossed ids.
+    List<GenericRecord> eval = rows.subList(200, rows.size());
+    assertThat(eval.stream().filter(r -> (Long) fitted.apply(r).get("dest_x_hour") == -1L).count()).isGreaterThan(100);
+    assertThat(eval.stream().map(r -> fitted.apply(r).get("four")).distinct().count()).isGreaterThan(150);
+  }
+
+  /** Asserts that the graph ops give what {@code fitted.apply} gives on each of {@code eval}; returns the features checked. */
+  private static int assertAgree(ExampleSchema raw, FittedTransform fitted, List<GenericRecord> eval) {
+    int checked = 0;
+    // One output per transformed feature, no more.
+    assertThat(fitted.apply(eval.get(0)).getSchema().getFields()).hasSize(fitted.features().size());
+    for (FittedFeature f : fitted.features()) {
+      // Every raw feature it reads (a cross reads several), as the exported model takes them.
+      Map<String, Object> rawBatches = new LinkedHashMap<>();
+      for (FeatureSpec in : f.rawInputs()) {
+        String input = in.name();
+        FeatureType type = raw.feature(input).orElseThrow().type();
+        Object rawBatch;
+        if (type == FeatureType.STRING) {
+          rawBatch = eval.stream().map(r -> r.get(input) == null ? "" : r.get(input).toString()).toArray(String[]::new);
+        } else if (type == FeatureType.TIMESTAMP) {
+          rawBatch = eval.stream().mapToLong(r -> r.get(input) == null ? Long.MIN_VALUE : (Long) r.get(input)).toArray();
+        } else {
+          rawBatch = eval.stream().mapToDouble(r -> r.get(input) == null ? Double.NaN : ((Number) r.get(input)).doubleValue()).toArray();
+        }
+        rawBatches.put(input, rawBatch);
+      }
+      Object graph = TransformOpsTest.run(f, rawBatches);
       assertThat(java.lang.reflect.Array.getLength(graph)).isEqualTo(eval.size());
       checked++;
       for (int i = 0; i < eval.size(); i++) {
         Object java = fitted.apply(eval.get(i)).get(f.name());
-        String where = f.name() + " row " + i + " raw " + eval.get(i).get(input);
+        GenericRecord row = eval.get(i);
+        String where = f.name() + " row " + i + " raw " + f.rawInputs().stream().map(in -> String.valueOf(row.get(in.name()))).toList();
         switch (f.kind()) {
           case FLOAT:
             assertThat(((float[]) graph)[i]).as(where).isCloseTo((Float) java, org.assertj.core.data.Offset.offset(1e-6f));
@@ -114,6 +215,6 @@ class JavaAndGraphAgreeTest {
         }
       }
     }
-    assertThat(checked).isEqualTo(spec.features().size());
+    return checked;
   }
 }

@@ -4,8 +4,14 @@ import com.google.common.hash.Hashing;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.FeatureTransform.Encoding;
 import dev.beamline.transform.FeatureTransform.Scale;
+import dev.beamline.transform.FeatureTransform.TimePart;
 import dev.beamline.transform.FittedFeature;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.IsoFields;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -83,15 +89,77 @@ final class ReferenceTransform {
   }
 
   private static Object timestamp(FittedFeature f, Long micros) {
-    long part;
-    if (micros == null) {
-      part = f.imputeNumber().longValue();
-    } else if (f.spec().timePart() == FeatureTransform.TimePart.HOUR_OF_DAY) {
-      part = Math.floorMod(micros, 86_400_000_000L) / 3_600_000_000L;
-    } else {
-      part = Math.floorMod(Math.floorDiv(micros, 86_400_000_000L) + 3, 7);
+    FeatureTransform s = f.spec();
+    TimePart part = s.timePart();
+    if (part == TimePart.YEAR) {
+      double year = micros == null ? f.imputeNumber() : utc(micros).getYear();
+      if (s.scale() == Scale.Z_SCORE) {
+        year = f.std() == 0 ? year - f.mean() : (year - f.mean()) / f.std();
+      } else if (s.scale() == Scale.MIN_MAX) {
+        year = f.max().equals(f.min()) ? 0 : (year - f.min()) / (f.max() - f.min());
+      }
+      return (float) year;
     }
-    return id(f, part);
+    if (s.effectiveEncoding() == Encoding.CYCLICAL) {
+      if (micros == null) {
+        return new float[] {0, 0};
+      }
+      double angle = 2 * Math.PI * part(part, micros) / period(part, micros);
+      return new float[] {(float) Math.sin(angle), (float) Math.cos(angle)};
+    }
+    return id(f, micros == null ? f.imputeNumber().longValue() : part(part, micros));
+  }
+
+  /** The date and time in UTC, through {@link Instant} (not the epoch-day arithmetic of the transform). */
+  private static ZonedDateTime utc(long micros) {
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000).atZone(ZoneOffset.UTC);
+  }
+
+  /** The 0-based id of a time part. */
+  private static long part(TimePart part, long micros) {
+    ZonedDateTime t = utc(micros);
+    switch (part) {
+      case MINUTE:
+        return t.getMinute();
+      case HOUR_OF_DAY:
+        return t.getHour();
+      case DAY_OF_WEEK:
+        return t.getDayOfWeek().getValue() - 1;
+      case DAY_OF_MONTH:
+        return t.getDayOfMonth() - 1;
+      case DAY_OF_YEAR:
+        return t.getDayOfYear() - 1;
+      case WEEK_OF_YEAR:
+        return t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR) - 1;
+      case MONTH:
+        return t.getMonthValue() - 1;
+      default:
+        throw new IllegalArgumentException(part.toString());
+    }
+  }
+
+  /** The period of a cyclical time part: its length in ids, the month's, year's or ISO year's where it varies. */
+  private static long period(TimePart part, long micros) {
+    ZonedDateTime t = utc(micros);
+    switch (part) {
+      case MINUTE:
+        return 60;
+      case HOUR_OF_DAY:
+        return 24;
+      case DAY_OF_WEEK:
+        return 7;
+      case DAY_OF_MONTH:
+        return t.toLocalDate().lengthOfMonth();
+      case DAY_OF_YEAR:
+        return t.toLocalDate().lengthOfYear();
+      case WEEK_OF_YEAR:
+        // December 28th is always in the ISO year's last week.
+        return LocalDate.of(t.get(IsoFields.WEEK_BASED_YEAR), 12, 28).get(IsoFields.WEEK_OF_WEEK_BASED_YEAR);
+      case MONTH:
+        return 12;
+      default:
+        throw new IllegalArgumentException(part.toString());
+    }
   }
 
   private static Object id(FittedFeature f, long id) {

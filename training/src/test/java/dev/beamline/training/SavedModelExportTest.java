@@ -211,6 +211,53 @@ class SavedModelExportTest {
     }
   }
 
+  @Test
+  void everyKindOfTimePartInTheExportedModelMatchesTheTrainingGraph() throws IOException {
+    FittedFeature month = Fitted.timePart("seen", TimePart.MONTH, Encoding.CYCLICAL, 0);
+    FittedFeature week = new FittedFeature(FeatureTransform.numeric("seen").withOutput("seen_week").withTimePart(TimePart.WEEK_OF_YEAR)
+        .withEncode(Encoding.ONE_HOT), FeatureType.TIMESTAMP, OutputKind.VECTOR, 53, 20.0, null, null, null, null, null, null, null, null, null, 100);
+    FittedFeature dayOfYear = new FittedFeature(FeatureTransform.numeric("seen").withOutput("seen_day").withTimePart(TimePart.DAY_OF_YEAR),
+        FeatureType.TIMESTAMP, OutputKind.ID, 366, 100.0, null, null, null, null, null, null, null, null, null, 100);
+    FittedFeature year = new FittedFeature(FeatureTransform.numeric("seen").withOutput("seen_year").withTimePart(TimePart.YEAR)
+        .withScale(FeatureTransform.Scale.Z_SCORE), FeatureType.TIMESTAMP, OutputKind.FLOAT, 0, 1990.0, null, 1985.0, 40.0, null, null,
+        null, null, null, null, 100);
+    FittedFeature species = Fitted.vocabulary("species", List.of("adelie", "chinstrap", "gentoo"), 0, null, Encoding.ID, false);
+    List<FittedFeature> features = List.of(month, week, dayOfYear, year, species);
+    // The species follows the season, so that the time parts matter; one timestamp in 15 is missing.
+    SplittableRandom r = new SplittableRandom(5);
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      long micros = r.nextLong(-2_500_000_000_000_000L, 2_000_000_000_000_000L);
+      int season = (java.time.LocalDate.ofEpochDay(Math.floorDiv(micros, 86_400_000_000L)).getMonthValue() - 1) / 4;
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("seen", r.nextInt(15) == 0 ? null : micros);
+      row.put("species", List.of("adelie", "chinstrap", "gentoo").get(r.nextInt(5) == 0 ? r.nextInt(3) : season));
+      rows.add(row);
+    }
+    Path data = dir.resolve("data");
+    TransformedData.writeRaw(data, "train", "part-0.parquet", features, rows.subList(0, 200));
+    TransformedData.writeRaw(data, "eval", "part-0.parquet", features, rows.subList(200, 300));
+    Path model = dir.resolve("model");
+    Predictions training;
+    try (TrainedModel m = Trainer.of(dnn().withEmbeddingDims(Map.of())).withProgress(ProgressLine.silent()).train(data.toString(), features)) {
+      training = m.predict(data.toString(), "eval");
+      m.export(model, "{}");
+    }
+    List<Tensor> feeds = new ArrayList<>();
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve");
+        Result served = serve(bundle, rows.subList(200, 300), List.of("seen"), feeds)) {
+      assertThat(bundle.function(SavedModelExport.SERVING).signature().getInputs().get("seen").dataType.name()).isEqualTo("DT_INT64");
+      float[] p = Tensors.toFloats(served.get("probabilities").get());
+      for (int i = 0; i < 100; i++) {
+        for (int k = 0; k < 3; k++) {
+          assertThat(p[i * 3 + k]).as("row %s class %s", i, k).isCloseTo(training.probability(i, k), within(1e-6f));
+        }
+      }
+    } finally {
+      feeds.forEach(Tensor::close);
+    }
+  }
+
   /** Regression rows: y = 50 + 3 x1 - 2 x2 plus noise, x1 in [0, 10], x2 in [0, 5], so y > 0; one x1 in 20 missing. */
   static List<Map<String, Object>> regressionRows(int n, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -339,5 +386,76 @@ class SavedModelExportTest {
     JsonNode described = new ObjectMapper().readTree(Files.readString(model.resolve(SavedModelExport.EXTRA).resolve("model.json")));
     assertThat(described.get("outputs").has("predictions_transformed")).isEqualTo(inverted);
     assertThat(described.has("label_inverse")).isEqualTo(inverted);
+  }
+
+  /**
+   * Wide and deep with crosses (of a vocabulary and a time part as ids; of a one-hot vocabulary and a
+   * one-hot hash as a one-hot vector), batch normalization, dropout and a cosine learning rate: the
+   * served model, on raw rows, answers as the training graph on their Parquet features.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"species", "bill"})
+  void wideAndDeepWithCrossesAndBatchNormServesRawRowsAsTrainingPredicts(String label) throws IOException {
+    List<FittedFeature> base = new ArrayList<>(features());
+    FittedFeature island = base.get(3);
+    FittedFeature sex = base.get(4);
+    FittedFeature colour = base.get(5);
+    FittedFeature hour = base.get(6);
+    FittedFeature islandHour = FittedFeature.cross(FeatureTransform.cross("island_x_hour", List.of("island", "seen")).withHashBuckets(100),
+        List.of(island, hour), 100);
+    FittedFeature sexColour = FittedFeature.cross(FeatureTransform.cross("sex_x_colour", List.of("sex", "colour")).withHashBuckets(20)
+        .withEncode(Encoding.ONE_HOT), List.of(sex, colour), 100);
+    List<FittedFeature> features = new ArrayList<>(base);
+    features.add(islandHour);
+    features.add(sexColour);
+    if (label.equals("bill")) {
+      features.remove(0);
+      features.set(features.size() - 3, Fitted.zScore("bill", 44.0, 44.0, 5.5));
+    }
+    List<Map<String, Object>> rows = rawRows(300, 8);
+    Path data = dir.resolve("data");
+    TransformedData.writeRaw(data, "train", "part-0.parquet", features, rows.subList(0, 200));
+    TransformedData.writeRaw(data, "eval", "part-0.parquet", features, rows.subList(200, 300));
+    TrainConfig c = TrainConfig.defaults(label).withModel(ModelType.WIDE_DEEP).withHiddenUnits(List.of(16, 8)).withBatchNorm(true)
+        .withEmbeddingDim(3).withDropout(0.1).withLearningRateSchedule(LearningRateSchedule.cosine(40, 0.1))
+        .withOptimizer(Optimizer.ADAM, 0.02).withBatchSize(16).withEpochs(4).withSeed(13);
+    Path model = dir.resolve("model");
+    Predictions training;
+    TrainingHistory history;
+    ModelSpec spec;
+    try (TrainedModel m = Trainer.of(c).withProgress(ProgressLine.silent()).train(data.toString(), features)) {
+      training = m.predict(data.toString(), "eval");
+      history = m.history();
+      spec = m.spec();
+      m.export(model, null);
+    }
+    assertThat(history.epochs().get(3).trainLoss()).isLessThan(history.epochs().get(0).trainLoss());
+    assertThat(spec.wideInputs()).extracting(ModelSpec.Input::name).contains("island", "seen", "island_x_hour", "sex_x_colour");
+    assertThat(spec.deepInputs()).extracting(ModelSpec.Input::name).doesNotContain("island_x_hour", "sex_x_colour");
+    List<String> rawNames = spec.rawInputs().stream().map(ModelSpec.RawInput::name).toList();
+    assertThat(rawNames).contains("island", "seen", "sex", "colour").doesNotContain(label);
+    List<Tensor> feeds = new ArrayList<>();
+    try (SavedModelBundle bundle = SavedModelBundle.load(model.toString(), "serve");
+        Result r = serve(bundle, rows.subList(200, 300), rawNames, feeds)) {
+      assertThat(bundle.function(SavedModelExport.SERVING).signature().inputNames()).containsExactlyInAnyOrderElementsOf(rawNames);
+      double maxDiff = 0;
+      if (label.equals("species")) {
+        float[] p = Tensors.toFloats(r.get("probabilities").get());
+        for (int i = 0; i < 300; i++) {
+          assertThat(p[i]).as("probability %s", i).isCloseTo(training.probabilities()[i], within(1e-6f));
+          maxDiff = Math.max(maxDiff, Math.abs(p[i] - training.probabilities()[i]));
+        }
+        assertThat(Tensors.toLongs(r.get("class_ids").get())).containsExactly(training.classIds());
+      } else {
+        float[] served = Tensors.toFloats(r.get("predictions").get());
+        for (int i = 0; i < 100; i++) {
+          assertThat(served[i]).as("row %s", i).isCloseTo(training.values()[i], within(1e-6f * Math.max(1, Math.abs(served[i]))));
+          maxDiff = Math.max(maxDiff, Math.abs(served[i] - training.values()[i]));
+        }
+      }
+      System.out.printf("wide and deep skew (%s): max |serving - training| = %g%n", label, maxDiff);
+    } finally {
+      feeds.forEach(Tensor::close);
+    }
   }
 }

@@ -26,6 +26,10 @@ class TrainStageFactoryTest {
       "  model: linear",
       "  hidden_units: [8]",
       "  activation: tanh",
+      "  batch_norm: true",
+      "  learning_rate_schedule: {cosine: {decay_steps: 500, alpha: 0.1}}",
+      "  wide_features: [hour, tags]",
+      "  deep_features: [mass]",
       "  dropout: 0.25",
       "  embedding_dim: 4",
       "  embedding_dims: {tags: 2, hour: 3}",
@@ -40,6 +44,9 @@ class TrainStageFactoryTest {
       "  seed: 7",
       "  train_split: a",
       "  eval_split: b",
+      "  class_weights: {pos: 2, neg: 0.5}",
+      "  resample: balanced",
+      "  on_label_drift: reweight",
       "");
 
   private static final TrainConfig FULL_CONFIG = TrainConfig.defaults("island")
@@ -48,6 +55,9 @@ class TrainStageFactoryTest {
       .withModel(TrainConfig.ModelType.LINEAR)
       .withHiddenUnits(List.of(8))
       .withActivation(TrainConfig.Activation.TANH)
+      .withBatchNorm(true)
+      .withLearningRateSchedule(LearningRateSchedule.cosine(500, 0.1))
+      .withWideAndDeepFeatures(List.of("hour", "tags"), List.of("mass"))
       .withDropout(0.25)
       .withEmbeddingDim(4)
       .withEmbeddingDims(Map.of("tags", 2, "hour", 3))
@@ -59,12 +69,17 @@ class TrainStageFactoryTest {
       .withEarlyStopping(2, 0.001)
       .withShuffleBuffer(50)
       .withSeed(7)
-      .withSplits("a", "b");
+      .withSplits("a", "b")
+      .withClassWeights(ClassRates.of(Map.of("pos", 2.0, "neg", 0.5)))
+      .withResample(ClassRates.BALANCED)
+      .withOnLabelDrift(TrainConfig.LabelDriftAction.REWEIGHT);
 
   private static final String DEFAULTS_JSON = "{\"label\":\"species\",\"features\":[],\"task\":\"auto\",\"model\":\"dnn\","
-      + "\"hidden_units\":[64,32],\"activation\":\"relu\",\"dropout\":0.0,\"embedding_dim\":0,\"embedding_dims\":{},"
+      + "\"hidden_units\":[64,32],\"activation\":\"relu\",\"batch_norm\":false,\"learning_rate_schedule\":null,"
+      + "\"wide_features\":[],\"deep_features\":[],\"dropout\":0.0,\"embedding_dim\":0,\"embedding_dims\":{},"
       + "\"batch_size\":64,\"epochs\":10,\"steps\":null,\"optimizer\":\"adam\",\"learning_rate\":0.001,\"l2\":0.0,"
-      + "\"early_stopping\":null,\"shuffle_buffer\":10000,\"seed\":42,\"train_split\":\"train\",\"eval_split\":\"eval\"}";
+      + "\"early_stopping\":null,\"shuffle_buffer\":10000,\"seed\":42,\"train_split\":\"train\",\"eval_split\":\"eval\","
+      + "\"class_weights\":null,\"resample\":null,\"on_label_drift\":\"none\"}";
 
   static ConfigSection section(String text) throws Exception {
     JsonNode root = YamlFiles.YAML.readTree(text);
@@ -87,9 +102,12 @@ class TrainStageFactoryTest {
     assertThat(new TrainStage(bind("train:\n  label: species\n")).parameters().toString()).isEqualTo(DEFAULTS_JSON);
     assertThat(TrainStageFactory.parameters(FULL_CONFIG).toString()).isEqualTo(
         "{\"label\":\"island\",\"features\":[\"mass\",\"hour\",\"tags\"],\"task\":\"classification\",\"model\":\"linear\","
-            + "\"hidden_units\":[8],\"activation\":\"tanh\",\"dropout\":0.25,\"embedding_dim\":4,\"embedding_dims\":{\"hour\":3,\"tags\":2},"
+            + "\"hidden_units\":[8],\"activation\":\"tanh\",\"batch_norm\":true,"
+            + "\"learning_rate_schedule\":{\"exponential\":null,\"cosine\":{\"decay_steps\":500,\"alpha\":0.1}},"
+            + "\"wide_features\":[\"hour\",\"tags\"],\"deep_features\":[\"mass\"],\"dropout\":0.25,\"embedding_dim\":4,\"embedding_dims\":{\"hour\":3,\"tags\":2},"
             + "\"batch_size\":16,\"epochs\":3,\"steps\":100,\"optimizer\":\"sgd\",\"learning_rate\":0.5,\"l2\":0.01,"
-            + "\"early_stopping\":{\"patience\":2,\"min_delta\":0.001},\"shuffle_buffer\":50,\"seed\":7,\"train_split\":\"a\",\"eval_split\":\"b\"}");
+            + "\"early_stopping\":{\"patience\":2,\"min_delta\":0.001},\"shuffle_buffer\":50,\"seed\":7,\"train_split\":\"a\",\"eval_split\":\"b\","
+            + "\"class_weights\":{\"neg\":0.5,\"pos\":2.0},\"resample\":\"balanced\",\"on_label_drift\":\"reweight\"}");
   }
 
   @Test
@@ -124,7 +142,7 @@ class TrainStageFactoryTest {
   void badValuesAreNamedWithTheirFileLineAndKey() {
     assertRejected("train:\n  epochs: 3\n", "p.yaml line 1: 'train.label' is required: the transformed feature to predict");
     assertRejected("train:\n  label: y\n  model: dnm\n",
-        "p.yaml line 3: unknown value 'dnm' for 'train.model'; did you mean 'dnn'? (one of: linear, dnn)");
+        "p.yaml line 3: unknown value 'dnm' for 'train.model'; did you mean 'dnn'? (one of: linear, dnn, wide_deep)");
     assertRejected("train:\n  label: y\n  dropout: 1.5\n", "p.yaml line 3: bad value for 'train.dropout': dropout must be in [0, 1), got 1.5");
     assertRejected("train:\n  label: y\n  optimizer: sgd\n  learning_rate: -1\n",
         "p.yaml line 4: bad value for 'train.learning_rate': learning_rate must be positive, got -1.0");

@@ -96,7 +96,11 @@ public class TrainStageTest {
   public void declaresItsPortsByKind() {
     TrainStage stage = new TrainStage(TrainConfig.defaults("label"));
     assertThat(stage.name()).isEqualTo("train");
-    assertThat(stage.consumes()).containsExactly(Port.required("transform_graph", ArtifactKind.TRANSFORM_GRAPH));
+    assertThat(stage.consumes()).containsExactly(Port.required("transform_graph", ArtifactKind.TRANSFORM_GRAPH),
+        Port.optional("hyperparameters", ArtifactKind.of("HYPERPARAMETERS")));
+    // The validate stage's anomalies only when drift of the label can change the model.
+    assertThat(new TrainStage(TrainConfig.defaults("label").withOnLabelDrift(TrainConfig.LabelDriftAction.REWEIGHT)).consumes())
+        .containsExactly(TrainStage.TRANSFORM_GRAPH, TrainStage.HYPERPARAMETERS, Port.optional("anomalies", ArtifactKind.ANOMALIES));
     assertThat(stage.produces()).containsExactly(Port.folder("model", ArtifactKind.MODEL));
   }
 

@@ -55,6 +55,29 @@ public record TrainedModelFixture(Path modelDir, Schema rawSchema, List<GenericR
     }
   }
 
+  /**
+   * Writes a folder as the transform stage publishes one: {@code transform.json} (and vocabularies) and
+   * the transformed {@code examples/train} (200 rows) and {@code examples/eval} (100 rows) of the
+   * fixture's synthetic rows, for stages that read a transform's output (the tuner). Returns the folder.
+   */
+  public static Path writeTransformFolder(Path dir) {
+    try {
+      List<FittedFeature> features = SavedModelExportTest.features();
+      List<Map<String, Object>> rows = SavedModelExportTest.rawRows(300, 3);
+      Path examples = dir.resolve(dev.beamline.transform.AnalyzeAndTransform.EXAMPLES_DIR);
+      TransformedData.writeRaw(examples, "train", "part-0.parquet", features, rows.subList(0, 200));
+      TransformedData.writeRaw(examples, "eval", "part-0.parquet", features, rows.subList(200, 300));
+      Map<String, dev.beamline.core.FeatureSpec> inputs = new java.util.LinkedHashMap<>();
+      for (FittedFeature f : features) {
+        inputs.putIfAbsent(f.spec().input(), dev.beamline.core.FeatureSpec.of(f.spec().input(), f.inputType()));
+      }
+      dev.beamline.transform.FittedTransform.of(dev.beamline.core.ExampleSchema.of(new ArrayList<>(inputs.values())), features).write(dir);
+      return dir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The raw rows' schema as ingestion writes it: every column nullable. */
   private static Schema schemaOfRawRows() {
     return SchemaBuilder.record("Example").namespace("dev.beamline").fields()

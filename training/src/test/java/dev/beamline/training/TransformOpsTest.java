@@ -25,13 +25,25 @@ class TransformOpsTest {
 
   /** Runs the ops of {@code f} on a batch of raw values: double[], long[] or String[]. */
   static Object run(FittedFeature f, Object raw) {
+    return run(f, Map.of(f.spec().input(), raw));
+  }
+
+  /** Runs the ops of {@code f} on a batch of each raw feature it reads (by name): double[], long[] or String[]. */
+  static Object run(FittedFeature f, Map<String, Object> raws) {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       Map<String, Placeholder<?>> in = TransformOps.rawInputs(tf, List.of(f));
       Operand<?> out = TransformOps.apply(tf, List.of(f), in).get(f.name());
       try (Session s = new Session(g)) {
         s.initialize();
-        try (Tensor t = tensor(raw); Result r = s.runner().feed(in.get(f.spec().input()), t).fetch(out).run()) {
+        List<Tensor> feeds = new ArrayList<>();
+        Session.Runner runner = s.runner();
+        for (Map.Entry<String, Placeholder<?>> e : in.entrySet()) {
+          Tensor t = tensor(raws.get(e.getKey()));
+          feeds.add(t);
+          runner.feed(e.getValue(), t);
+        }
+        try (Result r = runner.fetch(out).run()) {
           Tensor o = r.get(0);
           int rows = (int) o.shape().get(0);
           switch (f.kind()) {
@@ -60,6 +72,8 @@ class TransformOpsTest {
             default:
               throw new AssertionError();
           }
+        } finally {
+          feeds.forEach(Tensor::close);
         }
       }
     }
@@ -196,6 +210,116 @@ class TransformOpsTest {
   void dayOfWeekOneHot() {
     FittedFeature f = Fitted.timePart("t", TimePart.DAY_OF_WEEK, Encoding.ONE_HOT, 0);
     assertBoth(f, new long[] {0, Long.MIN_VALUE}, new float[][] {{0, 0, 0, 1, 0, 0, 0}, {1, 0, 0, 0, 0, 0, 0}});
+  }
+
+  private static long micros(String instant) {
+    java.time.Instant t = java.time.Instant.parse(instant);
+    return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
+  }
+
+  /** Hand-picked instants around leap days, year ends, ISO week 53 and before the epoch, then a missing one. */
+  private static final long[] CALENDAR = {
+    micros("2012-02-29T13:47:05Z"), micros("2000-02-29T00:00:00Z"), micros("1900-03-01T06:30:00Z"),
+    micros("2015-12-31T00:00:00Z"), micros("2020-12-31T00:00:00Z"), micros("2021-01-01T00:00:00Z"),
+    micros("2021-01-04T00:00:00Z"), micros("2008-12-29T00:00:00Z"), micros("1969-12-31T23:59:59.999999Z"),
+    micros("1600-01-01T00:00:00Z"), micros("0001-01-01T00:00:00Z"), Long.MIN_VALUE
+  };
+
+  @Test
+  void everyTimePartOnCalendarBoundaries() {
+    // The last id of each row is the imputed one (7) of the missing timestamp.
+    assertBoth(Fitted.timePart("t", TimePart.MINUTE, Encoding.ID, 7), CALENDAR, new long[] {47, 0, 30, 0, 0, 0, 0, 0, 59, 0, 0, 7});
+    assertBoth(Fitted.timePart("t", TimePart.HOUR_OF_DAY, Encoding.ID, 7), CALENDAR, new long[] {13, 0, 6, 0, 0, 0, 0, 0, 23, 0, 0, 7});
+    assertBoth(Fitted.timePart("t", TimePart.DAY_OF_WEEK, Encoding.ID, 6), CALENDAR, new long[] {2, 1, 3, 3, 3, 4, 0, 0, 2, 5, 0, 6});
+    assertBoth(Fitted.timePart("t", TimePart.DAY_OF_MONTH, Encoding.ID, 7), CALENDAR, new long[] {28, 28, 0, 30, 30, 0, 3, 28, 30, 0, 0, 7});
+    assertBoth(Fitted.timePart("t", TimePart.DAY_OF_YEAR, Encoding.ID, 7), CALENDAR, new long[] {59, 59, 59, 364, 365, 0, 3, 363, 364, 0, 0, 7});
+    assertBoth(Fitted.timePart("t", TimePart.WEEK_OF_YEAR, Encoding.ID, 7), CALENDAR, new long[] {8, 8, 8, 52, 52, 52, 0, 0, 0, 51, 0, 7});
+    assertBoth(Fitted.timePart("t", TimePart.MONTH, Encoding.ID, 7), CALENDAR, new long[] {1, 1, 2, 11, 11, 0, 0, 11, 11, 0, 0, 7});
+    assertBoth(Fitted.year("t", FeatureTransform.Scale.NONE, 1999, null, null, null, null), CALENDAR,
+        new float[] {2012, 2000, 1900, 2015, 2020, 2021, 2021, 2008, 1969, 1600, 1, 1999});
+  }
+
+  @Test
+  void monthOneHotAndTheYearScaled() {
+    long[] raw = {micros("2012-04-15T00:00:00Z"), Long.MIN_VALUE};
+    assertBoth(Fitted.timePart("t", TimePart.MONTH, Encoding.ONE_HOT, 0), raw,
+        new float[][] {{0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}});
+    long[] years = {micros("2015-03-01T00:00:00Z"), micros("1969-12-31T23:59:59Z"), Long.MIN_VALUE};
+    assertBoth(Fitted.year("t", FeatureTransform.Scale.Z_SCORE, 2012, 2013.0, 2.0, null, null), years, new float[] {1f, -22f, -0.5f});
+    assertBoth(Fitted.year("t", FeatureTransform.Scale.MIN_MAX, 2012, null, null, 2010.0, 2020.0), years, new float[] {0.5f, -4.1f, 0.2f});
+    assertBoth(Fitted.year("t", FeatureTransform.Scale.MIN_MAX, 2012, null, null, 2010.0, 2010.0), years, new float[] {0f, 0f, 0f});
+  }
+
+  /** The graph's and the reference's vectors, each within 1e-6 of {@code expected}. */
+  private static void assertVectorsClose(FittedFeature f, long[] raw, float[][] expected) {
+    for (Object actual : List.of(run(f, raw), reference(f, raw))) {
+      float[][] m = (float[][]) actual;
+      assertThat(m).hasSameDimensionsAs(expected);
+      for (int i = 0; i < m.length; i++) {
+        for (int k = 0; k < m[i].length; k++) {
+          assertThat(m[i][k]).as(f.spec().timePart() + " row " + i + " [" + k + "]").isCloseTo(expected[i][k], org.assertj.core.data.Offset.offset(1e-6f));
+        }
+      }
+    }
+  }
+
+  private static float[] circle(double v, double period) {
+    return new float[] {(float) Math.sin(2 * Math.PI * v / period), (float) Math.cos(2 * Math.PI * v / period)};
+  }
+
+  @Test
+  void cyclicalTimePartsGoRoundOncePerPeriodAndMissingIsTheCentre() {
+    long[] raw = {micros("2012-02-29T06:15:00Z"), micros("2020-12-31T18:45:00Z"), micros("2021-01-01T00:00:00Z"), Long.MIN_VALUE};
+    float[] centre = {0, 0};
+    assertVectorsClose(Fitted.timePart("t", TimePart.HOUR_OF_DAY, Encoding.CYCLICAL, 0), raw,
+        new float[][] {{1, 0}, {-1, 0}, {0, 1}, centre});
+    assertVectorsClose(Fitted.timePart("t", TimePart.MINUTE, Encoding.CYCLICAL, 0), raw,
+        new float[][] {{1, 0}, {-1, 0}, {0, 1}, centre});
+    assertVectorsClose(Fitted.timePart("t", TimePart.DAY_OF_WEEK, Encoding.CYCLICAL, 0), raw,
+        new float[][] {circle(2, 7), circle(3, 7), circle(4, 7), centre});
+    assertVectorsClose(Fitted.timePart("t", TimePart.DAY_OF_MONTH, Encoding.CYCLICAL, 0), raw,
+        new float[][] {circle(28, 29), circle(30, 31), {0, 1}, centre});
+    assertVectorsClose(Fitted.timePart("t", TimePart.DAY_OF_YEAR, Encoding.CYCLICAL, 0), raw,
+        new float[][] {circle(59, 366), circle(365, 366), {0, 1}, centre});
+    assertVectorsClose(Fitted.timePart("t", TimePart.WEEK_OF_YEAR, Encoding.CYCLICAL, 0), raw,
+        new float[][] {circle(8, 52), circle(52, 53), circle(52, 53), centre});
+    assertVectorsClose(Fitted.timePart("t", TimePart.MONTH, Encoding.CYCLICAL, 0), raw,
+        new float[][] {circle(1, 12), circle(11, 12), {0, 1}, centre});
+  }
+
+  @Test
+  void timePartsAgreeWithTheReferenceOnRandomTimestampsBeforeAndAfterTheEpoch() {
+    java.util.Random random = new java.util.Random(11);
+    long[] raw = new long[4000];
+    for (int i = 0; i < raw.length; i++) {
+      switch (i % 4) {
+        case 0: // anywhere microseconds reach, ±292,000 years
+          raw[i] = random.nextLong();
+          break;
+        case 1: // 1800 to 2200
+          raw[i] = random.nextLong(-5_364_662_400_000_000L, 7_258_118_400_000_000L);
+          break;
+        case 2: // within a day of a New Year's midnight, 1600 to 2400
+          raw[i] = micros(String.format("%04d-01-01T00:00:00Z", 1600 + random.nextInt(800))) + random.nextLong(-86_400_000_000L, 86_400_000_000L);
+          break;
+        default:
+          raw[i] = random.nextInt(20) == 0 ? Long.MIN_VALUE : random.nextLong(-3_000_000_000_000_000L, 3_000_000_000_000_000L);
+      }
+    }
+    raw[0] = Long.MIN_VALUE + 1;
+    raw[4] = Long.MAX_VALUE;
+    raw[8] = -1;
+    for (TimePart part : TimePart.values()) {
+      if (part == TimePart.YEAR) {
+        FittedFeature year = Fitted.year("t", FeatureTransform.Scale.Z_SCORE, 2000, 1990.0, 30.0, null, null);
+        assertThat(run(year, raw)).as("year").isEqualTo(reference(year, raw));
+        continue;
+      }
+      FittedFeature id = Fitted.timePart("t", part, Encoding.ID, 1);
+      assertThat(run(id, raw)).as(part.toString()).isEqualTo(reference(id, raw));
+      FittedFeature cyclical = Fitted.timePart("t", part, Encoding.CYCLICAL, 0);
+      assertVectorsClose(cyclical, raw, (float[][]) reference(cyclical, raw));
+    }
   }
 
   @Test

@@ -59,7 +59,9 @@ final class TransformedData {
   static List<Map<String, Object>> transform(List<FittedFeature> features, List<Map<String, Object>> rawRows) {
     Map<String, FeatureSpec> inputs = new LinkedHashMap<>();
     for (FittedFeature f : features) {
-      inputs.putIfAbsent(f.spec().input(), FeatureSpec.of(f.spec().input(), f.inputType()));
+      for (FeatureSpec in : f.rawInputs()) {
+        inputs.putIfAbsent(in.name(), in);
+      }
     }
     ExampleSchema raw = ExampleSchema.of(new ArrayList<>(inputs.values()));
     FittedTransform transform = FittedTransform.of(raw, features);

@@ -154,22 +154,29 @@ public final class AnomalyDetector {
         double threshold = own != null ? own : defaults.categorical();
         double d = Distances.lInfinity(counts(a.get().strings()), counts(b.get().strings()));
         if (d > threshold) {
-          out.add(Anomaly.of(type, expected.name(), current.split(),
-              String.format(Locale.ROOT, "%s: L-infinity distance %.4f > threshold %s", what, d, threshold), List.of()));
+          out.add(severity(Anomaly.of(type, expected.name(), current.split(),
+              String.format(Locale.ROOT, "%s: L-infinity distance %.4f > threshold %s", what, d, threshold), List.of())));
         }
       } else if (a.get().numeric() != null && b.get().numeric() != null
           && !a.get().numeric().quantiles().isEmpty() && !b.get().numeric().quantiles().isEmpty()) {
         double threshold = own != null ? own : defaults.numeric();
         double d = Distances.quantileJensenShannon(b.get().numeric().quantiles(), a.get().numeric().quantiles());
         if (d > threshold) {
-          out.add(Anomaly.of(type, expected.name(), current.split(),
+          out.add(severity(Anomaly.of(type, expected.name(), current.split(),
               String.format(Locale.ROOT, "%s: Jensen-Shannon divergence %.4f > threshold %s (mean %s, was %s)",
                   what, d, threshold, mean(a.get()), mean(b.get())),
-              List.of()));
+              List.of())));
         }
       }
     }
     return out;
+  }
+
+  /** Drift at the configured severity; skew and the rest at their own. */
+  private Anomaly severity(Anomaly a) {
+    return a.type() == Anomaly.Type.DRIFT && a.severity() != defaults.driftSeverity()
+        ? new Anomaly(a.type(), defaults.driftSeverity(), a.feature(), a.split(), a.description(), a.examples())
+        : a;
   }
 
   private static Map<String, Long> counts(StringStatistics s) {

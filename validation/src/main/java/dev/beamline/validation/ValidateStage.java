@@ -56,6 +56,10 @@ public final class ValidateStage implements Stage<ValidateStage.Resolved> {
   public ValidateStage(ValidationConfig config) {
     this.config = checkNotNull(config, "config");
   }
+  public ValidationConfig config() {
+    return config;
+  }
+
 
   /**
    * What the plan resolved: the pipeline's name (the report's title) and the statistics that drift is
@@ -84,6 +88,10 @@ public final class ValidateStage implements Stage<ValidateStage.Resolved> {
     p.put("drift", config.drift());
     p.put("skew_statistics", config.skewStatistics());
     p.putObject("thresholds").put("categorical", config.thresholds().categorical()).put("numeric", config.thresholds().numeric());
+    if (config.thresholds().driftSeverity() != Anomaly.Severity.ERROR) {
+      // Only when set, so that the cache keys of existing pipelines stay as they were.
+      p.put("drift_severity", config.thresholds().driftSeverity().name().toLowerCase(java.util.Locale.ROOT));
+    }
     return p;
   }
 

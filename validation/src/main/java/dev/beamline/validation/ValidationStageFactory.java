@@ -16,6 +16,7 @@ import java.util.List;
  *   infer_from: train            # else: the first split
  *   max_domain_size: 100
  *   drift: true                  # against the pipeline's previous statistics
+ *   drift_severity: warning      # drift reported without failing the run (default error)
  *   skew_statistics: serving/statistics.json
  *   thresholds: {categorical: 0.1, numeric: 0.1}
  * }</pre>
@@ -32,6 +33,7 @@ public final class ValidationStageFactory implements StageFactory {
     public String infer_from;
     public Integer max_domain_size;
     public Boolean drift;
+    public String drift_severity;
     public String skew_statistics;
     public ThresholdsDoc thresholds;
   }
@@ -98,7 +100,11 @@ public final class ValidationStageFactory implements StageFactory {
       double categorical = d.thresholds.categorical != null ? d.thresholds.categorical : t.categorical();
       double numeric = d.thresholds.numeric != null ? d.thresholds.numeric : t.numeric();
       ValidationConfig before = v;
-      v = section.check("thresholds", () -> before.withThresholds(new DriftThresholds(categorical, numeric)));
+      v = section.check("thresholds", () -> before.withThresholds(new DriftThresholds(categorical, numeric, before.thresholds().driftSeverity())));
+    }
+    if (d.drift_severity != null) {
+      Anomaly.Severity severity = section.choice("drift_severity", d.drift_severity, Anomaly.Severity.class);
+      v = v.withThresholds(v.thresholds().withDriftSeverity(severity));
     }
     return v;
   }

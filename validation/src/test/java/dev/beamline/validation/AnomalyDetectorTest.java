@@ -177,6 +177,20 @@ class AnomalyDetectorTest {
   }
 
   @Test
+  void driftAtWarningSeverityIsReportedWithoutBeingAnError() {
+    int[] i = {0};
+    DatasetStatistics mixed = stats(EXAMPLES, rows(r -> r.put("species", i[0]++ % 2 == 0 ? "Adelie" : "Gentoo")));
+    StatisticsSet previous = StatisticsSet.of(List.of(BASE));
+    AnomalyDetector warn = new AnomalyDetector(SCHEMA, DriftThresholds.defaults().withDriftSeverity(Anomaly.Severity.WARNING));
+    List<Anomaly> mix = warn.detect(StatisticsSet.of(List.of(mixed)), previous, StatisticsSet.of(List.of(BASE)));
+    assertThat(mix).extracting(Anomaly::type, Anomaly::severity, Anomaly::feature).containsExactlyInAnyOrder(
+        org.assertj.core.groups.Tuple.tuple(Anomaly.Type.DRIFT, Anomaly.Severity.WARNING, "species"),
+        // Skew keeps its own severity.
+        org.assertj.core.groups.Tuple.tuple(Anomaly.Type.SKEW, Anomaly.Severity.ERROR, "species"));
+    assertThat(mix.get(0).description()).contains("L-infinity distance 0.3333");
+  }
+
+  @Test
   void skewAgainstAnotherDataset() {
     DatasetStatistics serving = stats(EXAMPLES, rows(r -> r.put("mass", (Double) r.get("mass") * 2)));
     List<Anomaly> a = new AnomalyDetector(SCHEMA, DriftThresholds.defaults())

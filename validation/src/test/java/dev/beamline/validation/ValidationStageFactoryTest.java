@@ -76,6 +76,16 @@ class ValidationStageFactoryTest {
   }
 
   @Test
+  void driftSeverityWarningIsInTheParametersOnlyWhenSet() throws IOException {
+    List<Stage<?>> stages = new ValidationStageFactory().create(section("validation:\n  drift: true\n  drift_severity: warning\n"));
+    assertThat(json(stages.get(2))).isEqualTo("{\"drift\":true,\"skew_statistics\":null,\"thresholds\":{\"categorical\":0.1,\"numeric\":0.1},"
+        + "\"drift_severity\":\"warning\"}");
+    assertThat(((ValidateStage) stages.get(2)).config().thresholds().driftSeverity()).isEqualTo(Anomaly.Severity.WARNING);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ValidationStageFactory().create(section("validation:\n  drift_severity: warn\n")))
+        .hasMessageContaining("drift_severity").hasMessageContaining("warning");
+  }
+
+  @Test
   void anEmptyishSectionGivesTheDefaults() throws IOException {
     List<Stage<?>> stages = new ValidationStageFactory().create(section("validation:\n  drift: true\n"));
     assertThat(json(stages.get(1))).isEqualTo("{\"schema_file\":null,\"infer_from\":null,\"max_domain_size\":100}");
