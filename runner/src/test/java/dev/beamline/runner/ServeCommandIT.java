@@ -83,7 +83,8 @@ class ServeCommandIT {
     ConcurrentLinkedQueue<String> outcomes = new ConcurrentLinkedQueue<>();
     try (ChildProcess server = serve(List.of("--model-base", penguins.root().resolve("serving").toString(), "--rest-port", "0",
         "--grpc-port", "0", "--request-log", requests.toString(), "--request-log-segment-seconds", "3600"), err)) {
-      int port = ports(server)[0];
+      int[] ports = ports(server);
+      int port = ports[0];
       // The README's commands, word for word but for the port.
       String status = curl("localhost:" + port + "/v1/models/penguins");
       assertThat(status).isEqualTo("{\"model_version_status\":[{\"version\":\"1\",\"state\":\"AVAILABLE\",\"status\":{\"error_code\":\"OK\",\"error_message\":\"\"}}]}");
@@ -106,6 +107,27 @@ class ServeCommandIT {
       assertThat(best).isEqualTo("Gentoo");
       assertThat(curl("localhost:" + port + "/v1/models/penguins/versions/1/metadata")).contains("\"serving_default\"");
       assertThat(curl("localhost:" + port + "/readyz")).isEqualTo("{\"ready\":true,\"models\":{\"penguins\":true}}");
+      // The same model over gRPC, through a client generated from the protos: the same answer.
+      io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", ports[1]).usePlaintext().build();
+      try {
+        dev.beamline.serving.grpc.proto.PredictRequest.Builder req = dev.beamline.serving.grpc.proto.PredictRequest.newBuilder()
+            .setModelSpec(dev.beamline.serving.grpc.proto.ModelSpec.newBuilder().setName("penguins"));
+        org.tensorflow.proto.TensorShapeProto one = org.tensorflow.proto.TensorShapeProto.newBuilder()
+            .addDim(org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(1)).build();
+        java.util.Map.of("island", "Torgersen", "sex", "MALE").forEach((k, v) -> req.putInputs(k, org.tensorflow.proto.TensorProto.newBuilder()
+            .setDtype(org.tensorflow.proto.DataType.DT_STRING).setTensorShape(one).addStringVal(com.google.protobuf.ByteString.copyFromUtf8(v)).build()));
+        java.util.Map<String, Double> numbers = java.util.Map.of("culmen_length_mm", 39.1, "culmen_depth_mm", 18.7, "flipper_length_mm", 181.0, "body_mass_g", 3750.0);
+        numbers.forEach((k, v) -> req.putInputs(k, org.tensorflow.proto.TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_DOUBLE)
+            .setTensorShape(one).addDoubleVal(v).build()));
+        dev.beamline.serving.grpc.proto.PredictResponse r = dev.beamline.serving.grpc.proto.PredictionServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(30, TimeUnit.SECONDS).predict(req.build());
+        assertThat(r.getModelSpec().getVersion().getValue()).isEqualTo(1);
+        assertThat(r.getOutputsOrThrow("classes").getStringVal(0).toStringUtf8()).isEqualTo("Adelie");
+        assertThat((double) r.getOutputsOrThrow("probabilities").getFloatVal(0)).isEqualTo(predict.at("/predictions/0/probabilities/0").asDouble(),
+            org.assertj.core.api.Assertions.within(1e-6));
+      } finally {
+        channel.shutdownNow();
+      }
 
       // Load from 6 clients, then SIGTERM: every request the server took is answered (200), later ones
       // are refused (503) or find the port closed; none fails otherwise.
@@ -156,8 +178,8 @@ class ServeCommandIT {
         outcomes.stream().filter(o -> o.startsWith("io ")).count());
     assertThat(ok).isGreaterThanOrEqualTo(300);
 
-    // Every answered predict request is in the log (sample 1.0; the open segment published on SIGTERM):
-    // 1 from curl, 2 rows per load request; classify is in a file of its own.
+    // Every answered predict request is in the log (sample 1.0; the open segment published on SIGTERM);
+    // classify is in a file of its own.
     Path version = requests.resolve("penguins/1");
     List<Path> segments;
     try (Stream<Path> files = Files.list(version)) {
@@ -181,7 +203,9 @@ class ServeCommandIT {
         """.formatted(dir.resolve("request-runs"), version));
     BeamlineCliIT.Result r = BeamlineCliIT.cli("run", pipeline.toString());
     assertThat(r.code()).as(r.out() + r.err()).isZero();
-    long expected = 1 + 2 * ok;
+    // 1 from curl, 1 from the gRPC client, 2 rows per answered load request: a request the server
+    // processed without its answer reaching the client would be one row too many.
+    long expected = 2 + 2 * ok;
     assertThat(r.out()).contains(expected + " rows (0 rejected)");
     List<GenericRecord> rows = new ArrayList<>();
     try (Stream<Path> splits = Files.list(dir.resolve("request-runs/penguin-requests/ingest/1/examples"))) {
