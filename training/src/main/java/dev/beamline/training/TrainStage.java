@@ -196,7 +196,11 @@ public final class TrainStage implements Stage<Serializable> {
       }
       p.put("reweighted_for_label_drift", balance.reweightedForLabelDrift());
     }
-    String model = used.model() == TrainConfig.ModelType.DNN ? "DNN " + used.hiddenUnits() : "linear model";
+    String model = switch (used.model()) {
+      case DNN -> "DNN " + used.hiddenUnits();
+      case WIDE_DEEP -> "wide-and-deep model (DNN " + used.hiddenUnits() + " and a linear part)";
+      default -> "linear model";
+    } + (used.batchNorm() ? " with batch normalization" : "");
     StringBuilder s = new StringBuilder();
     s.append(model).append(", ").append(h.epochs().size()).append(" epoch(s)");
     if (h.stoppedEarly()) {
