@@ -89,16 +89,8 @@ MD
 )"
 echo "$block"
 if [ "$results" != none ]; then
-  python3 - "$results" "$begin_marker" "$end_marker" "$block" <<'PY'
-import sys
-path, begin, end, block = sys.argv[1:5]
-text = open(path).read()
-if begin in text:
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    text = head + begin + "\n" + block + "\n" + end + tail
-else:
-    text += "\n\n# Model quality on flights (bench/quality.sh)\n\nEval AUC of a wide-and-deep model with feature crosses on flights-3m, Beamline's own split, against the issue's target.\n\n" + begin + "\n" + block + "\n" + end + "\n"
-open(path, "w").write(text)
-PY
+  { echo "$begin_marker"; echo "$block"; echo "$end_marker"; } >"$work/section.md"
+  write_section "$results" "$begin_marker" "$end_marker" "$work/section.md" "# Model quality on flights (bench/quality.sh)
+
+Eval AUC of a wide-and-deep model with feature crosses on flights-3m, Beamline's own split, against the issue's target."
 fi

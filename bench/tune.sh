@@ -132,16 +132,8 @@ MD
 )"
 echo "$block"
 if [ "$results" != none ]; then
-  python3 - "$results" "$begin_marker" "$end_marker" "$block" <<'PY'
-import sys
-path, begin, end, block = sys.argv[1:5]
-text = open(path).read()
-if begin in text:
-    head, rest = text.split(begin, 1)
-    tail = rest.split(end, 1)[1]
-    text = head + begin + "\n" + block + "\n" + end + tail
-else:
-    text += "\n\n# Tuner benchmark (bench/tune.sh)\n\nThe tune stage's trials with `max_parallel_trials: 2` against the same trials one at a time, measured in the same run from `trials.json` (first trial start to last trial end).\n\n" + begin + "\n" + block + "\n" + end + "\n"
-open(path, "w").write(text)
-PY
+  { echo "$begin_marker"; echo "$block"; echo "$end_marker"; } >"$work/section.md"
+  write_section "$results" "$begin_marker" "$end_marker" "$work/section.md" "# Tuner benchmark (bench/tune.sh)
+
+The tune stage's trials with \`max_parallel_trials: 2\` against the same trials one at a time, measured in the same run from \`trials.json\` (first trial start to last trial end)."
 fi

@@ -286,7 +286,14 @@ public final class ServingModel implements AutoCloseable {
     }
   }
 
-  private static long timestamp(Object v) {
+  /**
+   * A raw value as a timestamp input: microseconds since 1970 (a Long as it is, ISO-8601 text parsed;
+   * null is the missing marker {@link Long#MIN_VALUE}). The one rule for timestamp inputs, here and in
+   * the model server.
+   *
+   * @throws IllegalArgumentException for text that is not an ISO-8601 instant
+   */
+  public static long timestamp(Object v) {
     if (v == null) {
       return Long.MIN_VALUE;
     }

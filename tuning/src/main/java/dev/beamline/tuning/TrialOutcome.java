@@ -31,6 +31,18 @@ public record TrialOutcome(TrialSpec spec, Double metric, TrialResult result, St
     return (endMillis - startMillis) / 1000.0;
   }
 
+  /** Seconds from the first trial's start to the last one's end (0 for none): the search's wall time. */
+  public static double wallSeconds(List<TrialOutcome> trials) {
+    return trials.isEmpty() ? 0
+        : (trials.stream().mapToLong(TrialOutcome::endMillis).max().getAsLong()
+            - trials.stream().mapToLong(TrialOutcome::startMillis).min().getAsLong()) / 1000.0;
+  }
+
+  /** The trials' own wall times summed: the training time, whatever ran at once. */
+  public static double trainingSeconds(List<TrialOutcome> trials) {
+    return trials.stream().mapToDouble(TrialOutcome::wallSeconds).sum();
+  }
+
   /** The training history, or null for a trial that failed before its first epoch. */
   public TrainingHistory history() {
     return historyJson == null ? null : TrainingHistory.fromJson(historyJson);
@@ -38,6 +50,11 @@ public record TrialOutcome(TrialSpec spec, Double metric, TrialResult result, St
 
   /** The trial's values as JSON, by name, in the search space's order. */
   public ObjectNode valuesJson() {
+    return valuesJson(spec);
+  }
+
+  /** A trial's values as JSON, by name, in the search space's order. */
+  static ObjectNode valuesJson(TrialSpec spec) {
     ObjectNode o = JSON.createObjectNode();
     spec.values().forEach((k, v) -> o.set(k, JSON.valueToTree(v)));
     return o;

@@ -1,6 +1,5 @@
 package dev.beamline.tuning;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.training.Hyperparameters;
 import dev.beamline.training.ProgressLine;
@@ -27,7 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class TrialRunner implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(TrialRunner.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final TrainConfig base;
   private final TuneConfig.Objective objective;
@@ -49,8 +47,7 @@ public final class TrialRunner implements Serializable {
 
   /** The training configuration of {@code spec}: the base with its values, seed and epochs. */
   public TrainConfig configOf(TrialSpec spec) {
-    ObjectNode values = JSON.createObjectNode();
-    spec.values().forEach((k, v) -> values.set(k, JSON.valueToTree(v)));
+    ObjectNode values = TrialOutcome.valuesJson(spec);
     values.put("seed", spec.seed());
     if (spec.epochs() > 0) {
       values.put("epochs", spec.epochs());

@@ -144,9 +144,8 @@ public final class TuneStage implements Stage<Serializable> {
       steps.add(new Published.Step("trial-" + t.spec().id(), params, facts, t.failed() ? t.result().error() : null, t.startMillis(), t.endMillis()));
     }
     long failed = trials.stream().filter(TrialOutcome::failed).count();
-    double busy = trials.stream().mapToDouble(TrialOutcome::wallSeconds).sum();
-    double wall = trials.isEmpty() ? 0
-        : (trials.stream().mapToLong(TrialOutcome::endMillis).max().getAsLong() - trials.stream().mapToLong(TrialOutcome::startMillis).min().getAsLong()) / 1000.0;
+    double busy = TrialOutcome.trainingSeconds(trials);
+    double wall = TrialOutcome.wallSeconds(trials);
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "%d trial(s) (%s, at most %d at a time), %d failed: %.1f s of training in %.1f s",
         trials.size(), tune.algorithm().name().toLowerCase(Locale.ROOT), tune.maxParallelTrials(), failed, busy, wall));

@@ -31,9 +31,8 @@ public final class TuningReport {
         .append("td.err{color:#a00;text-align:left}.charts{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}")
         .append("figcaption{font-size:13px;text-align:center}</style></head><body>");
     long failed = trials.stream().filter(TrialOutcome::failed).count();
-    double wall = trials.isEmpty() ? 0
-        : (trials.stream().mapToLong(TrialOutcome::endMillis).max().getAsLong() - trials.stream().mapToLong(TrialOutcome::startMillis).min().getAsLong()) / 1000.0;
-    double busy = trials.stream().mapToDouble(TrialOutcome::wallSeconds).sum();
+    double wall = TrialOutcome.wallSeconds(trials);
+    double busy = TrialOutcome.trainingSeconds(trials);
     s.append("<h1>Tuning</h1><p>").append(esc(tune.algorithm().name().toLowerCase(Locale.ROOT))).append(" search, ")
         .append(trials.size()).append(" trial(s), ").append(failed).append(" failed, at most ").append(tune.maxParallelTrials())
         .append(" at a time; objective: ").append(esc(tune.objective().direction().name().toLowerCase(Locale.ROOT))).append(' ')

@@ -281,13 +281,7 @@ public final class ModelServer implements Inference, AutoCloseable {
         case INT32 -> ((int[]) column)[i] = (int) number(value);
         case BOOL -> ((boolean[]) column)[i] = number(value) != 0;
         case INT64 -> {
-          if (value instanceof Long l) {
-            ((long[]) column)[i] = l;
-          } else {
-            TensorData one = SignatureSpec.convert(TensorData.strings(new String[] {text(value)}, 1),
-                new TensorSpec(name, DType.INT64, DType.INT64.tf(), new long[] {-1}));
-            ((long[]) column)[i] = ((long[]) one.values())[0];
-          }
+          ((long[]) column)[i] = value instanceof Long l ? l : SignatureSpec.timestamp(text(value), name);
         }
         case STRING -> ((byte[][]) column)[i] = value instanceof byte[] b ? b : ServingModel.text(value).getBytes(StandardCharsets.UTF_8);
       }

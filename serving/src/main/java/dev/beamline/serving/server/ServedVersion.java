@@ -163,10 +163,14 @@ final class ServedVersion {
    * batch worker with the signature's outputs.
    */
   CompletableFuture<Map<String, TensorData>> run(SignatureSpec spec, Map<String, TensorData> inputs, int rows) {
-    Batcher b = batchers.computeIfAbsent(spec.key(), k -> new Batcher(model + "/" + version + "/" + k, batching, call(k),
-        size -> metrics.batch(model, version, size)));
-    metrics.queue(model, version, spec.key(), b::queuedRows);
-    return b.submit(inputs, rows);
+    return batchers.computeIfAbsent(spec.key(), this::newBatcher).submit(inputs, rows);
+  }
+
+  /** The batcher of signature {@code key}, its queue depth registered as a gauge once, when it is made. */
+  private Batcher newBatcher(String key) {
+    Batcher b = new Batcher(model + "/" + version + "/" + key, batching, call(key), size -> metrics.batch(model, version, size));
+    metrics.queue(model, version, key, b::queuedRows);
+    return b;
   }
 
   private Function<Map<String, TensorData>, Map<String, TensorData>> call(String key) {

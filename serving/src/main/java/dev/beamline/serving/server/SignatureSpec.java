@@ -1,6 +1,7 @@
 package dev.beamline.serving.server;
 
 import dev.beamline.serving.server.TensorData.DType;
+import dev.beamline.training.ServingModel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -183,15 +184,14 @@ record SignatureSpec(String key, Map<String, TensorSpec> inputs, Map<String, Ten
     return true;
   }
 
-  /** An ISO-8601 instant as microseconds since the epoch (Beamline's timestamp inputs); "" is missing. */
-  private static long timestamp(String s, String input) {
+  /** An ISO-8601 instant as microseconds since the epoch ({@link ServingModel#timestamp}); "" is missing. */
+  static long timestamp(String s, String input) {
     if (s.isEmpty()) {
       return Long.MIN_VALUE;
     }
     try {
-      java.time.Instant t = java.time.Instant.parse(s);
-      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
-    } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+      return ServingModel.timestamp(s);
+    } catch (IllegalArgumentException e) {
       throw ServingException.invalid("input '" + input + "' takes a timestamp (microseconds since 1970, or ISO-8601 such as"
           + " 2024-05-01T12:00:00Z), not \"" + s + "\"");
     }
