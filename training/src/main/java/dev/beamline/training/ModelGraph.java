@@ -168,7 +168,10 @@ final class ModelGraph {
           parts.add(embed(tf, in, (Operand<TInt64>) x));
           break;
         case MEAN_EMBEDDING:
-          parts.add(meanEmbedding(tf, in, (Operand<TInt64>) x));
+          parts.add(pooledEmbedding(tf, in, (Operand<TInt64>) x, true));
+          break;
+        case SUM_EMBEDDING:
+          parts.add(pooledEmbedding(tf, in, (Operand<TInt64>) x, false));
           break;
         default:
           throw new AssertionError(in.encoding());
@@ -264,16 +267,37 @@ final class ModelGraph {
   private Operand<TFloat32> embed(Ops tf, Input in, Operand<TInt64> ids) {
     // Id -1 (no id) looks up row 0 and is multiplied by 0: the zero vector.
     Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
-    Operand<TFloat32> rows = tf.gather(variables.get("embedding/" + in.name()), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+    Operand<TFloat32> rows = tf.gather(embeddingTable(tf, in), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
     return tf.math.mul(rows, tf.expandDims(mask, tf.constant(1)));
   }
 
-  private Operand<TFloat32> meanEmbedding(Ops tf, Input in, Operand<TInt64> ids) {
+  /**
+   * The sum ({@code mean} false) or the mean of the embeddings of each row's ids {@code [batch,
+   * maxTokens]}, ids -1 left out; the zero vector for a row without ids.
+   */
+  private Operand<TFloat32> pooledEmbedding(Ops tf, Input in, Operand<TInt64> ids, boolean mean) {
     Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
-    Operand<TFloat32> rows = tf.gather(variables.get("embedding/" + in.name()), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+    Operand<TFloat32> rows = tf.gather(embeddingTable(tf, in), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
     Operand<TFloat32> sum = tf.sum(tf.math.mul(rows, tf.expandDims(mask, tf.constant(2))), tf.constant(1));
+    if (!mean) {
+      return sum;
+    }
     Operand<TFloat32> count = tf.math.maximum(tf.sum(mask, tf.constant(1)), tf.constant(1f));
     return tf.math.div(sum, tf.expandDims(count, tf.constant(1)));
+  }
+
+  /**
+   * The embedding table of {@code in}, one row per id: its variable, or, with frozen pretrained rows,
+   * those rows (not trained) on top of the OOV buckets' rows (trained), so that ids keep their rows.
+   */
+  private Operand<TFloat32> embeddingTable(Ops tf, Input in) {
+    Variable<TFloat32> trained = variables.get("embedding/" + in.name());
+    Variable<TFloat32> frozen = variables.get(Weights.frozenEmbedding(in));
+    if (frozen == null) {
+      return trained;
+    }
+    // Read through Identity, as l2Penalty does: a reference-typed variable output trips some C++ gradients.
+    return tf.concat(List.of(tf.identity(frozen), tf.identity(trained)), tf.constant(0));
   }
 
   private Operand<TFloat32> dense(Ops tf, Operand<TFloat32> x, String layer) {

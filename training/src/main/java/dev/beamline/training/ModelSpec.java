@@ -9,6 +9,7 @@ import dev.beamline.training.TrainConfig.Task;
 import dev.beamline.transform.FeatureTransform;
 import dev.beamline.transform.FittedFeature;
 import dev.beamline.transform.OutputKind;
+import dev.beamline.transform.WordVectors;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,7 +49,12 @@ public final class ModelSpec implements Serializable {
     /** An ID feature through a learned embedding (id -1 is the zero vector). */
     EMBEDDING,
     /** An IDS feature: the mean of the embeddings of its ids, ignoring -1 (no ids: the zero vector). */
-    MEAN_EMBEDDING
+    MEAN_EMBEDDING,
+    /**
+     * An IDS feature encoded {@code embedding} with {@code pooling: sum}: the sum of the embeddings of
+     * its ids, ignoring -1 (no ids: the zero vector).
+     */
+    SUM_EMBEDDING
   }
 
   /**
@@ -63,6 +69,23 @@ public final class ModelSpec implements Serializable {
       implements Serializable {
     public String name() {
       return feature.name();
+    }
+
+    /**
+     * The pretrained vectors its embedding starts from, one per vocabulary id (rows {@code [0, V)} of
+     * the table; the OOV buckets' rows start at random); null when every row starts at random.
+     */
+    public WordVectors pretrained() {
+      return embeddingDim > 0 ? feature.vectors() : null;
+    }
+
+    /**
+     * How many rows of its embedding stay as the pretrained vectors have them ({@code embedding:
+     * {trainable: false}}): the first {@code V}, the vocabulary's; 0 when every row trains.
+     */
+    public int frozenRows() {
+      FeatureTransform.Embedding e = feature.spec().effectiveEmbedding();
+      return pretrained() != null && e != null && !e.trainable() ? pretrained().size() : 0;
     }
   }
 
@@ -253,7 +276,8 @@ public final class ModelSpec implements Serializable {
     switch (f.kind()) {
       case ID:
       case IDS:
-        return true;
+        // An id list encoded embedding is for the network to embed, not for a linear model over its ids.
+        return f.spec().effectiveEncoding() != FeatureTransform.Encoding.EMBEDDING;
       case VECTOR:
         return f.spec().effectiveEncoding() == FeatureTransform.Encoding.ONE_HOT || f.spec().effectiveEncoding() == FeatureTransform.Encoding.MULTI_HOT;
       default:
@@ -324,7 +348,20 @@ public final class ModelSpec implements Serializable {
           return null;
         }
         int d = dim == 0 ? DEFAULT_IDS_EMBEDDING_DIM : dim;
-        return new Input(f, InputEncoding.MEAN_EMBEDDING, d, d);
+        FeatureTransform.Embedding embedding = f.spec().effectiveEmbedding();
+        if (embedding == null) {
+          return new Input(f, InputEncoding.MEAN_EMBEDDING, d, d);
+        }
+        if (f.vectors() != null) {
+          // The pretrained vectors fix the size.
+          if (own != null && own != f.vectors().dim()) {
+            problems.add("train.embedding_dims: '" + name + "' is " + own + ", but its pretrained vectors (transform embedding.vectors "
+                + f.spec().vectors() + ") have " + f.vectors().dim() + " dimensions; leave it out of embedding_dims or set " + f.vectors().dim());
+          }
+          d = f.vectors().dim();
+        }
+        InputEncoding pooled = embedding.pooling() == FeatureTransform.Pooling.SUM ? InputEncoding.SUM_EMBEDDING : InputEncoding.MEAN_EMBEDDING;
+        return new Input(f, pooled, d, d);
       default:
         throw new AssertionError(f.kind());
     }

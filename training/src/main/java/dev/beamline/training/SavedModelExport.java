@@ -264,7 +264,10 @@ public final class SavedModelExport {
     for (Input in : spec.inputs()) {
       String parts = wide.isEmpty() ? "" : (deep.contains(in) ? " (deep" + (wide.contains(in) ? " and wide)" : ")") : " (wide)");
       features.put(in.name(), in.feature().kind() + " width " + in.feature().width() + " as " + in.encoding().name().toLowerCase()
-          + (in.embeddingDim() > 0 && deep.contains(in) ? " dim " + in.embeddingDim() : "") + parts);
+          + (in.embeddingDim() > 0 && deep.contains(in) ? " dim " + in.embeddingDim() : "")
+          + (in.pretrained() != null && deep.contains(in)
+              ? ", " + in.pretrained().size() + " rows from pretrained vectors" + (in.frozenRows() > 0 ? " (frozen)" : "") : "")
+          + parts);
     }
     ObjectNode outputs = root.putObject("outputs");
     if (spec.classification()) {

@@ -427,6 +427,7 @@ public final class TransformOps {
         checkKind(f, OutputKind.VECTOR);
         return tfidf(tf, f, ids, tokens.rows, batch);
       case IDS:
+      case EMBEDDING:
         checkKind(f, OutputKind.IDS);
         return idList(tf, ids, tokens.rows, batch, s.effectiveMaxTokens());
       default:

@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
 
 /**
  * The values of a model's tensors, by name, in a fixed order: the embeddings of embedded features
- * ({@code embedding/<feature>}), then per dense layer a kernel and a bias ({@code dense_<i>/kernel},
+ * ({@code embedding/<feature>}; for pretrained rows kept frozen, {@code embedding/<feature>/frozen},
+ * the vocabulary's rows, not trained and not penalized, then {@code embedding/<feature>}, the OOV
+ * buckets' rows, which train), then per dense layer a kernel and a bias ({@code dense_<i>/kernel},
  * {@code dense_<i>/bias}) and, with batch normalization, its scale and offset ({@code
  * batch_norm_<i>/gamma}, {@code batch_norm_<i>/beta}) and moving statistics ({@code
  * batch_norm_<i>/moving_mean}, {@code batch_norm_<i>/moving_variance}: not trained by the optimizer,
@@ -31,16 +33,15 @@ import java.util.SplittableRandom;
  */
 public final class Weights {
   /**
-   * The name and shape of one trainable tensor, and whether the L2 penalty applies to it (kernels and
-   * embeddings; not biases).
+   * The name and shape of one tensor of the model, whether the L2 penalty applies to it (kernels and
+   * embeddings; not biases, not frozen rows), and whether the optimizer updates it: all but batch
+   * normalization's moving statistics, which training updates as moving averages of the batches'
+   * statistics, and frozen pretrained embedding rows.
    */
-  public record Slot(String name, long[] shape, boolean regularized) {
-    /**
-     * Whether the optimizer updates it: all but batch normalization's moving statistics, which
-     * training updates as moving averages of the batches' statistics.
-     */
-    public boolean trainable() {
-      return !name.endsWith("/moving_mean") && !name.endsWith("/moving_variance");
+  public record Slot(String name, long[] shape, boolean regularized, boolean trainable) {
+    /** A tensor that the optimizer updates unless it is a moving statistic of batch normalization. */
+    public Slot(String name, long[] shape, boolean regularized) {
+      this(name, shape, regularized, !name.endsWith("/moving_mean") && !name.endsWith("/moving_variance"));
     }
 
     public int size() {
@@ -69,7 +70,11 @@ public final class Weights {
     List<Slot> slots = new ArrayList<>();
     for (Input in : spec.deepInputs()) {
       if (in.embeddingDim() > 0) {
-        slots.add(new Slot("embedding/" + in.name(), new long[] {in.feature().cardinality(), in.embeddingDim()}, true));
+        int frozen = in.frozenRows();
+        if (frozen > 0) {
+          slots.add(new Slot(frozenEmbedding(in), new long[] {frozen, in.embeddingDim()}, false, false));
+        }
+        slots.add(new Slot("embedding/" + in.name(), new long[] {in.feature().cardinality() - frozen, in.embeddingDim()}, true));
       }
     }
     long width = spec.inputColumns();
@@ -94,6 +99,11 @@ public final class Weights {
     return slots;
   }
 
+  /** The name of the frozen pretrained rows of {@code in}'s embedding (see {@link Input#frozenRows()}). */
+  static String frozenEmbedding(Input in) {
+    return "embedding/" + in.name() + "/frozen";
+  }
+
   /** The rows of a wide feature's linear weights: one per column of a number or vector, one per id. */
   static long wideRows(Input in) {
     switch (in.feature().kind()) {
@@ -108,8 +118,10 @@ public final class Weights {
 
   /**
    * Initial weights drawn from {@code seed}: embeddings uniform in [-0.05, 0.05] (Keras' default),
-   * biases zero; a DNN's kernels Glorot-uniform (Glorot and Bengio 2010, limit {@code sqrt(6 / (fan_in
-   * + fan_out))}), a linear model's kernel zero. The same seed gives the same weights.
+   * except rows that start from pretrained vectors ({@link Input#pretrained()}: the vocabulary's rows
+   * are its vectors, frozen or not); biases zero; a DNN's kernels Glorot-uniform (Glorot and Bengio
+   * 2010, limit {@code sqrt(6 / (fan_in + fan_out))}), a linear model's kernel zero. The same seed
+   * gives the same weights.
    *
    * <p>A linear model starts at zero, as TensorFlow's {@code LinearClassifier} and {@code
    * LinearRegressor} do: its loss is convex, so nothing needs breaking symmetry, and at zero a
@@ -124,12 +136,26 @@ public final class Weights {
     SplittableRandom random = new SplittableRandom(seed);
     List<Slot> slots = layout(spec);
     boolean linear = spec.config().model() == ModelType.LINEAR;
+    Map<String, Input> pretrained = new LinkedHashMap<>();
+    for (Input in : spec.deepInputs()) {
+      if (in.pretrained() != null) {
+        pretrained.put(in.frozenRows() > 0 ? frozenEmbedding(in) : "embedding/" + in.name(), in);
+      }
+    }
     Map<String, float[]> values = new LinkedHashMap<>();
     for (Slot s : slots) {
       float[] v = new float[s.size()];
-      if (s.name().startsWith("embedding/")) {
+      Input from = pretrained.get(s.name());
+      if (from != null && from.frozenRows() > 0) {
+        v = from.pretrained().values();
+      } else if (s.name().startsWith("embedding/")) {
         // Random even in a linear model: embeddings and kernel both zero would have zero gradients.
         fill(v, random, 0.05);
+        if (from != null) {
+          // The vocabulary's rows start at their vectors; the OOV buckets' rows stay random.
+          float[] vectors = from.pretrained().values();
+          System.arraycopy(vectors, 0, v, 0, vectors.length);
+        }
       } else if (s.name().endsWith("/gamma") || s.name().endsWith("/moving_variance")) {
         Arrays.fill(v, 1f);
       } else if (s.regularized() && !linear && !s.name().startsWith("linear/")) {

@@ -59,7 +59,7 @@ final class Fitted {
   /** A multi-valued string feature (text n-grams or separator) with a vocabulary. */
   static FittedFeature tokens(FeatureTransform spec, List<String> vocabulary, double[] idf) {
     int card = vocabulary.size() + spec.vocabulary().oovBuckets();
-    OutputKind kind = spec.effectiveEncoding() == FeatureTransform.Encoding.IDS ? OutputKind.IDS : OutputKind.VECTOR;
+    OutputKind kind = OutputKind.of(spec, FeatureType.STRING);
     return new FittedFeature(spec, FeatureType.STRING, kind, card, null, null, null, null, null, null, null, vocabulary, counts(vocabulary.size()), idf, 100);
   }
 

@@ -69,6 +69,32 @@ class JavaAndGraphAgreeTest {
   }
 
   @Test
+  void idsOfAVocabularyRestrictedToPretrainedVectorsAgree(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+    // Four of the seven words have a vector (lower-cased, as the text is); the others, and every
+    // bigram, go to the three OOV buckets.
+    java.nio.file.Path vectors = dir.resolve("vectors.txt");
+    java.nio.file.Files.writeString(vectors, "alpha 1 2\ngamma 3 4\népsilon 5 6\neta 7 8\nunused 9 9\n");
+    ExampleSchema raw = ExampleSchema.of(List.of(FeatureSpec.of("text", FeatureType.STRING)));
+    FeatureTransform.Embedding pretrained = FeatureTransform.Embedding.defaults().withVectors(vectors.toString());
+    TransformSpec spec = TransformSpec.of(List.of(
+        FeatureTransform.string("text").withText(new FeatureTransform.Text(1, 2)).withLowercase(true)
+            .withVocabulary(new FeatureTransform.Vocabulary(null, 1, 3)).withEncode(Encoding.EMBEDDING).withMaxTokens(5).withEmbedding(pretrained),
+        FeatureTransform.string("text").withOutput("capped").withText(new FeatureTransform.Text(1, 1)).withLowercase(true)
+            .withVocabulary(new FeatureTransform.Vocabulary(2, 1, 1)).withEncode(Encoding.EMBEDDING).withEmbedding(pretrained)));
+    Random random = new Random(11);
+    List<GenericRecord> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      GenericRecord r = new GenericData.Record(raw.toAvro());
+      r.put("text", i % 9 == 0 ? null : WORDS[random.nextInt(7)] + ", " + WORDS[random.nextInt(7)] + " " + WORDS[random.nextInt(7)] + "!");
+      rows.add(r);
+    }
+    FittedTransform fitted = AnalyzeFn.fitInMemory(raw, spec, rows.subList(0, 200));
+    assertThat(fitted.feature("text").vocabulary()).containsExactlyInAnyOrder("alpha", "gamma", "épsilon", "eta");
+    assertThat(fitted.feature("capped").vocabulary()).hasSize(2);
+    assertThat(assertAgree(raw, fitted, rows.subList(200, 300))).isEqualTo(2);
+  }
+
+  @Test
   void everyTimePartAgreesOnRandomTimestampsBeforeAndAfterTheEpoch() {
     ExampleSchema raw = ExampleSchema.of(List.of(FeatureSpec.of("t", FeatureType.TIMESTAMP)));
     List<FeatureTransform> features = new ArrayList<>();

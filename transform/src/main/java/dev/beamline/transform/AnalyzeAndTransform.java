@@ -68,6 +68,7 @@ import org.apache.beam.sdk.values.TypeDescriptor;
  * <pre>
  * transform.json                     the fitted transform (see {@link FittedTransform})
  * vocabularies/&lt;output&gt;.tsv          one per output with a vocabulary
+ * vectors/&lt;output&gt;.txt               the pretrained vectors of its vocabulary, per output that has them
  * schema.avsc                        the Avro schema of transformed examples
  * examples/&lt;split&gt;/part-*.parquet    transformed examples, as the ingest output's layout
  * statistics.json                    statistics of each transformed split ({@code StatisticsSet})

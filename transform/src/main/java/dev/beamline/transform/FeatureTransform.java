@@ -100,8 +100,14 @@ import java.util.List;
  *       truncated or padded with -1 to {@code maxTokens}), {@link Encoding#TFIDF} (at each id: {@code
  *       count(id in row) / number of tokens in the row * idf(id)}, {@code idf = ln((1 + N) / (1 + df)) +
  *       1} with N the training rows and df the training rows containing the token; OOV buckets use df =
- *       0).
+ *       0), {@link Encoding#EMBEDDING} (the ids exactly as {@link Encoding#IDS}, which a model embeds
+ *       and pools as {@link #embedding()} says).
  * </ol>
+ *
+ * <p>Pretrained vectors ({@code embedding.vectors}, see {@link Embedding}): the vocabulary keeps only
+ * tokens that the vectors file holds, chosen and ordered as below among those, so every other token
+ * goes to an OOV bucket ({@code oovBuckets} at least 1); the fitted feature carries the vector of each
+ * vocabulary token, in id order ({@link FittedFeature#vectors()}).
  *
  * The vocabulary counts every token occurrence in the training split; it keeps tokens whose count is at
  * least {@code frequencyThreshold}, then the {@code topK} most frequent (without {@code topK}, the
@@ -136,6 +142,8 @@ import java.util.List;
  * @param output the name of the transformed feature (a valid feature name; defaults to {@code input})
  * @param input the raw feature it reads; null for a cross
  * @param impute how missing values are replaced; null for the family's default
+ * @param embedding how a model embeds the ids of {@link Encoding#EMBEDDING} (null: {@link
+ *     Embedding#defaults()}); null for other encodings
  * @param cross the transformed features whose ids it crosses, in order; null unless a cross
  */
 public record FeatureTransform(
@@ -156,6 +164,7 @@ public record FeatureTransform(
     Integer hashBuckets,
     Encoding encode,
     Integer maxTokens,
+    Embedding embedding,
     List<String> cross)
     implements Serializable {
 
@@ -198,7 +207,49 @@ public record FeatureTransform(
     IDS,
     TFIDF,
     /** A time part as the point {@code [sin, cos]} on the unit circle, its period once round. */
-    CYCLICAL
+    CYCLICAL,
+    /** The ids of {@link #IDS}, for a model to embed and pool as {@link FeatureTransform#embedding()} says. */
+    EMBEDDING
+  }
+
+  /**
+   * How a model reads a feature encoded {@link Encoding#EMBEDDING}: each id's row of an embedding
+   * table, pooled over the row's ids (id -1, the padding, left out), and where the table starts.
+   *
+   * <pre>{@code
+   * new Embedding(Pooling.SUM, "/data/glove.6B.50d.txt", false);   // frozen pretrained rows, summed
+   * }</pre>
+   *
+   * @param pooling the mean (default) or the sum of a row's embeddings; the zero vector for a row
+   *     without ids
+   * @param vectors a file of pretrained word vectors ({@link WordVectors}: a token, then its floats, per
+   *     line, as GloVe ships them; a path or a URI of any file system Beam supports), or null to start
+   *     every row at random
+   * @param trainable whether training moves the rows that start from {@code vectors} (default true);
+   *     false keeps them as the file has them, while the OOV buckets' rows still train
+   */
+  public record Embedding(Pooling pooling, String vectors, boolean trainable) implements Serializable {
+    public Embedding {
+      pooling = pooling == null ? Pooling.MEAN : pooling;
+    }
+
+    /** Mean pooling, rows started at random, trained. */
+    public static Embedding defaults() {
+      return new Embedding(Pooling.MEAN, null, true);
+    }
+
+    /** The same with {@code vectors}, a path or URI, as the rows' start. */
+    public Embedding withVectors(String vectors) {
+      return new Embedding(pooling, vectors, trainable);
+    }
+  }
+
+  /** How the embeddings of a row's ids become one vector. */
+  public enum Pooling {
+    /** Their mean (a row without ids: the zero vector). */
+    MEAN,
+    /** Their sum. */
+    SUM
   }
 
   /** Missing-value imputation: a strategy, and the constant (as written in the configuration) for CONSTANT. */
@@ -236,7 +287,7 @@ public record FeatureTransform(
 
   /** A transform of a numeric raw feature, passing it through with mean imputation until configured. */
   public static FeatureTransform numeric(String input) {
-    return new FeatureTransform(input, input, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null, null);
+    return new FeatureTransform(input, input, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null, null, null);
   }
 
   /**
@@ -244,7 +295,7 @@ public record FeatureTransform(
    * configure its hash buckets.
    */
   public static FeatureTransform cross(String output, List<String> crossed) {
-    return new FeatureTransform(output, null, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null, crossed);
+    return new FeatureTransform(output, null, null, null, null, null, Scale.NONE, null, null, null, false, null, null, null, null, null, null, null, crossed);
   }
 
   /** True for a cross of other transformed features ({@code cross} is set). */
@@ -263,67 +314,89 @@ public record FeatureTransform(
   }
 
   public FeatureTransform withOutput(String output) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withImpute(Impute impute) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withClip(Double clipMin, Double clipMax) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withLog(Double logOffset) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withScale(Scale scale) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withBucketize(Integer numBuckets) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, numBuckets, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, numBuckets, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withBinarize(Double threshold) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, threshold, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, threshold, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withTimePart(TimePart timePart) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withLowercase(boolean lowercase) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withText(Text text) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withSeparator(String separator) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withVocabulary(Vocabulary vocabulary) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withHashBuckets(Integer hashBuckets) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withEncode(Encoding encode) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   public FeatureTransform withCross(List<String> cross) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
+  }
+
+  /** How a model embeds the ids of {@link Encoding#EMBEDDING}; null for {@link Embedding#defaults()}. */
+  public FeatureTransform withEmbedding(Embedding embedding) {
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
+  }
+
+  /**
+   * The embedding in effect for {@link Encoding#EMBEDDING}: {@code embedding}, or {@link
+   * Embedding#defaults()}; null for any other encoding.
+   */
+  public Embedding effectiveEmbedding() {
+    if (effectiveEncoding() != Encoding.EMBEDDING) {
+      return null;
+    }
+    return embedding != null ? embedding : Embedding.defaults();
+  }
+
+  /** The pretrained vectors file of {@code embedding}, or null. */
+  public String vectors() {
+    Embedding e = effectiveEmbedding();
+    return e == null ? null : e.vectors();
   }
 
   public FeatureTransform withMaxTokens(Integer maxTokens) {
-    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, cross);
+    return new FeatureTransform(output, input, impute, clipMin, clipMax, logOffset, scale, bucketize, binarize, timePart, lowercase, text, separator, vocabulary, hashBuckets, encode, maxTokens, embedding, cross);
   }
 
   /** The encoding in effect: {@code encode}, or the default for this feature (ID or MULTI_HOT). */
@@ -334,7 +407,7 @@ public record FeatureTransform(
     return multiValued() ? Encoding.MULTI_HOT : Encoding.ID;
   }
 
-  /** Token list length of the IDS encoding. */
+  /** Token list length of the IDS and EMBEDDING encodings. */
   public int effectiveMaxTokens() {
     return maxTokens == null ? DEFAULT_MAX_TOKENS : maxTokens;
   }

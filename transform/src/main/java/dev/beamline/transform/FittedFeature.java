@@ -43,6 +43,8 @@ import java.util.Objects;
  * @param crossed a cross's crossed features, fitted, in the order of {@code spec.cross()}; null
  *     otherwise. A cross's {@code inputType} is null: it reads the raw features of its crossed features
  *     ({@link #rawInputs()})
+ * @param vectors the pretrained vector of each vocabulary token, in id order ({@code encode: embedding}
+ *     with {@code embedding.vectors}), else null
  */
 public record FittedFeature(
     FeatureTransform spec,
@@ -60,7 +62,8 @@ public record FittedFeature(
     long[] counts,
     double[] idf,
     long rows,
-    List<FittedFeature> crossed)
+    List<FittedFeature> crossed,
+    WordVectors vectors)
     implements Serializable {
 
   public FittedFeature {
@@ -78,6 +81,31 @@ public record FittedFeature(
       checkNotNull(inputType, "inputType");
       checkArgument(crossed == null, "'%s' is not a cross, so it has no crossed features", spec.output());
     }
+    if (vectors != null) {
+      checkArgument(vocabulary != null && vectors.tokens().equals(vocabulary),
+          "the vectors of '%s' must be those of its vocabulary, in id order", spec.output());
+    }
+  }
+
+  /** Every field but {@code vectors}. */
+  public FittedFeature(
+      FeatureTransform spec,
+      FeatureType inputType,
+      OutputKind kind,
+      int cardinality,
+      Double imputeNumber,
+      String imputeString,
+      Double mean,
+      Double std,
+      Double min,
+      Double max,
+      double[] boundaries,
+      List<String> vocabulary,
+      long[] counts,
+      double[] idf,
+      long rows,
+      List<FittedFeature> crossed) {
+    this(spec, inputType, kind, cardinality, imputeNumber, imputeString, mean, std, min, max, boundaries, vocabulary, counts, idf, rows, crossed, null);
   }
 
   /** A feature that is not a cross: every field but {@code crossed}. */
@@ -141,6 +169,12 @@ public record FittedFeature(
         mean, std, min, max, boundaries, vocabulary, counts, idf, rows, crossed);
   }
 
+  /** The same feature with the pretrained vectors of its vocabulary, in id order. */
+  public FittedFeature withVectors(WordVectors vectors) {
+    return new FittedFeature(spec, inputType, kind, cardinality, imputeNumber, imputeString, mean, std, min, max, boundaries, vocabulary, counts,
+        idf, rows, crossed, vectors);
+  }
+
   /** The transformed feature's name. */
   public String name() {
     return spec.output();
@@ -165,7 +199,8 @@ public record FittedFeature(
         && Arrays.equals(f.counts, counts)
         && Arrays.equals(f.idf, idf)
         && f.rows == rows
-        && Objects.equals(f.crossed, crossed);
+        && Objects.equals(f.crossed, crossed)
+        && Objects.equals(f.vectors, vectors);
   }
 
   @Override
@@ -186,6 +221,7 @@ public record FittedFeature(
         + (boundaries != null ? ", boundaries " + Arrays.toString(boundaries) : "")
         + (vocabulary != null ? ", vocabulary of " + vocabulary.size() : "")
         + (idf != null ? ", idf " + Arrays.toString(idf) : "")
+        + (vectors != null ? ", vectors of dim " + vectors.dim() : "")
         + ", rows " + rows + "}";
   }
 

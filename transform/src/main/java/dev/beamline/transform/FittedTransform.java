@@ -41,12 +41,16 @@ import org.apache.avro.generic.GenericRecord;
  * (analysis rows), {@code spec} (the declaration: {@code impute}, {@code clip_min}, {@code clip_max},
  * {@code log_offset}, {@code scale}, {@code bucketize}, {@code binarize}, {@code time_part}, {@code
  * lowercase}, {@code text}, {@code separator}, {@code vocabulary}, {@code hash_buckets}, {@code encode},
- * {@code max_tokens}, {@code cross}; unset ones are left out) and the constants that apply: {@code impute_number},
+ * {@code max_tokens}, {@code embedding}, {@code cross}; unset ones are left out) and the constants that apply: {@code impute_number},
  * {@code impute_string}, {@code mean}, {@code std}, {@code min}, {@code max}, {@code boundaries}, {@code
  * idf}, and {@code vocabulary_size} with {@code vocabulary_file}. A cross has no {@code input} nor {@code
  * input_type}: its {@code spec.cross} names the features it crosses. Each vocabulary is the file {@code
  * vocabularies/<output>.tsv}: one {@code token<TAB>count} line per token in id order (see {@link
- * VocabularyFile} for the escapes). Non-finite doubles are the strings {@code "NaN"}, {@code
+ * VocabularyFile} for the escapes). Pretrained vectors ({@code encode: embedding} with {@code
+ * embedding.vectors}) are the file {@code vectors/<output>.txt}, one line per vocabulary token in id
+ * order, the token and its floats ({@link WordVectors}' format), named by {@code vectors_file}, with
+ * {@code vectors_dim} and {@code vectors_sha256}, the SHA-256 of the user's file they were read from.
+ * Non-finite doubles are the strings {@code "NaN"}, {@code
  * "Infinity"}, {@code "-Infinity"}. For example:
  *
  * <pre>{@code
@@ -72,6 +76,8 @@ public final class FittedTransform implements Serializable {
   public static final String TRANSFORM_FILE = "transform.json";
   /** The folder, in an artifact folder, with one vocabulary file per output that has a vocabulary. */
   public static final String VOCABULARY_DIR = "vocabularies";
+  /** The folder, in an artifact folder, with the pretrained vectors of each output that has them. */
+  public static final String VECTORS_DIR = "vectors";
 
   private final ExampleSchema raw;
   private final ImmutableList<FittedFeature> features;
@@ -159,13 +165,16 @@ public final class FittedTransform implements Serializable {
   }
 
   /**
-   * Writes {@value #TRANSFORM_FILE} and the vocabulary files into the folder {@code dir} (a path or a
+   * Writes {@value #TRANSFORM_FILE}, the vocabulary and the vectors files into the folder {@code dir} (a path or a
    * URI of any file system Beam supports, through {@link Storage}).
    */
   public void write(String dir) {
     for (FittedFeature f : features) {
       if (f.vocabulary() != null) {
         VocabularyFile.write(Storage.resolve(dir, TransformJson.vocabularyFile(f.name())), f.vocabulary(), f.counts());
+      }
+      if (f.vectors() != null) {
+        f.vectors().write(Storage.resolve(dir, TransformJson.vectorsFile(f.name())));
       }
     }
     Storage.writeString(Storage.resolve(dir, TRANSFORM_FILE), TransformJson.write(this));

@@ -18,7 +18,7 @@ public enum OutputKind {
   ID,
   /**
    * A fixed-length list of {@code maxTokens} categorical ids (Parquet list of {@code long}), in token
-   * order, padded at the end with -1.
+   * order, padded at the end with -1 ({@code encode: ids} or {@code embedding}).
    */
   IDS,
   /** A fixed-width float vector (Parquet list of {@code float}): one-hot, multi-hot, tf-idf or cyclical. */
@@ -52,6 +52,7 @@ public enum OutputKind {
           case ID:
             return ID;
           case IDS:
+          case EMBEDDING:
             return IDS;
           default:
             return VECTOR;

@@ -1,5 +1,6 @@
 package dev.beamline.transform;
 
+import dev.beamline.core.ConfigException;
 import dev.beamline.core.FeatureType;
 import dev.beamline.transform.FeatureTransform.Encoding;
 import dev.beamline.transform.FeatureTransform.Impute;
@@ -11,6 +12,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The analyzers of a string feature, with {@link Counts} (exact up to a capacity of distinct values,
@@ -23,8 +26,15 @@ import java.util.Set;
  * counts are exact up to twice that many distinct tokens (at least {@value Counts#DEFAULT_CAPACITY}).
  * {@link #warnings()} says when a vocabulary without {@code top_k} was cut to {@value
  * FeatureTransform.Vocabulary#DEFAULT_MAX_SIZE} tokens and when counts are estimates.
+ *
+ * <p>With pretrained vectors ({@code embedding.vectors}) the fit reads the vectors file ({@link
+ * WordVectors}) for the tokens counted, keeps in the vocabulary only those it has a vector for, and
+ * attaches their vectors in id order; it logs how many tokens, and what share of their occurrences,
+ * have one. Without any token to look up (an empty analyze split) it reads no file and attaches no
+ * vectors.
  */
 final class StringAnalyzer implements FeatureAnalyzer {
+  private static final Logger LOG = LoggerFactory.getLogger(StringAnalyzer.class);
   private final FeatureTransform spec;
   private final Tokenizer tokenizer;
   private Counts<String> rawValues;
@@ -102,10 +112,48 @@ final class StringAnalyzer implements FeatureAnalyzer {
     List<String> vocabulary = null;
     long[] counts = null;
     double[] idf = null;
+    WordVectors vectors = null;
     int cardinality;
     if (spec.vocabulary() != null) {
       FeatureTransform.Vocabulary v = spec.vocabulary();
-      List<Counts.Entry<String>> top = tokens.top(v.frequencyThreshold(), v.maxSize());
+      List<Counts.Entry<String>> top;
+      List<Counts.Entry<String>> candidates = spec.vectors() == null ? List.of() : tokens.top(v.frequencyThreshold(), null);
+      if (candidates.isEmpty()) {
+        // Without a token there is nothing to look up: the file is not read. So Beam's default value
+        // of an empty combine, taken while the graph is built, reads no file either.
+        top = tokens.top(v.frequencyThreshold(), v.maxSize());
+      } else {
+        // Only tokens with a pretrained vector, then the same cut: the others go to the OOV buckets.
+        Set<String> wanted = new HashSet<>();
+        candidates.forEach(e -> wanted.add(e.key()));
+        try {
+          vectors = WordVectors.read(spec.vectors(), wanted::contains);
+        } catch (IllegalArgumentException e) {
+          // A broken file is the configuration's fault: the run stops with exit code 2 and this message.
+          throw new ConfigException("transform '" + spec.output() + "': embedding.vectors: " + e.getMessage());
+        }
+        top = new ArrayList<>();
+        long covered = 0;
+        long occurrences = 0;
+        for (Counts.Entry<String> e : candidates) {
+          occurrences += e.count();
+          if (vectors.contains(e.key())) {
+            covered += e.count();
+            if (top.size() < v.maxSize()) {
+              top.add(e);
+            }
+          }
+        }
+        if (vectors.size() == 0) {
+          throw new ConfigException(String.format(Locale.ROOT,
+              "transform '%s': none of the %,d tokens of the analyzed split has a vector in %s (are the file's tokens"
+                  + " lower-cased as the feature's are?)", spec.output(), candidates.size(), spec.vectors()));
+        }
+        LOG.info(String.format(Locale.ROOT, "transform '%s': %,d of %,d tokens (%.1f%% of their occurrences) have a vector of dim %d in %s;"
+                + " %,d kept in the vocabulary, the others go to its %d OOV bucket(s)",
+            spec.output(), vectors.size(), candidates.size(), occurrences == 0 ? 0.0 : 100.0 * covered / occurrences, vectors.dim(),
+            spec.vectors(), top.size(), v.oovBuckets()));
+      }
       vocabulary = new ArrayList<>(top.size());
       counts = new long[top.size()];
       for (int i = 0; i < top.size(); i++) {
@@ -123,7 +171,7 @@ final class StringAnalyzer implements FeatureAnalyzer {
     } else {
       cardinality = spec.hashBuckets();
     }
-    return new FittedFeature(
+    FittedFeature fitted = new FittedFeature(
         spec,
         FeatureType.STRING,
         OutputKind.of(spec, FeatureType.STRING),
@@ -135,6 +183,7 @@ final class StringAnalyzer implements FeatureAnalyzer {
         counts,
         idf,
         rows);
+    return vectors == null ? fitted : fitted.withVectors(vectors.select(vocabulary));
   }
 
   /**

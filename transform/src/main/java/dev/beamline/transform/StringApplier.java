@@ -81,6 +81,7 @@ final class StringApplier implements FeatureApplier {
       case MULTI_HOT:
         return multiHot(ids);
       case IDS:
+      case EMBEDDING:
         return paddedIds(ids);
       case TFIDF:
         return tfidf(ids);

@@ -38,6 +38,11 @@ final class TransformJson {
     return FittedTransform.VOCABULARY_DIR + "/" + name + ".tsv";
   }
 
+  /** The path of the pretrained vectors of output {@code name}, relative to the artifact folder. */
+  static String vectorsFile(String name) {
+    return FittedTransform.VECTORS_DIR + "/" + name + ".txt";
+  }
+
   static String write(FittedTransform t) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
@@ -83,6 +88,13 @@ final class TransformJson {
       n.put("vocabulary_file", vocabularyFile(f.name()));
     }
     putDoubles(n, "idf", f.idf());
+    if (f.vectors() != null) {
+      n.put("vectors_file", vectorsFile(f.name()));
+      n.put("vectors_dim", f.vectors().dim());
+      if (f.vectors().sha256() != null) {
+        n.put("vectors_sha256", f.vectors().sha256());
+      }
+    }
     return n;
   }
 
@@ -131,6 +143,14 @@ final class TransformJson {
     }
     if (s.maxTokens() != null) {
       n.put("max_tokens", s.maxTokens());
+    }
+    if (s.embedding() != null) {
+      ObjectNode e = n.putObject("embedding");
+      e.put("pooling", name(s.embedding().pooling()));
+      if (s.embedding().vectors() != null) {
+        e.put("vectors", s.embedding().vectors());
+      }
+      e.put("trainable", s.embedding().trainable());
     }
     if (s.isCross()) {
       ArrayNode cross = n.putArray("cross");
@@ -197,6 +217,16 @@ final class TransformJson {
       vocabulary = List.copyOf(v.tokens());
       counts = v.counts();
     }
+    WordVectors vectors = null;
+    if (n.hasNonNull("vectors_file")) {
+      String file = Storage.resolve(dir, n.path("vectors_file").asText());
+      int dim = n.path("vectors_dim").asInt();
+      vectors = WordVectors.read(file, token -> true);
+      if (vectors.dim() != dim) {
+        throw new IllegalArgumentException(file + " holds vectors of dim " + vectors.dim() + ", the transform states " + n.path("vectors_dim").asInt());
+      }
+      vectors = vectors.withSha256(n.hasNonNull("vectors_sha256") ? n.get("vectors_sha256").asText() : null);
+    }
     return new FittedFeature(
         spec,
         FeatureType.parse(n.path("input_type").asText()),
@@ -212,7 +242,9 @@ final class TransformJson {
         vocabulary,
         counts,
         getDoubles(n, "idf"),
-        n.path("rows").asLong());
+        n.path("rows").asLong(),
+        null,
+        vectors);
   }
 
   private static FeatureTransform readSpec(JsonNode n, String output, String input) {
@@ -235,6 +267,14 @@ final class TransformJson {
           v.path("frequency_threshold").asLong(),
           v.path("oov_buckets").asInt());
     }
+    FeatureTransform.Embedding embedding = null;
+    if (n.hasNonNull("embedding")) {
+      JsonNode e = n.get("embedding");
+      embedding = new FeatureTransform.Embedding(
+          FeatureTransform.Pooling.valueOf(e.path("pooling").asText("mean").toUpperCase(Locale.ROOT)),
+          e.hasNonNull("vectors") ? e.get("vectors").asText() : null,
+          e.path("trainable").asBoolean(true));
+    }
     return new FeatureTransform(
         output,
         input,
@@ -253,6 +293,7 @@ final class TransformJson {
         n.hasNonNull("hash_buckets") ? n.get("hash_buckets").asInt() : null,
         n.hasNonNull("encode") ? Encoding.valueOf(upper(n, "encode")) : null,
         n.hasNonNull("max_tokens") ? n.get("max_tokens").asInt() : null,
+        embedding,
         n.has("cross") ? strings(n.get("cross")) : null);
   }
 

@@ -190,20 +190,24 @@ public final class TransformSpec implements Serializable {
           p.add(where + "impute mean needs a numeric feature (use most_frequent or constant)");
         }
         if (f.multiValued() && (enc == Encoding.ID || enc == Encoding.ONE_HOT)) {
-          p.add(where + "a multi-valued feature (text or separator) is encoded as multi_hot, ids or tfidf, not " + enc.name().toLowerCase());
+          p.add(where + "a multi-valued feature (text or separator) is encoded as multi_hot, ids, tfidf or embedding, not " + enc.name().toLowerCase());
         }
-        if (!f.multiValued() && (enc == Encoding.MULTI_HOT || enc == Encoding.IDS || enc == Encoding.TFIDF)) {
+        if (!f.multiValued() && (enc == Encoding.MULTI_HOT || enc == Encoding.IDS || enc == Encoding.TFIDF || enc == Encoding.EMBEDDING)) {
           p.add(where + "encode " + enc.name().toLowerCase() + " needs a multi-valued feature (set text or separator)");
         }
         if (enc == Encoding.TFIDF && f.vocabulary() == null) {
           p.add(where + "encode tfidf needs a vocabulary (document frequencies are counted per token)");
         }
+        p.addAll(checkEmbedding(where, f));
         break;
       default:
         throw new AssertionError(type);
     }
     if (f.maxTokens() != null && f.maxTokens() < 1) {
       p.add(where + "max_tokens must be at least 1, got " + f.maxTokens());
+    }
+    if (f.embedding() != null && enc != Encoding.EMBEDDING) {
+      p.add(where + "embedding applies to encode: embedding, not " + enc.name().toLowerCase(Locale.ROOT));
     }
     if (f.impute() != null && f.impute().strategy() == Impute.Strategy.CONSTANT) {
       if (f.impute().constant() == null) {
@@ -215,12 +219,40 @@ public final class TransformSpec implements Serializable {
     return p;
   }
 
+  /**
+   * What is wrong with the embedding of a string feature encoded {@link Encoding#EMBEDDING}: pretrained
+   * vectors are looked up by token, so they need a vocabulary, and the tokens without a vector need
+   * an OOV bucket; frozen rows need vectors to start from.
+   */
+  private static List<String> checkEmbedding(String where, FeatureTransform f) {
+    List<String> p = new ArrayList<>();
+    FeatureTransform.Embedding e = f.effectiveEmbedding();
+    if (e == null) {
+      return p;
+    }
+    if (e.vectors() != null) {
+      if (e.vectors().isBlank()) {
+        p.add(where + "embedding.vectors must name a file of word vectors");
+      }
+      if (f.vocabulary() == null) {
+        p.add(where + "embedding.vectors needs a vocabulary: vectors are looked up by token, and hash buckets have none");
+      } else if (f.vocabulary().oovBuckets() < 1) {
+        p.add(where + "embedding.vectors: tokens without a vector go to the vocabulary's OOV buckets, so oov_buckets must be at least 1, got "
+            + f.vocabulary().oovBuckets());
+      }
+    } else if (!e.trainable()) {
+      p.add(where + "embedding.trainable: false freezes the rows that start from pretrained vectors, and there are none"
+          + " (set embedding.vectors, or leave trainable out)");
+    }
+    return p;
+  }
+
   /** What is wrong with the cross {@code f}: what it crosses, its hash buckets, its encoding, steps that do not apply. */
   private List<String> checkCross(String where, FeatureTransform f, ExampleSchema raw) {
     List<String> p = new ArrayList<>();
     boolean otherSteps = f.input() != null || f.impute() != null || f.clipMin() != null || f.clipMax() != null || f.logOffset() != null
         || (f.scale() != null && f.scale() != Scale.NONE) || f.bucketize() != null || f.binarize() != null || f.timePart() != null
-        || f.lowercase() || f.text() != null || f.separator() != null || f.vocabulary() != null || f.maxTokens() != null;
+        || f.lowercase() || f.text() != null || f.separator() != null || f.vocabulary() != null || f.maxTokens() != null || f.embedding() != null;
     if (otherSteps) {
       p.add(where + "a cross reads the ids of other transformed features, so only cross, hash_buckets and encode apply");
     }

@@ -3,11 +3,14 @@ package dev.beamline.transform;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.FolderFingerprint;
 import dev.beamline.core.ArtifactKind;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.StageOutput;
+import dev.beamline.core.Storage;
+import dev.beamline.core.stage.ExternalInput;
 import dev.beamline.core.stage.ArtifactInfo;
 import dev.beamline.core.stage.ExamplesInfo;
 import dev.beamline.core.stage.Plan;
@@ -18,8 +21,12 @@ import dev.beamline.core.stage.Stage;
 import dev.beamline.core.stage.StageInput;
 import dev.beamline.core.stage.StageInputs;
 import dev.beamline.validation.DatasetStatistics;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,6 +64,9 @@ public final class TransformStage implements Stage<TransformStage.State> {
   /** The statistics of the transformed examples, inside the folder. */
   public static final Port TRANSFORMED_STATISTICS =
       Port.inside("transformed_statistics", ArtifactKind.STATISTICS, AnalyzeAndTransform.STATISTICS_FILE);
+
+  /** The role of a pretrained vectors file ({@code embedding.vectors}) among the stage's external inputs. */
+  public static final String VECTORS = "vectors";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -104,9 +114,14 @@ public final class TransformStage implements Stage<TransformStage.State> {
    * Checks the declared transforms against the examples' schema and {@code analyze_split} against their
    * splits, and states the provisional features for the stages downstream.
    *
+   * <p>The pretrained vectors files ({@code embedding.vectors}) are external inputs, listed by path,
+   * size and modification time: the runner keys the cache by their content, and the stage states the
+   * SHA-256 of what it read ({@link #describe}).
+   *
    * @throws ConfigException when a transform does not fit the schema (unless data validation runs
    *     first: the data, not the configuration, may be at fault, so the run fails with the same message
-   *     only once validation passed) or when {@code analyze_split} is not a split of the examples
+   *     only once validation passed), when {@code analyze_split} is not a split of the examples, or
+   *     when a vectors file cannot be found
    */
   @Override
   public Plan<State> plan(PlanContext ctx) {
@@ -125,7 +140,34 @@ public final class TransformStage implements Stage<TransformStage.State> {
     AnalyzeAndTransform.checkAnalyzeSplit(config.analyzeSplit(), examples.splits());
     TransformGraphInfo graph =
         unfit == null ? TransformGraphInfo.provisional(examples.schema(), config.spec()) : TransformGraphInfo.unknown();
-    return new Plan<>(List.of(), Map.of(TRANSFORM_GRAPH.role(), graph), new State(unfit == null ? null : unfit.getMessage()));
+    return new Plan<>(vectorsFiles(), Map.of(TRANSFORM_GRAPH.role(), graph), new State(unfit == null ? null : unfit.getMessage()));
+  }
+
+  /** Each distinct pretrained vectors file of the spec, as an external input listed by path, size and time. */
+  private List<ExternalInput> vectorsFiles() {
+    Map<String, ExternalInput> out = new LinkedHashMap<>();
+    for (FeatureTransform f : config.spec().features()) {
+      String uri = f.vectors();
+      if (uri == null || out.containsKey(uri)) {
+        continue;
+      }
+      long bytes;
+      try {
+        bytes = Storage.size(uri);
+      } catch (UncheckedIOException e) {
+        throw new ConfigException("transform '" + f.output() + "': embedding.vectors " + uri + " cannot be read: " + e.getCause().getMessage());
+      }
+      long modified = 0;
+      if (Storage.isLocal(uri)) {
+        try {
+          modified = Files.getLastModifiedTime(AnalyzeAndTransform.localPath(uri)).toMillis();
+        } catch (IOException | RuntimeException e) {
+          // Size and path alone.
+        }
+      }
+      out.put(uri, ExternalInput.listed(VECTORS, uri, bytes, modified));
+    }
+    return List.copyOf(out.values());
   }
 
   /** The fitted features of a published transform graph; nothing for the other outputs. */
@@ -187,6 +229,17 @@ public final class TransformStage implements Stage<TransformStage.State> {
       features.put(f.name(), describe(f));
     }
     graph.set("examples", examplesPerSplit(o));
+    // The vectors files read, by content, for the cache key (see ExternalInput#listed).
+    Map<String, String> read = new LinkedHashMap<>();
+    for (FittedFeature f : o.transform().features()) {
+      if (f.vectors() != null && f.vectors().sha256() != null) {
+        read.putIfAbsent(f.spec().vectors(), f.vectors().sha256());
+      }
+    }
+    if (!read.isEmpty()) {
+      ArrayNode files = graph.putArray(Published.INPUT_FILES);
+      read.forEach((path, sha256) -> files.addObject().put("path", path).put("sha256", sha256));
+    }
 
     ObjectNode inside = JSON.createObjectNode();
     inside.set("examples", examplesPerSplit(o));

@@ -25,6 +25,7 @@ import java.util.Locale;
  *     island: {vocabulary: {oov_buckets: 1}, encode: one_hot}
  *     hour: {input: date, time_part: hour_of_day}
  *     island_x_hour: {cross: [island, hour], hash_buckets: 100}
+ *     notes: {text: {}, vocabulary: {}, encode: embedding, embedding: {vectors: glove.6B.50d.txt, trainable: false}}
  * }</pre>
  */
 public final class TransformStageFactory implements StageFactory {
@@ -61,6 +62,8 @@ public final class TransformStageFactory implements StageFactory {
     public Integer hash_buckets;
     public String encode;
     public Integer max_tokens;
+    /** How a model embeds the ids of {@code encode: embedding}. */
+    public EmbeddingDoc embedding;
     /** The transformed features whose ids a cross hashes together; null unless a cross. */
     public List<String> cross;
   }
@@ -81,6 +84,14 @@ public final class TransformStageFactory implements StageFactory {
     public Integer top_k;
     public Long frequency_threshold;
     public Integer oov_buckets;
+  }
+
+  /** {@code transform.features.<output>.embedding:} */
+  public static final class EmbeddingDoc {
+    public String pooling;
+    /** A file of pretrained word vectors, relative to the pipeline file's folder or a URI. */
+    public String vectors;
+    public Boolean trainable;
   }
 
   @Override
@@ -150,9 +161,10 @@ public final class TransformStageFactory implements StageFactory {
     if (d.text != null) {
       List<Integer> n = d.text.ngrams == null ? List.of(1, 1) : d.text.ngrams;
       if (n.size() == 1) {
-        n = List.of(n.get(0), n.get(0));
+        n = java.util.Arrays.asList(n.get(0), n.get(0));
       }
-      if (n.size() != 2 || n.contains(null)) {
+      // Not contains(null): List.of throws on it, and text: {} gives List.of(1, 1).
+      if (n.size() != 2 || n.stream().anyMatch(java.util.Objects::isNull)) {
         throw section.error(key + ".text.ngrams", "'" + section.key(key) + ".text.ngrams' must be [min, max], got " + d.text.ngrams);
       }
       f = f.withText(new FeatureTransform.Text(n.get(0), n.get(1)));
@@ -169,6 +181,15 @@ public final class TransformStageFactory implements StageFactory {
     }
     if (d.encode != null) {
       f = f.withEncode(section.choice(key + ".encode", d.encode, FeatureTransform.Encoding.class));
+    }
+    if (d.embedding != null) {
+      FeatureTransform.Pooling pooling = d.embedding.pooling == null ? FeatureTransform.Pooling.MEAN
+          : section.choice(key + ".embedding.pooling", d.embedding.pooling, FeatureTransform.Pooling.class);
+      if (d.embedding.vectors != null && d.embedding.vectors.isBlank()) {
+        throw section.error(key + ".embedding.vectors", "'" + section.key(key) + ".embedding.vectors' must name a file of word vectors");
+      }
+      String vectors = d.embedding.vectors == null ? null : section.path(d.embedding.vectors);
+      f = f.withEmbedding(new FeatureTransform.Embedding(pooling, vectors, d.embedding.trainable == null || d.embedding.trainable));
     }
     return f;
   }
@@ -226,6 +247,12 @@ public final class TransformStageFactory implements StageFactory {
     d.hash_buckets = f.hashBuckets();
     d.encode = name(f.encode());
     d.max_tokens = f.maxTokens();
+    if (f.embedding() != null) {
+      d.embedding = new EmbeddingDoc();
+      d.embedding.pooling = name(f.embedding().pooling());
+      d.embedding.vectors = f.embedding().vectors();
+      d.embedding.trainable = f.embedding().trainable();
+    }
     d.cross = f.cross() == null ? null : new ArrayList<>(f.cross());
     return d;
   }

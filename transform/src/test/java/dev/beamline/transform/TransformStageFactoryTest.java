@@ -78,12 +78,12 @@ class TransformStageFactoryTest {
         + "\"mass\":{\"input\":\"body_mass_g\",\"impute\":null,\"impute_value\":null,\"clip\":{\"min\":0.0,\"max\":null},"
         + "\"log\":true,\"log_offset\":1.0,\"scale\":\"z_score\",\"bucketize\":null,\"binarize\":null,\"time_part\":null,"
         + "\"lowercase\":false,\"text\":null,\"separator\":null,\"vocabulary\":null,\"hash_buckets\":null,\"encode\":null,"
-        + "\"max_tokens\":null,\"cross\":null},"
+        + "\"max_tokens\":null,\"embedding\":null,\"cross\":null},"
         + "\"notes\":{\"input\":\"notes\",\"impute\":null,\"impute_value\":null,\"clip\":null,"
         + "\"log\":false,\"log_offset\":null,\"scale\":\"none\",\"bucketize\":null,\"binarize\":null,\"time_part\":null,"
         + "\"lowercase\":true,\"text\":{\"ngrams\":[1,2]},\"separator\":null,"
         + "\"vocabulary\":{\"top_k\":null,\"frequency_threshold\":1,\"oov_buckets\":1},\"hash_buckets\":null,\"encode\":null,"
-        + "\"max_tokens\":null,\"cross\":null}}}";
+        + "\"max_tokens\":null,\"embedding\":null,\"cross\":null}}}";
     assertThat(TransformStageFactory.parameters(c).toString()).isEqualTo(expected);
     assertThat(new TransformStage(c).parameters().toString()).isEqualTo(expected);
     // The YAML that says the same, with the defaults left out, has the same canonical form.
@@ -160,7 +160,7 @@ class TransformStageFactoryTest {
             + " day_of_week, minute, day_of_month, day_of_year, week_of_year, month, year)");
     assertRejected("transform:\n  features:\n    m: {input: date, time_part: month, encode: cyclic}\n",
         "p.yaml line 3: unknown value 'cyclic' for 'transform.features.m.encode'; did you mean 'cyclical'? (one of: id, one_hot,"
-            + " multi_hot, ids, tfidf, cyclical)");
+            + " multi_hot, ids, tfidf, cyclical, embedding)");
   }
 
   private static void assertRejected(String yaml, String message) {

@@ -203,6 +203,52 @@ public class TransformStageTest {
   }
 
   @Test
+  public void aVectorsFileIsAnExternalInputTheFolderCarriesItsVectorsAndDescribeStatesWhatWasRead() throws Exception {
+    ExampleSchema raw = TestData.schema("mass", FLOAT, "island", STRING);
+    Path vectors = tmp.resolve("vectors.txt");
+    // "biscoe" and "dream" have vectors; "torgersen" does not.
+    Files.writeString(vectors, "biscoe 0.5 1.5\ndream -2 0.25\n");
+    String sha256 = "1b30498b552d54663256211705db6af08b9da356308daa034305ed68db11d03e";   // sha256sum of the file
+    TransformStage stage = new TransformStage(TransformConfig.of(TransformSpec.of(List.of(
+        FeatureTransform.string("island").withSeparator(" ").withLowercase(true).withVocabulary(Vocabulary.defaults())
+            .withEncode(Encoding.EMBEDDING).withMaxTokens(2)
+            .withEmbedding(FeatureTransform.Embedding.defaults().withVectors(vectors.toString()))))));
+    String ingest = ingest();
+    StageOutput output = new StageOutput(tmp.resolve("transform/1").toString(), "1", null);
+    StageInputs inputs = new StageInputs(List.of(input(p, TransformStage.EXAMPLES, ingest, new ExamplesInfo(raw, List.of("train", "eval")))));
+    Plan<TransformStage.State> plan = stage.plan(context(inputs));
+    assertThat(plan.externalInputs()).hasSize(1);
+    assertThat(plan.externalInputs().get(0).role()).isEqualTo("vectors");
+    assertThat(plan.externalInputs().get(0).uri()).isEqualTo(vectors.toString());
+    assertThat(plan.externalInputs().get(0).isListed()).isTrue();
+    assertThat(plan.externalInputs().get(0).properties().get("bytes").asLong()).isEqualTo(Files.size(vectors));
+
+    // Building the graph reads no file: not even the vectors, gone while it is built.
+    Files.move(vectors, tmp.resolve("away.txt"));
+    List<String> before = filesUnder(tmp);
+    stage.expand(p, plan, inputs, output);
+    assertThat(filesUnder(tmp)).isEqualTo(before);
+    Files.move(tmp.resolve("away.txt"), vectors);
+    p.run().waitUntilFinish();
+
+    assertThat(Files.readString(output.path().resolve("vectors/island.txt"))).isEqualTo("biscoe 0.5 1.5\ndream -2.0 0.25\n");
+    Published d = stage.describe(plan, output.dir());
+    assertThat(d.properties().get("transform_graph").get("input_files").toString())
+        .isEqualTo("[{\"path\":\"" + vectors + "\",\"sha256\":\"" + sha256 + "\"}]");
+    FittedFeature island = ((TransformGraphInfo) stage.readInfo(TransformStage.TRANSFORM_GRAPH, output.dir())).features().get(0);
+    assertThat(island.vocabulary()).containsExactly("biscoe", "dream");
+    assertThat(island.vectors().values()).containsExactly(0.5f, 1.5f, -2f, 0.25f);
+
+    // A vectors file that is not there stops the plan.
+    TransformStage missing = new TransformStage(TransformConfig.of(TransformSpec.of(List.of(
+        FeatureTransform.string("island").withSeparator(" ").withVocabulary(Vocabulary.defaults()).withEncode(Encoding.EMBEDDING)
+            .withEmbedding(FeatureTransform.Embedding.defaults().withVectors(tmp.resolve("nope.txt").toString()))))));
+    assertThatThrownBy(() -> missing.plan(context(inputs)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("transform 'island': embedding.vectors " + tmp.resolve("nope.txt") + " cannot be read: ");
+  }
+
+  @Test
   public void theAnalyzeSplitMustBeASplitOfTheExamples() {
     Pipeline unrun = Pipeline.create();
     List<StageInput> in = new ArrayList<>();
