@@ -171,9 +171,14 @@ public final class EvaluateStageFactory implements StageFactory {
     }
   }
 
-  /** A slice item: a feature name, an object {@code {feature, buckets}}, or a list of those (a cross). */
-  @SuppressWarnings("unchecked")
-  private static SliceSpec slice(Object item) {
+  /**
+   * A slice item as the YAML file writes it: a feature name, an object {@code {feature, buckets}} or
+   * {@code {feature, part}}, or a list of those (a cross). Shared by every section that slices metrics
+   * ({@code evaluate.slices}, {@code feedback.metrics.slices}).
+   *
+   * @throws IllegalArgumentException saying what is wrong with the item
+   */
+  public static SliceSpec slice(Object item) {
     if (item instanceof List<?> list) {
       List<SliceSpec.Feature> features = new ArrayList<>();
       for (Object o : list) {
@@ -258,13 +263,11 @@ public final class EvaluateStageFactory implements StageFactory {
     return m.validate();
   }
 
-  /** The canonical form of {@code c}: every key, defaults filled in; the cache key and the recorded parameters. */
-  public static ObjectNode parameters(EvaluateConfig c) {
-    ObjectNode o = JSON.createObjectNode();
-    o.put("split", c.split());
-    ArrayNode slices = o.putArray("slices");
-    for (SliceSpec s : c.slices()) {
-      ArrayNode cross = slices.addArray();
+  /** {@code slices} in canonical form: per slice, its features with their buckets and time part. */
+  public static ArrayNode slicesJson(List<SliceSpec> slices) {
+    ArrayNode out = JSON.createArrayNode();
+    for (SliceSpec s : slices) {
+      ArrayNode cross = out.addArray();
       for (SliceSpec.Feature f : s.features()) {
         ObjectNode x = cross.addObject();
         x.put("feature", f.name());
@@ -273,6 +276,14 @@ public final class EvaluateStageFactory implements StageFactory {
         x.put("part", f.part() == null ? null : f.part().name().toLowerCase(Locale.ROOT));
       }
     }
+    return out;
+  }
+
+  /** The canonical form of {@code c}: every key, defaults filled in; the cache key and the recorded parameters. */
+  public static ObjectNode parameters(EvaluateConfig c) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("split", c.split());
+    o.set("slices", slicesJson(c.slices()));
     o.put("min_slice_size", c.minSliceSize());
     ObjectNode boot = o.putObject("bootstrap");
     boot.put("samples", c.bootstrapSamples());

@@ -192,7 +192,7 @@ final class AvroFormatReader extends FormatReader {
           return;
         }
       }
-      sink.accept(example);
+      sink.accept(example, recordNumber);
     }
   }
 }

@@ -180,7 +180,7 @@ final class CsvFormatReader extends FormatReader {
         if (rejected != null) {
           sink.reject(rejected);
         } else {
-          sink.accept(example);
+          sink.accept(example, r.line());
         }
       }
     }

@@ -26,6 +26,15 @@ public abstract class FormatReader implements Serializable {
   public interface Sink {
     void accept(GenericRecord example);
 
+    /**
+     * Takes an example that starts at {@code line} of its file (for Avro and Parquet, its 1-based record
+     * number), for a reader of the rows that must say where each came from (a label that joins no
+     * request is reported with its file and line). By default, {@link #accept(GenericRecord)}.
+     */
+    default void accept(GenericRecord example, long line) {
+      accept(example);
+    }
+
     void reject(RejectedRow row);
   }
 

@@ -213,7 +213,7 @@ final class JsonLinesFormatReader extends FormatReader {
         if (rejected != null) {
           sink.reject(rejected);
         } else {
-          sink.accept(example);
+          sink.accept(example, lineNumber);
         }
       }
     }

@@ -67,6 +67,20 @@ public final class ConfigSection {
     return java.util.Optional.of(new ConfigSection(key, other, source, lines, baseDir, document));
   }
 
+  /**
+   * The part {@code key} of this section as a section of its own, named by its dotted key ({@code
+   * feedback.labels}) so that its messages name the right line and key: for a section that embeds
+   * another's shape (the label files of {@code feedback:} are bound as {@code ingest:} binds its input).
+   * An absent or null part is an empty one.
+   */
+  public ConfigSection child(String key) {
+    JsonNode part = node.get(key);
+    if (part == null || part.isNull()) {
+      part = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    }
+    return new ConfigSection(name + "." + key, part, source, lines, baseDir, document);
+  }
+
   /** The section's content as written (a copy), e.g. to merge values into and bind again. */
   public JsonNode node() {
     return node.deepCopy();
