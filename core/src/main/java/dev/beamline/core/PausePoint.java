@@ -14,7 +14,8 @@ import java.nio.file.Paths;
  *
  * <p>Points: {@code staged:<stage>} once the stage's staging folder is complete and before it is
  * renamed onto its output folder; {@code published:<stage>} right after that rename, before the run
- * records the output in the metadata store ({@link Storage#publish}).
+ * records the output in the metadata store ({@link Storage#publish}); {@code trial:<id>} when a tuner's
+ * trial {@code <id>} is about to train.
  *
  * <pre>{@code
  * java -Dbeamline.test.pauseAt=staged:transform -jar runner/target/beamline.jar run pipeline.yaml

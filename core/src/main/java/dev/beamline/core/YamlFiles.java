@@ -41,15 +41,33 @@ public final class YamlFiles {
   public record Parsed<T>(T value, String source, Map<String, Integer> lines) {
     /**
      * {@code "<source> line <n>: "} for the dotted {@code key} (or its nearest enclosing key that has a
-     * line), or {@code "<source>: "}.
+     * line), or {@code "<source>: "}. A key of the file may hold dots itself ({@code
+     * tune.search_space.features.month} names the key {@code features.month} of {@code search_space}).
      */
     public String at(String key) {
-      String pointer = "/" + key.replace('.', '/');
+      String[] parts = key.split("\\.", -1);
       Integer line = null;
-      for (String p = pointer; line == null && !p.isEmpty(); p = p.substring(0, Math.max(0, p.lastIndexOf('/')))) {
-        line = lines.get(p);
+      for (int n = parts.length; line == null && n > 0; n--) {
+        line = lineOf(parts, n);
       }
       return source + (line == null ? ": " : " line " + line + ": ");
+    }
+
+    /** The line of the key of the first {@code n} parts, each dot between them a level first, then part of a key. */
+    private Integer lineOf(String[] parts, int n) {
+      // Every way of reading the n - 1 dots, all levels first; a long key is read as levels only.
+      int ways = n - 1 <= 10 ? 1 << (n - 1) : 1;
+      for (int dots = 0; dots < ways; dots++) {
+        StringBuilder pointer = new StringBuilder("/").append(parts[0]);
+        for (int i = 1; i < n; i++) {
+          pointer.append((dots & (1 << (i - 1))) == 0 ? '/' : '.').append(parts[i]);
+        }
+        Integer line = lines.get(pointer.toString());
+        if (line != null) {
+          return line;
+        }
+      }
+      return null;
     }
   }
 

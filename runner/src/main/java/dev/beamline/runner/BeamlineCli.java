@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       RunsCommand.class,
       ArtifactsCommand.class,
       LineageCommand.class,
+      TuneReportCommand.class,
       ModelsCommand.class,
       RollbackCommand.class,
       ServeCommand.class,

@@ -448,10 +448,7 @@ public final class PipelineRun {
         store.updateArtifact(a.id(), ArtifactState.LIVE, fingerprint, facts);
       }
       recordContent(r, run, RawFileContent.stated(p, mainRole));
-      for (Published.Step step : p.steps()) {
-        store.recordStep(r.executionId(), r.stage().name() + "/" + step.name(), step.parameters(), step.properties(),
-            step.failed() ? ExecutionState.FAILED : ExecutionState.COMPLETE, step.error(), step.startTime(), step.endTime());
-      }
+      recordSteps(r, p.steps());
       store.finishExecution(r.executionId(), ExecutionState.COMPLETE, null);
       store.setExecutionTimes(r.executionId(), startTime, end);
     });
@@ -498,8 +495,9 @@ public final class PipelineRun {
    * Ends every stage of the run not yet ended. A stage whose publish step finished ({@link
    * MarkPublished}), whose inputs of this run were kept too and whose folder its stage can describe is
    * kept: COMPLETE, its output LIVE and cacheable, as if the run had succeeded, as TFX keeps each
-   * component's output. Every other one is FAILED with {@code error}, its outputs ABANDONED, its staging
-   * folder removed. Never throws: the run's failure is what the caller reports.
+   * component's output. Every other one is FAILED with {@code error}, with the steps it left in its
+   * staging folder ({@link Stage#failedSteps}), its outputs ABANDONED, its staging folder removed.
+   * Never throws: the run's failure is what the caller reports.
    */
   public void failed(String error) {
     for (StageResult r : results) {
@@ -516,6 +514,7 @@ public final class PipelineRun {
             LOG.warn("{}: its published output {} cannot be recorded, so it is not kept: {}", r.stage().name(), r.outputDir(), e.toString());
           }
         }
+        recordFailedSteps(r);
         store.finishExecution(r.executionId(), ExecutionState.FAILED, error);
         long now = System.currentTimeMillis();
         outcomes.put(r.executionId(), new Outcome(ExecutionState.FAILED, Math.min(running.get(r.executionId()).planned(), now), now));
@@ -528,6 +527,32 @@ public final class PipelineRun {
         LOG.warn("{}: its staging folder {} could not be removed: {}", r.stage().name(), Storage.stagingOf(r.outputDir()), e.toString());
       }
     }
+  }
+
+  /**
+   * Records the steps that the failed stage of {@code r} left in its staging folder (a tuner's failed
+   * trials), each under its execution; a stage that left none, or whose steps cannot be read, records none.
+   */
+  private void recordFailedSteps(StageResult r) {
+    try {
+      List<Published.Step> steps = failedSteps(r);
+      store.inTransaction(() -> recordSteps(r, steps));
+    } catch (RuntimeException e) {
+      LOG.warn("{}: the steps it left in {} cannot be recorded: {}", r.stage().name(), Storage.stagingOf(r.outputDir()), e.toString());
+    }
+  }
+
+  /** Records {@code steps} as executions {@code <stage>/<step>} under the execution of {@code r}. */
+  private void recordSteps(StageResult r, List<Published.Step> steps) {
+    for (Published.Step step : steps) {
+      store.recordStep(r.executionId(), r.stage().name() + "/" + step.name(), step.parameters(), step.properties(),
+          step.failed() ? ExecutionState.FAILED : ExecutionState.COMPLETE, step.error(), step.startTime(), step.endTime());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <S extends Serializable> List<Published.Step> failedSteps(StageResult r) {
+    return ((Stage<S>) r.stage()).failedSteps((Plan<S>) r.plan(), Storage.stagingOf(r.outputDir()));
   }
 
   /** Whether the stage of {@code r} published its output and every input it read from this run was kept. */

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CrashRecoveryIT {
   private static final Path EXAMPLE = Paths.get("../examples/penguins/pipeline.yaml").toAbsolutePath().normalize();
-  private static final List<String> STAGES = List.of("ingest", "statistics", "schema", "validate", "transform", "train", "evaluate", "push");
+  private static final List<String> STAGES = List.of("ingest", "statistics", "schema", "validate", "transform", "tune", "train", "evaluate", "push");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path tmp;

@@ -31,7 +31,7 @@ class LabelDriftIT {
         .replace("  drift: true ", "  drift_severity: warning\n  drift: true ")
         .replace("  seed: 42\n", "  seed: 42\n  epochs: 5\n  on_label_drift: reweight\n")
         .replace("  epochs: 60\n", "");
-    yaml = yaml.substring(0, yaml.indexOf("\nevaluate:")) + "\n";
+    yaml = yaml.substring(0, yaml.indexOf("\ntune:")) + "\n";
     assertThat(yaml).contains("drift_severity: warning").contains("on_label_drift: reweight");
     Path pipeline = tmp.resolve("pipeline.yaml");
     Files.writeString(pipeline, yaml);

@@ -10,6 +10,10 @@ import dev.beamline.ingest.IngestStage;
 import dev.beamline.ingest.InputFormat;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.training.TrainConfig;
+import dev.beamline.tuning.Parameter;
+import dev.beamline.tuning.SearchSpace;
+import dev.beamline.tuning.TuneConfig;
+import dev.beamline.tuning.TuneStage;
 import dev.beamline.evaluation.BiasThreshold;
 import dev.beamline.evaluation.BlessingCriteria;
 import dev.beamline.evaluation.EvaluateConfig;
@@ -76,6 +80,16 @@ class PipelineSpecIT {
   void yamlAndJavaApiGiveTheSameStagesAndGraph() {
     PipelineSpec fromYaml = PipelineYaml.load(EXAMPLE);
     List<Stage<?>> validation = ValidationStageFactory.stages(ValidationConfig.defaults());
+    TrainConfig train = TrainConfig.defaults("species")
+        .withHiddenUnits(List.of(16, 8))
+        .withBatchSize(16)
+        .withEpochs(60)
+        .withOptimizer(TrainConfig.Optimizer.ADAM, 0.01)
+        .withEarlyStopping(10, 0.0)
+        .withSeed(42);
+    java.util.LinkedHashMap<String, Parameter> searchSpace = new java.util.LinkedHashMap<>();
+    searchSpace.put("learning_rate", new Parameter.FloatRange(0.001, 0.1, true));
+    searchSpace.put("hidden_units", new Parameter.Choice(List.of(List.of(8), List.of(16, 8))));
     PipelineSpec fromJava =
         PipelineSpec.named("penguins")
             // In any order: the runner orders stages by the kinds they consume and produce.
@@ -92,15 +106,9 @@ class PipelineSpecIT {
                                 MetricThreshold.of("accuracy").withLowerBound(0.9),
                                 MetricThreshold.of("log_loss").withDirection(MetricThreshold.Direction.LOWER_IS_BETTER).withAbsoluteChange(0.05)),
                             List.of(BiasThreshold.of("sex", "accuracy", 0.1), BiasThreshold.of("sex", "true_positive_rate", 0.15))))))
-            .withStage(
-                new TrainStage(
-                    TrainConfig.defaults("species")
-                        .withHiddenUnits(List.of(16, 8))
-                        .withBatchSize(16)
-                        .withEpochs(60)
-                        .withOptimizer(TrainConfig.Optimizer.ADAM, 0.01)
-                        .withEarlyStopping(10, 0.0)
-                        .withSeed(42)))
+            .withStage(new TrainStage(train))
+            .withStage(new TuneStage(
+                TuneConfig.bayesian(SearchSpace.of(searchSpace), 4).withMaxParallelTrials(2).withSeed(3), train))
             .withStage(
                 new TransformStage(
                     TransformConfig.of(
@@ -119,7 +127,7 @@ class PipelineSpecIT {
                     IngestExamples.Config.of(EXAMPLE.getParent().resolve("data/penguins.csv").toString()).withFormat(InputFormat.CSV)));
 
     assertThat(fromJava.stages()).extracting(Stage::name)
-        .containsExactly("push", "evaluate", "train", "transform", "statistics", "schema", "validate", "ingest");
+        .containsExactly("push", "evaluate", "train", "tune", "transform", "statistics", "schema", "validate", "ingest");
     assertThat(stagesOf(fromJava)).containsExactlyInAnyOrderElementsOf(stagesOf(fromYaml));
     List<String> yamlGraph = graphOf(fromYaml, tmp.resolve("yaml"));
     assertThat(yamlGraph).isEqualTo(graphOf(fromJava, tmp.resolve("java")));

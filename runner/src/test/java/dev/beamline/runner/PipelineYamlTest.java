@@ -60,7 +60,7 @@ class PipelineYamlTest {
     PipelineSpec spec = PipelineYaml.load(Paths.get("../examples/penguins/pipeline.yaml"));
     assertThat(spec.name()).isEqualTo("penguins");
     assertThat(ingest(spec).input()).endsWith("examples/penguins/data/penguins.csv");
-    assertThat(spec.stages()).extracting(s -> s.name()).containsExactly("ingest", "statistics", "schema", "validate", "transform", "train", "evaluate", "push");
+    assertThat(spec.stages()).extracting(s -> s.name()).containsExactly("ingest", "statistics", "schema", "validate", "transform", "train", "tune", "evaluate", "push");
     assertThat(ingest(spec).splits().asMap()).containsExactly(Map.entry("train", 2), Map.entry("eval", 1));
   }
 
@@ -76,7 +76,7 @@ class PipelineYamlTest {
   void unknownTopLevelKeyIsNamed() {
     assertRejected(
         "pipeline:\n  name: p\ntraining:\n  epochs: 3\n",
-        "p.yaml line 3: unknown key 'training' (known keys here: evaluate, ingest, pipeline, push, train, transform, tune, validation)");
+        "p.yaml line 3: unknown key 'training' (known keys here: evaluate, feedback, ingest, pipeline, push, train, transform, tune, validation)");
   }
 
   @Test
@@ -132,7 +132,7 @@ class PipelineYamlTest {
             "  model: lineer",
             ""),
         String.join(System.lineSeparator(),
-            "p.yaml line 8: unknown key 'trainng'; did you mean 'train'? (known keys here: evaluate, ingest, pipeline, push, train, transform, tune, validation)",
+            "p.yaml line 8: unknown key 'trainng'; did you mean 'train'? (known keys here: evaluate, feedback, ingest, pipeline, push, train, transform, tune, validation)",
             "p.yaml line 6: unknown key 'ingest.csv.delimeter'; did you mean 'delimiter'? (known keys here: columns, delimiter, header, max_record_bytes, null_values, quote)",
             "p.yaml line 7: unknown key 'ingest.max_rejected_fractoin'; did you mean 'max_rejected_fraction'? (known keys here: csv, format,"
                 + " infer_rows, input, max_rejected_fraction, partition_feature, schema, shards, span, splits)",

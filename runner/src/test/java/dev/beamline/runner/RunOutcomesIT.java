@@ -113,12 +113,12 @@ class RunOutcomesIT {
         .contains("run r1 FAILED");
     try (MetadataStore s = store()) {
       Map<String, Execution> first = executions(s, "r1");
-      assertThat(first.keySet()).containsExactly("ingest", "statistics", "schema", "validate", "transform", "train", "evaluate", "push");
+      assertThat(first.keySet()).containsExactly("ingest", "statistics", "schema", "validate", "transform", "tune", "train", "evaluate", "push");
       for (String kept : List.of("ingest", "statistics", "schema")) {
         assertThat(first.get(kept).state()).as(kept).isEqualTo(ExecutionState.COMPLETE);
         assertThat(outputStates(s, first.get(kept))).as(kept).containsExactly(ArtifactState.LIVE);
       }
-      for (String failed : List.of("validate", "transform", "train", "evaluate", "push")) {
+      for (String failed : List.of("validate", "transform", "tune", "train", "evaluate", "push")) {
         assertThat(first.get(failed).state()).as(failed).isEqualTo(ExecutionState.FAILED);
         assertThat(first.get(failed).error()).as(failed).contains("data validation found");
         assertThat(outputStates(s, first.get(failed))).as(failed).containsExactly(ArtifactState.ABANDONED);

@@ -66,7 +66,7 @@ class RunnerParityIT {
     Path flinkRun = run("flink");
     assertSameArtifacts(directRun, flinkRun);
     for (Path root : List.of(directRun, flinkRun)) {
-      Path model = root.resolve("train/6");
+      Path model = root.resolve("train/7");
       assertThat(model.resolve("saved_model.pb")).exists();
       TrainingHistory h = TrainingHistory.fromJson(Files.readString(model.resolve("training_history.json")));
       assertThat(h.best().evalAccuracy()).as(root.toString()).isGreaterThanOrEqualTo(0.95);

@@ -39,7 +39,7 @@ class SecretsIT {
         "run", file.toString(), "--pipeline-root", root.toString(), "--run-id", "s1",
         "--hdfsConfiguration=[{\"dfs.client.token\":\"" + TOKEN + "\"}]");
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("train: ran as execution #6");
+    assertThat(r.out()).contains("train: ran as execution #7");
 
     List<Path> files = new ArrayList<>();
     try (Stream<Path> all = Files.walk(root)) {

@@ -16,7 +16,7 @@ import org.apache.avro.generic.GenericRecord;
 
 /**
  * The bundled penguins example, copied into a test's folder (its push writes beside the pipeline root,
- * never into the repository) and run once: the trained model in {@code runs/penguins/train/6}, pushed
+ * never into the repository) and run once: the trained model in {@code runs/penguins/train/7}, pushed
  * as {@code penguins:1}. With readers of what {@code beamline predict} and {@code evaluate} write.
  *
  * <pre>{@code
@@ -56,7 +56,7 @@ record TrainedPenguins(Path example, Path root) {
 
   /** The train stage's SavedModel. */
   Path modelDir() {
-    return root.resolve("penguins/train/6");
+    return root.resolve("penguins/train/7");
   }
 
   /** The example's data: 344 rows. */

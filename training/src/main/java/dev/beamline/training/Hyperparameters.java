@@ -28,6 +28,8 @@ public record Hyperparameters(String valuesJson) implements Serializable {
   public static final ArtifactKind KIND = ArtifactKind.of("HYPERPARAMETERS");
   /** The file in the artifact's folder: {@code {"values": {key: value, ...}, ...}}. */
   public static final String FILE = "hyperparameters.json";
+  /** The start of a value that records a tuner's choice among alternative features: {@code features.<slot>}. */
+  public static final String FEATURE_SLOT = "features.";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Values by {@code train:} key, e.g. {@code {"learning_rate": 0.003}}. */
@@ -60,13 +62,21 @@ public record Hyperparameters(String valuesJson) implements Serializable {
 
   /**
    * {@code base} with these values set, bound as the {@code train:} section binds them (the same
-   * checks and messages).
+   * checks and messages). A value named {@code features.<slot>} records which of a slot's alternative
+   * features a tuner chose; the {@code features} list beside it is what applies.
    *
-   * @throws ConfigException when a value is not valid for its key
+   * @throws ConfigException when a value is not valid for its key, or a {@code features.<slot>} value has no {@code features} list beside it
    */
   public TrainConfig applyTo(TrainConfig base) {
     ObjectNode merged = TrainStageFactory.parameters(base);
-    for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) () -> values().fields()) {
+    ObjectNode values = values();
+    for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) values::fields) {
+      if (e.getKey().startsWith(FEATURE_SLOT)) {
+        if (!values.has("features")) {
+          throw new ConfigException("hyperparameters: '" + e.getKey() + "' chooses among features, but no 'features' list says which the model reads");
+        }
+        continue;
+      }
       merged.set(e.getKey(), e.getValue());
     }
     return TrainStageFactory.bind(new ConfigSection(TrainStageFactory.SECTION, merged, "hyperparameters", Map.of(), Path.of(".")));

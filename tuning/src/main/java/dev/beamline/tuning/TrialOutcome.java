@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,15 @@ import java.util.Map;
 public record TrialOutcome(TrialSpec spec, Double metric, TrialResult result, String historyJson, long startMillis, long endMillis)
     implements Serializable {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Best first: the trials that finished by their objective (the metric as the search minimises it, so
+   * the best metric whatever its direction), then the failed ones; ties by id. The order of the report's
+   * table and of {@code beamline tune-report}.
+   */
+  public static final Comparator<TrialOutcome> BY_OBJECTIVE = Comparator.comparing(TrialOutcome::failed)
+      .thenComparingDouble((TrialOutcome t) -> t.failed() ? 0 : t.result().objective())
+      .thenComparingInt(t -> t.spec().id());
 
   public boolean failed() {
     return result.failed();

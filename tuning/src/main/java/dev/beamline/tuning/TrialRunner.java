@@ -1,6 +1,10 @@
 package dev.beamline.tuning;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.core.PausePoint;
 import dev.beamline.training.Hyperparameters;
 import dev.beamline.training.ProgressLine;
 import dev.beamline.training.TrainConfig;
@@ -15,12 +19,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains one trial: the base {@code train:} configuration with the trial's values, its seed and (for
- * Hyperband) its epochs, on the transformed data; the objective is the best epoch's metric. A trial
+ * Hyperband) its epochs, on the transformed data; the objective is the best epoch's metric. A choice
+ * among features ({@link FeatureChoices}) becomes the trial's {@code features} list. A trial
  * that throws (a value the trainer refuses, out of memory) or whose metric is not finite (a loss that
  * diverged) is a failed trial, not an error: the search goes on.
  *
  * <pre>{@code
- * TrialOutcome t = new TrialRunner(trainConfig, tuneConfig.objective()).run(spec, dataDir, fittedFeatures);
+ * TrialOutcome t = new TrialRunner(trainConfig, tuneConfig).run(spec, dataDir, fittedFeatures);
  * }</pre>
  */
 public final class TrialRunner implements Serializable {
@@ -29,25 +34,44 @@ public final class TrialRunner implements Serializable {
 
   private final TrainConfig base;
   private final TuneConfig.Objective objective;
+  private final FeatureChoices choices;
   private final int parallel;
 
-  public TrialRunner(TrainConfig base, TuneConfig.Objective objective) {
-    this(base, objective, 1);
+  /** A runner of {@code tune}'s trials, starting from {@code base}, one at a time. */
+  public TrialRunner(TrainConfig base, TuneConfig tune) {
+    this(base, tune, 1);
   }
 
   /**
    * A runner for trials of which {@code parallel} train at once: each then gets the machine's cores
    * divided among them as TensorFlow threads, instead of every trial taking every core.
    */
-  public TrialRunner(TrainConfig base, TuneConfig.Objective objective, int parallel) {
+  public TrialRunner(TrainConfig base, TuneConfig tune, int parallel) {
     this.base = base;
-    this.objective = objective;
+    this.objective = tune.objective();
+    this.choices = FeatureChoices.of(tune.searchSpace());
+    checkArgument(choices.isEmpty() || !base.features().isEmpty(),
+        "a search among features needs the base features listed in train.features (the tune stage lists every transformed feature but the label)");
     this.parallel = parallel;
+  }
+
+  /**
+   * The values {@code spec} sets on {@code train:} keys: its values by name and, when the search chooses
+   * among features, the {@code features} list they make (a {@code features.<slot>} value stays as the
+   * record of the choice; {@link Hyperparameters#applyTo} applies the list).
+   */
+  public ObjectNode trainValues(TrialSpec spec) {
+    ObjectNode values = TrialOutcome.valuesJson(spec);
+    if (!choices.isEmpty()) {
+      ArrayNode features = values.putArray("features");
+      choices.features(base.features(), spec.values()).forEach(features::add);
+    }
+    return values;
   }
 
   /** The training configuration of {@code spec}: the base with its values, seed and epochs. */
   public TrainConfig configOf(TrialSpec spec) {
-    ObjectNode values = TrialOutcome.valuesJson(spec);
+    ObjectNode values = trainValues(spec);
     values.put("seed", spec.seed());
     if (spec.epochs() > 0) {
       values.put("epochs", spec.epochs());
@@ -58,6 +82,8 @@ public final class TrialRunner implements Serializable {
   public TrialOutcome run(TrialSpec spec, String dataDir, List<FittedFeature> features) {
     long start = System.currentTimeMillis();
     TrainingHistory history = null;
+    // A test hook: a test may kill the run here, while trials train.
+    PausePoint.reach("trial:" + spec.id());
     try {
       TrainConfig config = configOf(spec);
       int threads = parallel > 1 ? Math.max(1, Runtime.getRuntime().availableProcessors() / parallel) : 0;

@@ -2,6 +2,7 @@ package dev.beamline.tuning;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.core.DataCheckException;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
 import dev.beamline.training.TrainConfig;
@@ -73,7 +74,7 @@ public final class Tune extends PTransform<PCollection<String>, PCollection<Stri
   @Override
   public PCollection<String> expand(PCollection<String> transformDir) {
     SearchAlgorithm search = SearchAlgorithm.create(tune);
-    TrialRunner runner = new TrialRunner(train, tune.objective(), tune.maxParallelTrials());
+    TrialRunner runner = new TrialRunner(train, tune, tune.maxParallelTrials());
     SerializableCoder<TrialOutcome> outcomeCoder = SerializableCoder.of(TrialOutcome.class);
     KvCoder<Integer, KV<String, TrialSpec>> proposalCoder =
         KvCoder.of(VarIntCoder.of(), KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(TrialSpec.class)));
@@ -92,7 +93,7 @@ public final class Tune extends PTransform<PCollection<String>, PCollection<Stri
         .apply("OneKey", WithKeys.of("tune"))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), outcomeCoder))
         .apply("Gather", GroupByKey.create())
-        .apply("Publish", ParDo.of(new PublishFn(search, tune, output)))
+        .apply("Publish", ParDo.of(new PublishFn(search, tune, runner, output)))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -152,17 +153,23 @@ public final class Tune extends PTransform<PCollection<String>, PCollection<Stri
     }
   }
 
-  /** Writes the best values, the trials and the report, and publishes them. */
+  /**
+   * Writes the best values, the trials and the report, and publishes them. When every trial failed it
+   * publishes nothing: it leaves the trials in the staging folder, where the runner reads them to record
+   * each failed trial ({@link TuneStage#failedSteps}) before it removes the folder, and fails the stage.
+   */
   private static final class PublishFn extends DoFn<KV<String, Iterable<TrialOutcome>>, String> {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final SearchAlgorithm search;
     private final TuneConfig tune;
+    private final TrialRunner runner;
     private final StageOutput output;
 
-    PublishFn(SearchAlgorithm search, TuneConfig tune, StageOutput output) {
+    PublishFn(SearchAlgorithm search, TuneConfig tune, TrialRunner runner, StageOutput output) {
       this.search = search;
       this.tune = tune;
+      this.runner = runner;
       this.output = output;
     }
 
@@ -178,13 +185,15 @@ public final class Tune extends PTransform<PCollection<String>, PCollection<Stri
       List<TrialResult> results = trials.stream().map(TrialOutcome::result).toList();
       Optional<TrialResult> best = search.best(results);
       if (best.isEmpty()) {
+        Storage.writeString(output.staged(TRIALS_FILE), TrialOutcome.toJson(trials));
         String first = trials.isEmpty() ? "no trial ran" : trials.get(0).result().error();
-        throw new IllegalStateException("tuning found no model: every one of the " + trials.size() + " trial(s) failed; trial "
+        throw new DataCheckException("tuning found no model: every one of the " + trials.size() + " trial(s) failed; trial "
             + (trials.isEmpty() ? "-" : trials.get(0).spec().id()) + ": " + first);
       }
       TrialOutcome winner = trials.stream().filter(t -> t.spec().id() == best.get().id()).findFirst().orElseThrow();
       ObjectNode h = JSON.createObjectNode();
-      h.set("values", winner.valuesJson());
+      // The winner's values as named in the search space, with the features list a choice among features makes.
+      h.set("values", runner.trainValues(winner.spec()));
       h.put("trial", winner.spec().id());
       ObjectNode objective = h.putObject("objective");
       objective.put("metric", tune.objective().metric());

@@ -2,7 +2,6 @@ package dev.beamline.tuning;
 
 import dev.beamline.training.TrainingHistory;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,8 +39,7 @@ public final class TuningReport {
 
     List<String> names = new ArrayList<>(tune.searchSpace().names());
     List<TrialOutcome> sorted = new ArrayList<>(trials);
-    sorted.sort(Comparator.comparing(TrialOutcome::failed).thenComparingDouble(t -> t.failed() ? 0 : t.result().objective())
-        .thenComparingInt(t -> t.spec().id()));
+    sorted.sort(TrialOutcome.BY_OBJECTIVE);
     s.append("<h2>Trials</h2><table><tr><th>trial</th>");
     names.forEach(n -> s.append("<th>").append(esc(n)).append("</th>"));
     s.append("<th>epochs</th><th>").append(esc(metric)).append("</th><th>seconds</th><th>state</th></tr>");
@@ -84,7 +82,8 @@ public final class TuningReport {
     return s.append("</body></html>\n").toString();
   }
 
-  private static String show(Object v) {
+  /** A value as the report and the table show it: a double to six significant digits, anything else as text. */
+  static String show(Object v) {
     if (v instanceof Double d) {
       return String.format(Locale.ROOT, "%.6g", d);
     }

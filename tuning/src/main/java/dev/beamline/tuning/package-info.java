@@ -13,7 +13,10 @@
  *   <li>{@link dev.beamline.tuning.TrialSpec} and {@link dev.beamline.tuning.TrialResult}: a trial asked
  *       for, and what it gave or that it failed.
  *   <li>{@link dev.beamline.tuning.TuneConfig}, bound from the {@code tune:} section by {@link
- *       dev.beamline.tuning.TuneSpec}.
+ *       dev.beamline.tuning.TuneSpec}; {@link dev.beamline.tuning.FeatureChoices}: a trial's features
+ *       when the search chooses among alternative transformed features.
+ *   <li>{@link dev.beamline.tuning.TuningReport} (the HTML page) and {@link
+ *       dev.beamline.tuning.TrialTable} (the terminal's table): the trials, best first.
  * </ul>
  *
  * <pre>{@code

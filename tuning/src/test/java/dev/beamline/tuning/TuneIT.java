@@ -106,11 +106,16 @@ class TuneIT {
   }
 
   @Test
-  void whenEveryTrialFailsTheStageFailsSayingWhy() {
+  void whenEveryTrialFailsTheStageFailsSayingWhy() throws Exception {
     Map<String, Parameter> p = new LinkedHashMap<>();
     p.put("learning_rate", new Parameter.Choice(List.of(1.0e12)));
     TuneConfig tune = TuneConfig.random(SearchSpace.of(p), 2).withSeed(1);
-    assertThatThrownBy(() -> tune(tune, "all-failing")).hasMessageContaining("tuning found no model: every one of the 2 trial(s) failed");
+    // A failed check (exit code 1 from the command line), found in the runner's wrapping.
+    assertThatThrownBy(() -> tune(tune, "all-failing")).satisfies(e -> assertThat(dev.beamline.core.DataCheckException.findIn(e)).isNotNull())
+        .hasMessageContaining("tuning found no model: every one of the 2 trial(s) failed");
     assertThat(dir.resolve("all-failing")).doesNotExist();
+    // The trials are left in the staging folder, where the runner reads them to record them before it removes it.
+    List<TrialOutcome> left = TrialOutcome.listFromJson(Files.readString(dir.resolve(".staging-all-failing").resolve(Tune.TRIALS_FILE)));
+    assertThat(left).hasSize(2).allSatisfy(t -> assertThat(t.failed()).isTrue());
   }
 }

@@ -22,7 +22,8 @@ import org.apache.beam.sdk.values.PCollection;
  *   <li>on a cache hit, {@link #readInfo} for each produced artifact, from the earlier folder;
  *   <li>on a miss, {@link #prepare}: the work that must precede the graph (such as inferring a schema),
  *       then {@link #expand}, which only wires transforms: it creates, deletes and reads nothing;
- *   <li>after the pipeline, {@link #describe}: facts read back from the published folder.
+ *   <li>after the pipeline, {@link #describe}: facts read back from the published folder; after a
+ *       failure, {@link #failedSteps}: the steps it left in its staging folder, before that is removed.
  * </ol>
  *
  * <p>A new stage is one class implementing this interface and a {@link StageFactory} registered in
@@ -86,4 +87,13 @@ public interface Stage<S extends Serializable> {
 
   /** Facts about the published output in {@code outputDir}: fingerprint, properties, summary lines. */
   Published describe(Plan<S> plan, String outputDir);
+
+  /**
+   * The steps of a run of the stage that failed, read from what it left in its staging folder {@code
+   * stagingDir} (a tuner whose every trial failed leaves its trials there): the runner records them
+   * under the FAILED execution, then removes the folder. None by default.
+   */
+  default List<Published.Step> failedSteps(Plan<S> plan, String stagingDir) {
+    return List.of();
+  }
 }
