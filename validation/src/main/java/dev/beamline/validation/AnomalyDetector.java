@@ -1,6 +1,7 @@
 package dev.beamline.validation;
 
 import dev.beamline.core.FeatureType;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Optional;
  * <pre>{@code
  * List<Anomaly> anomalies = new AnomalyDetector(schema, DriftThresholds.defaults())
  *     .detect(current, previousSpan, servingStats);
+ * List<AnomalyDetector.Comparison> each = detector.skew(servingWindow, trainSplit);   // every distance, anomalous or not
  * }</pre>
  */
 public final class AnomalyDetector {
@@ -139,9 +141,37 @@ public final class AnomalyDetector {
     return out;
   }
 
+  /**
+   * One feature compared between two datasets: the distance used ({@link #L_INFINITY} for categorical
+   * features, {@link #JENSEN_SHANNON} for numeric ones, see {@link Distances}), its value, the threshold
+   * it was held to, and the anomaly when it is above it (null when not).
+   */
+  public record Comparison(String feature, String distance, double value, double threshold, Anomaly anomaly) implements Serializable {
+    public static final String L_INFINITY = "L-infinity";
+    public static final String JENSEN_SHANNON = "Jensen-Shannon";
+
+    public boolean anomalous() {
+      return anomaly != null;
+    }
+  }
+
+  /**
+   * Skew of {@code current} from {@code baseline} (e.g. serving data from the training split), each
+   * schema feature present in both with comparable statistics (both categorical, or both numeric with
+   * quantiles): the same distances, thresholds and {@code SKEW} anomalies as {@link #detect}, with the
+   * distances of the features that stay under their threshold too.
+   */
+  public List<Comparison> skew(DatasetStatistics current, DatasetStatistics baseline) {
+    return comparisons(current, baseline, Anomaly.Type.SKEW);
+  }
+
   /** Drift or skew of every schema feature present in both datasets. */
   private List<Anomaly> compare(DatasetStatistics current, DatasetStatistics baseline, Anomaly.Type type) {
-    List<Anomaly> out = new ArrayList<>();
+    return comparisons(current, baseline, type).stream().filter(Comparison::anomalous).map(Comparison::anomaly).toList();
+  }
+
+  private List<Comparison> comparisons(DatasetStatistics current, DatasetStatistics baseline, Anomaly.Type type) {
+    List<Comparison> out = new ArrayList<>();
     String what = type == Anomaly.Type.DRIFT ? "drift from the previous span" : "skew from the baseline";
     for (SchemaFeature expected : schema.features()) {
       Optional<FeatureStatistics> a = current.feature(expected.name());
@@ -153,20 +183,22 @@ public final class AnomalyDetector {
       if (a.get().strings() != null && b.get().strings() != null) {
         double threshold = own != null ? own : defaults.categorical();
         double d = Distances.lInfinity(counts(a.get().strings()), counts(b.get().strings()));
-        if (d > threshold) {
-          out.add(severity(Anomaly.of(type, expected.name(), current.split(),
-              String.format(Locale.ROOT, "%s: L-infinity distance %.4f > threshold %s", what, d, threshold), List.of())));
-        }
+        Anomaly anomaly = d > threshold
+            ? severity(Anomaly.of(type, expected.name(), current.split(),
+                String.format(Locale.ROOT, "%s: L-infinity distance %.4f > threshold %s", what, d, threshold), List.of()))
+            : null;
+        out.add(new Comparison(expected.name(), Comparison.L_INFINITY, d, threshold, anomaly));
       } else if (a.get().numeric() != null && b.get().numeric() != null
           && !a.get().numeric().quantiles().isEmpty() && !b.get().numeric().quantiles().isEmpty()) {
         double threshold = own != null ? own : defaults.numeric();
         double d = Distances.quantileJensenShannon(b.get().numeric().quantiles(), a.get().numeric().quantiles());
-        if (d > threshold) {
-          out.add(severity(Anomaly.of(type, expected.name(), current.split(),
-              String.format(Locale.ROOT, "%s: Jensen-Shannon divergence %.4f > threshold %s (mean %s, was %s)",
-                  what, d, threshold, mean(a.get()), mean(b.get())),
-              List.of())));
-        }
+        Anomaly anomaly = d > threshold
+            ? severity(Anomaly.of(type, expected.name(), current.split(),
+                String.format(Locale.ROOT, "%s: Jensen-Shannon divergence %.4f > threshold %s (mean %s, was %s)",
+                    what, d, threshold, mean(a.get()), mean(b.get())),
+                List.of()))
+            : null;
+        out.add(new Comparison(expected.name(), Comparison.JENSEN_SHANNON, d, threshold, anomaly));
       }
     }
     return out;
