@@ -18,9 +18,10 @@ import java.util.List;
 /**
  * The {@code feedback:} section of a pipeline file: binds it to a {@link FeedbackConfig} and makes two
  * stages, {@link JoinFeedbackStage} (the join) and {@link LiveMetricsStage} (the metrics on the joined
- * traffic). Every key is checked, and a bad one is named with its file and line. The label files take
- * the keys of {@code ingest:} that say how to read files ({@code input}, {@code format}, {@code csv},
- * {@code schema}, {@code max_rejected_fraction}), bound by the ingestion's own factory.
+ * traffic), and a third, {@link CanaryStage}, when it has a {@code canary:} key. Every key is checked,
+ * and a bad one is named with its file and line. The label files take the keys of {@code ingest:} that
+ * say how to read files ({@code input}, {@code format}, {@code csv}, {@code schema}, {@code
+ * max_rejected_fraction}), bound by the ingestion's own factory.
  *
  * <pre>{@code
  * feedback:
@@ -30,6 +31,8 @@ import java.util.List;
  *   labels: {input: labels/*.csv, key: request_id, label: species, time: labelled_at}
  *   window: {max_delay: 7d}
  *   metrics: {window: 1d, slices: [island], min_slice_size: 10}
+ *   canary: {metric: accuracy, min_examples: 200, confidence: 0.95, min_improvement: 0.0}   # makes the canary stage
+ *   skew: {window: 1d, thresholds: {categorical: 0.1, numeric: 0.1}}   # makes the serving_skew stage
  * }</pre>
  */
 public final class FeedbackStageFactory implements StageFactory {
@@ -44,6 +47,8 @@ public final class FeedbackStageFactory implements StageFactory {
     public LabelsDoc labels;
     public WindowDoc window;
     public MetricsDoc metrics;
+    public CanaryDoc canary;
+    public SkewDoc skew;
   }
 
   /** {@code feedback.labels:} */
@@ -70,6 +75,18 @@ public final class FeedbackStageFactory implements StageFactory {
     public Integer min_slice_size;
   }
 
+  /** {@code feedback.canary:} */
+  public static final class CanaryDoc {
+    public String metric;
+    public Integer min_examples;
+    public Double confidence;
+    public Double min_improvement;
+    public String stable_label;
+    public String canary_label;
+    public Boolean auto_promote;
+    public String model_config;
+  }
+
   @Override
   public String section() {
     return SECTION;
@@ -78,7 +95,14 @@ public final class FeedbackStageFactory implements StageFactory {
   @Override
   public List<Stage<?>> create(ConfigSection section) {
     FeedbackConfig c = bind(section);
-    return List.of(new JoinFeedbackStage(c), new LiveMetricsStage(c));
+    CanaryConfig canary = canary(section);
+    List<Stage<?>> stages = new ArrayList<>(canary == null ? List.of(new JoinFeedbackStage(c), new LiveMetricsStage(c))
+        : List.of(new JoinFeedbackStage(c), new LiveMetricsStage(c), new CanaryStage(canary)));
+    SkewConfig skew = skew(section);
+    if (skew != null) {
+      stages.add(new ServingSkewStage(c, skew));
+    }
+    return List.copyOf(stages);
   }
 
   /**
@@ -147,6 +171,111 @@ public final class FeedbackStageFactory implements StageFactory {
       }
     }
     return c;
+  }
+
+  /** {@code feedback.canary}, null when the section has none: the canary stage is made only when it is there. */
+  public static CanaryConfig canary(ConfigSection section) {
+    CanaryDoc d = section.bind(FeedbackDoc.class).canary;
+    if (d == null) {
+      return null;
+    }
+    CanaryConfig c = CanaryConfig.of();
+    if (d.metric != null) {
+      CanaryConfig b = c;
+      c = section.check("canary.metric", () -> b.withMetric(d.metric));
+    }
+    if (d.min_examples != null) {
+      CanaryConfig b = c;
+      c = section.check("canary.min_examples", () -> b.withMinExamples(d.min_examples));
+    }
+    if (d.confidence != null) {
+      CanaryConfig b = c;
+      c = section.check("canary.confidence", () -> b.withConfidence(d.confidence));
+    }
+    if (d.min_improvement != null) {
+      CanaryConfig b = c;
+      c = section.check("canary.min_improvement", () -> b.withMinImprovement(d.min_improvement));
+    }
+    if (d.stable_label != null || d.canary_label != null) {
+      CanaryConfig b = c;
+      c = section.check("canary", () -> b.withLabels(d.stable_label != null ? d.stable_label : b.stableLabel(),
+          d.canary_label != null ? d.canary_label : b.canaryLabel()));
+    }
+    if (d.model_config != null || Boolean.TRUE.equals(d.auto_promote)) {
+      CanaryConfig b = c;
+      String file = d.model_config == null ? null : section.path(d.model_config);
+      c = section.check(d.model_config == null ? "canary.auto_promote" : "canary.model_config", () -> new CanaryConfig(b.metric(),
+          b.minExamples(), b.confidence(), b.minImprovement(), b.stableLabel(), b.canaryLabel(), Boolean.TRUE.equals(d.auto_promote), file));
+    }
+    return c;
+  }
+
+  /** {@code feedback.skew:} */
+  public static final class SkewDoc {
+    public String window;
+    public ThresholdsDoc thresholds;
+    public String baseline_split;
+    public Boolean per_version;
+  }
+
+  /** {@code feedback.skew.thresholds:} */
+  public static final class ThresholdsDoc {
+    public Double categorical;
+    public Double numeric;
+  }
+
+  /** {@code feedback.skew}, null when the section has none: the serving skew stage is made only when it is there. */
+  public static SkewConfig skew(ConfigSection section) {
+    SkewDoc d = section.bind(FeedbackDoc.class).skew;
+    if (d == null) {
+      return null;
+    }
+    SkewConfig c = SkewConfig.of();
+    if (d.window != null) {
+      SkewConfig b = c;
+      c = section.check("skew.window", () -> b.withWindow(DurationText.parse(d.window)));
+    }
+    if (d.thresholds != null) {
+      SkewConfig b = c;
+      double categorical = d.thresholds.categorical != null ? d.thresholds.categorical : b.categorical();
+      double numeric = d.thresholds.numeric != null ? d.thresholds.numeric : b.numeric();
+      c = section.check("skew.thresholds", () -> b.withThresholds(categorical, numeric));
+    }
+    if (d.baseline_split != null) {
+      SkewConfig b = c;
+      c = section.check("skew.baseline_split", () -> b.withBaselineSplit(d.baseline_split));
+    }
+    if (d.per_version != null) {
+      c = c.withPerVersion(d.per_version);
+    }
+    return c;
+  }
+
+  /** The serving skew's canonical parameters (its window filled in from the live metrics' when unset). */
+  public static ObjectNode skewParameters(FeedbackConfig feedback, SkewConfig c) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("model", feedback.model());
+    o.put("label", feedback.labels().label());
+    ObjectNode s = o.putObject("skew");
+    s.put("window", DurationText.format(c.windowOr(feedback.metricsWindow())));
+    s.putObject("thresholds").put("categorical", c.categorical()).put("numeric", c.numeric());
+    s.put("baseline_split", c.baselineSplit());
+    s.put("per_version", c.perVersion());
+    return o;
+  }
+
+  /** The canary comparison's canonical parameters. */
+  public static ObjectNode canaryParameters(CanaryConfig c) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("metric", c.metric());
+    o.put("min_examples", c.minExamples());
+    o.put("confidence", c.confidence());
+    o.put("min_improvement", c.minImprovement());
+    o.put("stable_label", c.stableLabel());
+    o.put("canary_label", c.canaryLabel());
+    o.put("auto_promote", c.autoPromote());
+    o.put("model_config", c.modelConfig());
+    return o;
   }
 
   /** {@code feedback.labels}: the reading keys bound by ingestion's factory, then the key, label and time columns. */

@@ -36,6 +36,7 @@ import picocli.CommandLine.Command;
       TuneReportCommand.class,
       ModelsCommand.class,
       RollbackCommand.class,
+      PromoteCommand.class,
       ServeCommand.class,
       CommandLine.HelpCommand.class
     },

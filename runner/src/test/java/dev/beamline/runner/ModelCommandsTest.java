@@ -196,6 +196,62 @@ class ModelCommandsTest {
     }
   }
 
+  @Test
+  void promoteMovesStableToTheCanaryInTheServersConfigAndRecordsIt() throws Exception {
+    Path config = dir.resolve("models.yaml");
+    String before = "# the server's models\nmodels:\n  - name: penguins\n    base_path: serving/penguins   # pushed here\n"
+        + "    labels: {stable: 1, canary: 2}\n";
+    Files.writeString(config, before);
+    Outcome o = cli("promote", "penguins", "--label", "canary", "--to", "stable", "--model-config", config.toString());
+    assertThat(o.err()).isEmpty();
+    assertThat(o.code()).isZero();
+    assertThat(o.out()).isEqualTo("promoted penguins: label 'stable' now names version 2 (was version 1), as 'canary' does; " + config
+        + " rewritten" + System.lineSeparator());
+    assertThat(Files.readString(config)).isEqualTo(before.replace("{stable: 1, canary: 2}", "{stable: 2, canary: 2}"));
+    assertThat(dev.beamline.serving.server.ModelConfigFile.read(config).get(0).labels()).isEqualTo(Map.of("stable", 2L, "canary", 2L));
+
+    try (MetadataStore s = MetadataStore.open(url)) {
+      Artifact written = s.artifacts("MODEL_CONFIG", 1).get(0);
+      assertThat(written.uri()).isEqualTo(config.toString());
+      assertThat(written.properties().get("labels").toString()).isEqualTo("{\"canary\":2,\"stable\":2}");
+      Execution promote = s.execution(s.eventsOfArtifact(written.id()).get(0).executionId()).orElseThrow();
+      assertThat(promote.stage()).isEqualTo("promote");
+      assertThat(promote.pipeline()).isEqualTo("penguins");
+      assertThat(promote.runId()).startsWith("promote-");
+      assertThat(promote.state()).isEqualTo(ExecutionState.COMPLETE);
+      assertThat(promote.parameters().toString()).isEqualTo("{\"model\":\"penguins\",\"from_label\":\"canary\",\"to_label\":\"stable\","
+          + "\"version\":2,\"previous_version\":1,\"model_config\":\"" + config + "\"}");
+      // Lineage: the config file came from the pushed version 2, hence from its model and data.
+      assertThat(s.eventsOfExecution(promote.id())).extracting(Event::type, Event::artifactId, Event::role).containsExactly(
+          org.assertj.core.groups.Tuple.tuple(Event.Type.INPUT, artifactOfVersion.get(2L), "pushed_model"),
+          org.assertj.core.groups.Tuple.tuple(Event.Type.OUTPUT, written.id(), "model_config"));
+      assertThat(Lineage.artifacts(Lineage.upstream(s, written.id()))).extracting(Artifact::type)
+          .containsExactly("MODEL_CONFIG", "PUSHED_MODEL", "MODEL", "EXAMPLES");
+    }
+    // Again: stable names the canary's version already.
+    assertRefused(cli("promote", "penguins", "--model-config", config.toString()),
+        "beamline: " + config + ": label 'stable' of model 'penguins' names version 2 already, as 'canary' does: nothing to move");
+  }
+
+  @Test
+  void promoteOfAnUnknownModelOrLabelExitsWith2AndRecordsNothing() throws Exception {
+    Path config = dir.resolve("models.yaml");
+    Files.writeString(config, "models:\n  - name: penguins\n    base_path: serving/penguins\n    labels: {stable: 1}\n");
+    assertRefused(cli("promote", "penguins", "--model-config", config.toString()),
+        "beamline: " + config + ": model 'penguins' has no label 'canary'; its labels: stable -> 1");
+    assertRefused(cli("promote", "birds", "--model-config", config.toString()),
+        "beamline: " + config + ": no model 'birds'; models there: penguins");
+    assertRefused(cli("promote", "penguins", "--model-config", dir.resolve("none.yaml").toString()),
+        "beamline: no model config file " + dir.resolve("none.yaml"));
+    assertRefused(cli("promote", "penguins", "--label", "stable", "--model-config", config.toString()),
+        "beamline: the labels must differ, both are 'stable'");
+    assertThat(cli("promote", "penguins").code()).isEqualTo(BeamlineCli.BAD_USAGE);
+    try (MetadataStore s = MetadataStore.open(url)) {
+      assertThat(s.artifacts("MODEL_CONFIG", 10)).isEmpty();
+      assertThat(s.runs("penguins", 100)).allSatisfy(r -> assertThat(r.runId()).doesNotStartWith("promote"));
+    }
+  }
+
   private static void assertRefused(Outcome o, String message) {
     assertThat(o.code()).isEqualTo(BeamlineCli.BAD_USAGE);
     assertThat(o.err()).isEqualTo(message + System.lineSeparator());

@@ -92,8 +92,10 @@ class HotSwapIT {
         awaitAnswers(answers, answers.size() + 50);
         assertThat(lastVersion(answers, routes.get(1))).isEqualTo("1");
         assertThat(lastVersion(answers, routes.get(2))).isEqualTo("2");
-        // 3. stable moves to 2: version 1 is unloaded once its requests in flight are answered.
-        writeConfig(config, "labels: {stable: 2, canary: 2}");
+        // 3. The canary is promoted (beamline promote's edit of the file): stable moves to 2, and version 1
+        // is unloaded once its requests in flight are answered.
+        assertThat(LabelMove.of("penguins", "canary", "stable").apply(config).previousVersion()).isEqualTo(1L);
+        assertThat(ModelConfigFile.read(config).get(0).labels()).isEqualTo(java.util.Map.of("stable", 2L, "canary", 2L));
         await(() -> state(server, 1) == State.END, "version 1 to be unloaded");
         awaitAnswers(answers, answers.size() + 50);
         assertThat(lastVersion(answers, routes.get(1))).isEqualTo("2");
