@@ -3,10 +3,6 @@ package dev.beamline.runner;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ConfigException;
-import dev.beamline.core.RunLayout;
-import dev.beamline.metadata.ArtifactState;
-import dev.beamline.metadata.Event;
-import dev.beamline.metadata.ExecutionState;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.serving.server.LabelMove;
 import java.io.PrintWriter;
@@ -99,38 +95,19 @@ final class PromoteCommand implements Callable<Integer> {
         .filter(v -> Path.of(v.record().servingPath()).normalize().equals(Path.of(planned.versionDir()).normalize()))
         .findFirst();
     String pipeline = pushed.flatMap(v -> PushedVersions.pipelineOf(s, v.artifact())).orElse(model);
-    String runId = STAGE + "-" + RunLayout.newRunId();
-    s.claimRunId(pipeline, runId);
-    long pipelineContext = s.context("pipeline", pipeline);
-    long runContext = s.context("run", pipeline + "/" + runId);
-    s.setParentContext(runContext, pipelineContext);
     ObjectNode parameters = new ObjectMapper().createObjectNode()
         .put("model", model).put("from_label", from).put("to_label", to)
         .put("version", planned.version()).put("previous_version", planned.previousVersion())
         .put("model_config", modelConfig.toAbsolutePath().toString());
-    long executionId = s.startExecution(pipeline, runId, STAGE, parameters, BeamlineCli.version(), null);
-    s.associate(runContext, executionId);
-    s.associate(pipelineContext, executionId);
-    pushed.ifPresent(v -> s.addEvent(executionId, v.artifact().id(), Event.Type.INPUT, "pushed_model"));
-    LabelMove.Moved m;
-    try {
-      m = move.apply(modelConfig);
-    } catch (RuntimeException e) {
-      s.finishExecution(executionId, ExecutionState.FAILED, e.toString());
-      throw e;
-    }
-    ObjectNode props = new ObjectMapper().createObjectNode().put("model", model);
-    ObjectNode labels = props.putObject("labels");
-    m.labels().forEach(labels::put);
-    String fingerprint = com.google.common.hash.Hashing.sha256().hashString(m.text(), StandardCharsets.UTF_8).toString();
-    long[] artifactId = new long[1];
-    s.inTransaction(() -> {
-      artifactId[0] = s.putArtifact(MODEL_CONFIG, modelConfig.toAbsolutePath().toString(), fingerprint, ArtifactState.LIVE, props);
-      s.addEvent(executionId, artifactId[0], Event.Type.OUTPUT, "model_config");
-      s.attribute(runContext, artifactId[0]);
-      s.attribute(pipelineContext, artifactId[0]);
-      s.finishExecution(executionId, ExecutionState.COMPLETE, null);
-    });
-    return new Recorded(m, executionId, artifactId[0]);
+    CommandExecution.Recorded<LabelMove.Moved> r = CommandExecution.record(s, pipeline, STAGE, parameters,
+        pushed.map(v -> new CommandExecution.Input(v.artifact().id(), "pushed_model")), () -> move.apply(modelConfig),
+        m -> {
+          ObjectNode props = new ObjectMapper().createObjectNode().put("model", model);
+          ObjectNode labels = props.putObject("labels");
+          m.labels().forEach(labels::put);
+          String fingerprint = com.google.common.hash.Hashing.sha256().hashString(m.text(), StandardCharsets.UTF_8).toString();
+          return new CommandExecution.Output(MODEL_CONFIG, modelConfig.toAbsolutePath().toString(), fingerprint, props, "model_config");
+        });
+    return new Recorded(r.value(), r.executionId(), r.artifactId());
   }
 }

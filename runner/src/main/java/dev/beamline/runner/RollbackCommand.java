@@ -4,11 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.FolderFingerprint;
-import dev.beamline.core.RunLayout;
 import dev.beamline.core.Storage;
-import dev.beamline.metadata.ArtifactState;
-import dev.beamline.metadata.Event;
-import dev.beamline.metadata.ExecutionState;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.serving.push.ModelPush;
 import dev.beamline.serving.push.PushRecord;
@@ -113,34 +109,16 @@ final class RollbackCommand implements Callable<Integer> {
   /** Copies {@code from} as the next version and records the execution, its input and its output. */
   private Rolled rollBack(MetadataStore s, PushedVersions.Version from, ModelPush push) {
     String pipeline = PushedVersions.pipelineOf(s, from.artifact()).orElse(name);
-    String runId = STAGE + "-" + RunLayout.newRunId();
-    s.claimRunId(pipeline, runId);
-    long pipelineContext = s.context("pipeline", pipeline);
-    long runContext = s.context("run", pipeline + "/" + runId);
-    s.setParentContext(runContext, pipelineContext);
     ObjectNode parameters = new ObjectMapper().createObjectNode()
         .put("model_name", name).put("to_version", version).put("serving_base", push.servingBase());
-    long executionId = s.startExecution(pipeline, runId, STAGE, parameters, BeamlineCli.version(), null);
-    s.associate(runContext, executionId);
-    s.associate(pipelineContext, executionId);
-    s.addEvent(executionId, from.artifact().id(), Event.Type.INPUT, ROLE);
-    ModelPush.Pushed pushed;
-    try {
-      pushed = push.push(from.record().servingPath());
-    } catch (RuntimeException e) {
-      s.finishExecution(executionId, ExecutionState.FAILED, e.toString());
-      throw e;
-    }
-    PushRecord record = from.record().republishedAs(pushed.version(), pushed.path(), Instant.now().toString());
-    String fingerprint = FolderFingerprint.sha256(pushed.path(), rel -> true);
-    long[] artifactId = new long[1];
-    s.inTransaction(() -> {
-      artifactId[0] = s.putArtifact(PushStage.PUSHED_MODEL.name(), pushed.path(), fingerprint, ArtifactState.LIVE, record.toJson());
-      s.addEvent(executionId, artifactId[0], Event.Type.OUTPUT, ROLE);
-      s.attribute(runContext, artifactId[0]);
-      s.attribute(pipelineContext, artifactId[0]);
-      s.finishExecution(executionId, ExecutionState.COMPLETE, null);
-    });
-    return new Rolled(record, artifactId[0], executionId);
+    CommandExecution.Recorded<PushRecord> r = CommandExecution.record(s, pipeline, STAGE, parameters,
+        Optional.of(new CommandExecution.Input(from.artifact().id(), ROLE)),
+        () -> {
+          ModelPush.Pushed pushed = push.push(from.record().servingPath());
+          return from.record().republishedAs(pushed.version(), pushed.path(), Instant.now().toString());
+        },
+        record -> new CommandExecution.Output(PushStage.PUSHED_MODEL.name(), record.servingPath(),
+            FolderFingerprint.sha256(record.servingPath(), rel -> true), record.toJson(), ROLE));
+    return new Rolled(r.value(), r.artifactId(), r.executionId());
   }
 }
