@@ -15,9 +15,7 @@ import dev.beamline.core.stage.Port;
 import dev.beamline.core.stage.Published;
 import dev.beamline.core.stage.Stage;
 import dev.beamline.core.stage.StageInputs;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -86,12 +84,7 @@ public final class CanaryStage implements Stage<Serializable> {
   @Override
   public Published describe(Plan<Serializable> plan, String outputDir) {
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals(CanaryWindows.FILE));
-    JsonNode doc;
-    try {
-      doc = JSON.readTree(Storage.readString(Storage.resolve(outputDir, CanaryWindows.FILE)));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + CanaryWindows.FILE + " in " + outputDir + ": " + e.getMessage(), e);
-    }
+    JsonNode doc = PublishedDocument.read(outputDir, CanaryWindows.FILE);
     ObjectNode facts = JSON.createObjectNode();
     for (String k : List.of("verdict", "reason", "stable_versions", "canary_versions", "stable", "canary", "difference", "interval", "z",
         "p_value", "action")) {

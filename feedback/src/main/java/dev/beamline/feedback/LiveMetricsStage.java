@@ -20,9 +20,7 @@ import dev.beamline.core.stage.Stage;
 import dev.beamline.core.stage.StageInput;
 import dev.beamline.core.stage.StageInputs;
 import dev.beamline.evaluation.SliceSpec;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -139,12 +137,7 @@ public final class LiveMetricsStage implements Stage<LiveMetricsStage.State> {
   @Override
   public Published describe(Plan<State> plan, String outputDir) {
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals(LiveMetricsDocument.FILE));
-    JsonNode doc;
-    try {
-      doc = JSON.readTree(Storage.readString(Storage.resolve(outputDir, LiveMetricsDocument.FILE)));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + LiveMetricsDocument.FILE + " in " + outputDir + ": " + e.getMessage(), e);
-    }
+    JsonNode doc = PublishedDocument.read(outputDir, LiveMetricsDocument.FILE);
     JsonNode totals = doc.path("totals");
     ObjectNode facts = JSON.createObjectNode();
     facts.set("totals", totals);

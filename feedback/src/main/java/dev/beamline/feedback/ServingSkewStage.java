@@ -17,9 +17,7 @@ import dev.beamline.core.stage.Published;
 import dev.beamline.core.stage.Stage;
 import dev.beamline.core.stage.StageInput;
 import dev.beamline.core.stage.StageInputs;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,12 +107,7 @@ public final class ServingSkewStage implements Stage<ServingSkewStage.State> {
   @Override
   public Published describe(Plan<State> plan, String outputDir) {
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals(ServingSkewDocument.FILE));
-    ObjectNode doc;
-    try {
-      doc = (ObjectNode) JSON.readTree(Storage.readString(Storage.resolve(outputDir, ServingSkewDocument.FILE)));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + ServingSkewDocument.FILE + " in " + outputDir + ": " + e.getMessage(), e);
-    }
+    ObjectNode doc = (ObjectNode) PublishedDocument.read(outputDir, ServingSkewDocument.FILE);
     ObjectNode facts = JSON.createObjectNode();
     facts.set("totals", doc.path("totals"));
     facts.put("window", doc.path("window").asText());
