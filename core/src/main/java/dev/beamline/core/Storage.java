@@ -179,6 +179,21 @@ public final class Storage {
     return new String(read(uri), StandardCharsets.UTF_8);
   }
 
+  /**
+   * The JSON document in the UTF-8 file {@code uri}.
+   *
+   * @throws UncheckedIOException naming the file when it is not valid JSON
+   */
+  public static com.fasterxml.jackson.databind.JsonNode readJson(String uri) {
+    try {
+      return JSON.readTree(readString(uri));
+    } catch (IOException e) {
+      throw new UncheckedIOException(uri + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   /** Writes {@code content} to a hidden file beside {@code uri}, then renames it onto {@code uri}. */
   public static void write(String uri, byte[] content) {
     String tmp = resolve(parent(uri), "." + fileName(uri) + ".tmp");

@@ -88,7 +88,11 @@ public final class ComputeServingSkew extends PTransform<PCollection<String>, PC
   @Override
   public PCollection<String> expand(PCollection<String> trafficDir) {
     checkState(output != null, "ComputeServingSkew needs an output: call to(StageOutput)");
-    ExampleSchema inputs = run.skew().inputs();
+    // Before anything is logged the traffic has no input column and no row: the graph keeps its shape,
+    // summing the request id over no row, and publishes no window.
+    ExampleSchema inputs = run.skew().inputColumns().isEmpty()
+        ? ExampleSchema.of(List.of(dev.beamline.core.FeatureSpec.of(TrafficSchema.REQUEST_ID, dev.beamline.core.FeatureType.STRING)))
+        : run.skew().inputs();
     PCollectionView<List<KV<String, DatasetStatistics>>> perKey = trafficDir
         .apply("ReadTraffic", ReadPublishedExamples.split(JoinedTraffic.SPLIT, traffic.toAvro()))
         .apply("KeyByWindow", ParDo.of(new KeyFn(run.skew())))
@@ -166,7 +170,7 @@ public final class ComputeServingSkew extends PTransform<PCollection<String>, PC
 
     private ServingSkewDocument.Header header(String dir, DatasetStatistics training) {
       Map<String, FeatureSpec> logged = new LinkedHashMap<>();
-      inputs.features().forEach(f -> logged.put(f.name(), f));
+      run.skew().inputColumns().forEach(f -> logged.put(f.name(), f));
       List<String> trainingFeatures = training.featureNames();
       List<String> compared = new ArrayList<>();
       List<String> notInLog = new ArrayList<>();

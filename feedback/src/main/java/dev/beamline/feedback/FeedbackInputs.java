@@ -74,30 +74,61 @@ public record FeedbackInputs(
 
   /**
    * Lists the request log's segments of {@code model} (hidden, unpublished ones are not matched) and the
-   * label files, with their modification times.
+   * label files, with their modification times. A request-log folder holding no segment of the model
+   * yet, or a label pattern matching no file yet while its folder exists, is no traffic or no label so
+   * far (a loop's first run, before anything is served): read as empty.
    *
-   * @throws ConfigException when nothing matches either pattern
+   * @throws ConfigException when the request-log folder, or the folder of the label pattern, does not exist
    */
   public static FeedbackInputs list(FeedbackConfig config, String model) {
     InputFiles segments;
     try {
       segments = InputFiles.resolve(segmentPattern(config.requestLog(), model), InputFiles.SpanSelection.latest());
     } catch (ConfigException e) {
-      throw new ConfigException("feedback.request_log: no published segment of model '" + model + "' under " + config.requestLog()
-          + " (" + e.getMessage() + ")");
+      if (!Storage.exists(config.requestLog())) {
+        throw new ConfigException("feedback.request_log: no such folder: " + config.requestLog() + " (the model server's --request-log folder)");
+      }
+      segments = InputFiles.none(segmentPattern(config.requestLog(), model));
     }
     IngestExamples.Config files = config.labels().files();
     InputFiles labels;
     try {
       labels = InputFiles.resolve(files.input(), files.spans());
     } catch (ConfigException e) {
-      throw new ConfigException("feedback.labels.input: " + e.getMessage());
+      String folder = fixedFolder(files.input());
+      if (folder == null || !Storage.exists(folder)) {
+        throw new ConfigException("feedback.labels.input: " + e.getMessage());
+      }
+      labels = InputFiles.none(files.input());
     }
     TreeMap<String, Long> times = new TreeMap<>();
     for (InputFiles.InputFile f : labels.files()) {
       times.put(f.path(), Math.multiplyExact(modifiedMillis(f.path()), 1000L));
     }
     return new FeedbackInputs(config, model, segments, labels, times, null, null, null, null);
+  }
+
+  /** The folder of {@code pattern} before its first wildcard or placeholder; null for none. */
+  static String fixedFolder(String pattern) {
+    int wild = pattern.length();
+    for (String w : new String[] {"*", "?", "[", "{"}) {
+      int i = pattern.indexOf(w);
+      if (i >= 0) {
+        wild = Math.min(wild, i);
+      }
+    }
+    int slash = pattern.lastIndexOf('/', wild - 1);
+    return slash <= 0 ? null : pattern.substring(0, slash);
+  }
+
+  /** Whether nothing has been logged yet: no segment of the model. */
+  public boolean noTraffic() {
+    return segments.files().isEmpty();
+  }
+
+  /** Whether no label file has landed yet. */
+  public boolean noLabels() {
+    return labelFiles.files().isEmpty();
   }
 
   /** The modification time of {@code path} in milliseconds, 0 where the file system keeps none. */
@@ -133,13 +164,13 @@ public record FeedbackInputs(
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the request log: " + e.getMessage(), e);
     }
-    ExampleSchema union = TrafficSchema.union(schemas);
+    ExampleSchema union = schemas.isEmpty() ? ExampleSchema.of(TrafficSchema.FIXED) : TrafficSchema.union(schemas);
     LabelSource source = config.labels();
-    if (union.indexOf(source.key()) < 0) {
+    if (!schemas.isEmpty() && union.indexOf(source.key()) < 0) {
       throw new ConfigException("feedback.labels.key: the request log of model '" + model + "' has no column '" + source.key()
           + "' to join the labels by (its columns: " + String.join(", ", union.names()) + ")");
     }
-    ResolvedInput labels = ResolvedInput.of(labelConfig(source), labelFiles);
+    ResolvedInput labels = labelFiles.files().isEmpty() ? noLabelFile(source, labelFiles) : ResolvedInput.of(labelConfig(source), labelFiles);
     for (String[] column : new String[][] {{"key", source.key()}, {"label", source.label()}, {"time", source.time()}}) {
       if (column[1] != null && labels.schema().indexOf(column[1]) < 0) {
         throw new ConfigException("feedback.labels." + column[0] + ": the label files have no column '" + column[1] + "' (their columns: "
@@ -148,6 +179,31 @@ public record FeedbackInputs(
     }
     FeatureType labelType = labels.schema().feature(source.label()).orElseThrow().type();
     return new FeedbackInputs(config, model, segments, labelFiles, labelFileTimes, schemas, union, labels, TrafficSchema.joined(union, labelType));
+  }
+
+  /**
+   * The label files before any has landed: read as declared ({@code feedback.labels.schema}) or else as
+   * text key and label and a timestamp time, the format from the configuration or the pattern's extension.
+   */
+  static ResolvedInput noLabelFile(LabelSource source, InputFiles none) {
+    IngestExamples.Config files = labelConfig(source);
+    InputFormat format = files.format() != null ? files.format() : InputFormat.fromFileName(files.input());
+    if (format == null) {
+      throw new ConfigException("feedback.labels.format: no label file has landed yet and the format cannot be told from '" + files.input()
+          + "'; set feedback.labels.format (csv, jsonl, avro, parquet)");
+    }
+    List<FeatureSpec> columns = new ArrayList<>(files.schema() == null ? List.of() : files.schema().features());
+    for (String name : new String[] {source.key(), source.label()}) {
+      if (columns.stream().noneMatch(f -> f.name().equals(name))) {
+        columns.add(FeatureSpec.of(name, FeatureType.STRING));
+      }
+    }
+    ExampleSchema schema = ExampleSchema.of(columns);
+    if (source.time() != null && schema.indexOf(source.time()) < 0) {
+      columns.add(FeatureSpec.of(source.time(), FeatureType.TIMESTAMP));
+      schema = ExampleSchema.of(columns);
+    }
+    return new ResolvedInput(files, none, FormatReader.of(format, files.csv()), schema);
   }
 
   /** How the label files are read: as configured, the time column declared a timestamp unless declared otherwise. */

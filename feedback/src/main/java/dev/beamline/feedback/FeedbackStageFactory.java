@@ -11,6 +11,7 @@ import dev.beamline.evaluation.SliceSpec;
 import dev.beamline.ingest.IngestExamples;
 import dev.beamline.ingest.IngestStage;
 import dev.beamline.ingest.IngestStageFactory;
+import dev.beamline.ingest.InputFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.List;
  *   metrics: {window: 1d, slices: [island], min_slice_size: 10}
  *   canary: {metric: accuracy, min_examples: 200, confidence: 0.95, min_improvement: 0.0}   # makes the canary stage
  *   skew: {window: 1d, thresholds: {categorical: 0.1, numeric: 0.1}}   # makes the serving_skew stage
+ *   retrain: {when: [{metric: accuracy, below_baseline: 0.02}, {drift: true}, {new_labels: 500}]}   # makes the retrain stage
  * }</pre>
  */
 public final class FeedbackStageFactory implements StageFactory {
@@ -49,6 +51,16 @@ public final class FeedbackStageFactory implements StageFactory {
     public MetricsDoc metrics;
     public CanaryDoc canary;
     public SkewDoc skew;
+    public RetrainDoc retrain;
+  }
+
+  /** {@code feedback.retrain:} */
+  public static final class RetrainDoc {
+    public List<Object> when;
+    public Integer min_examples;
+    public String export;
+    public String label_column;
+    public String stable_label;
   }
 
   /** {@code feedback.labels:} */
@@ -101,6 +113,10 @@ public final class FeedbackStageFactory implements StageFactory {
     SkewConfig skew = skew(section);
     if (skew != null) {
       stages.add(new ServingSkewStage(c, skew));
+    }
+    RetrainConfig retrain = retrain(section);
+    if (retrain != null) {
+      stages.add(retrainStage(section, c, retrain));
     }
     return List.copyOf(stages);
   }
@@ -249,6 +265,105 @@ public final class FeedbackStageFactory implements StageFactory {
       c = c.withPerVersion(d.per_version);
     }
     return c;
+  }
+
+  /** {@code feedback.retrain}, null when the section has none: the retrain stage is made only when it is there. */
+  public static RetrainConfig retrain(ConfigSection section) {
+    RetrainDoc d = section.bind(FeedbackDoc.class).retrain;
+    if (d == null) {
+      return null;
+    }
+    if (d.when == null || d.when.isEmpty()) {
+      throw section.error("retrain", "'" + section.key("retrain.when") + "' is required: the conditions that start a retraining, e.g."
+          + " [{metric: accuracy, below_baseline: 0.02}, {drift: true}, {new_labels: 1000}]");
+    }
+    List<RetrainConfig.Condition> when = new ArrayList<>();
+    for (int i = 0; i < d.when.size(); i++) {
+      Object item = d.when.get(i);
+      int index = i;
+      when.add(section.check("retrain.when", () -> {
+        try {
+          return condition(item);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("item " + index + ": " + e.getMessage(), e);
+        }
+      }));
+    }
+    RetrainConfig c = section.check("retrain.when", () -> RetrainConfig.of(when));
+    if (d.min_examples != null) {
+      RetrainConfig b = c;
+      c = section.check("retrain.min_examples", () -> b.withMinExamples(d.min_examples));
+    }
+    if (d.export != null) {
+      RetrainConfig b = c;
+      c = section.check("retrain.export", () -> b.withExport(section.path(d.export)));
+    }
+    if (d.label_column != null) {
+      RetrainConfig b = c;
+      c = section.check("retrain.label_column", () -> b.withLabelColumn(d.label_column));
+    }
+    if (d.stable_label != null) {
+      RetrainConfig b = c;
+      c = section.check("retrain.stable_label", () -> b.withStableLabel(d.stable_label));
+    }
+    return c;
+  }
+
+  /** One item of {@code retrain.when}: {@code {metric: m, below|above|below_baseline|above_baseline: x}}, {@code {drift: true}}, {@code {new_labels: n}}. */
+  static RetrainConfig.Condition condition(Object item) {
+    if (!(item instanceof java.util.Map<?, ?> m)) {
+      throw new IllegalArgumentException("expected {metric: accuracy, below: 0.8}, {drift: true} or {new_labels: 1000}, got " + item);
+    }
+    if (m.containsKey("drift")) {
+      if (m.size() != 1 || !Boolean.TRUE.equals(m.get("drift"))) {
+        throw new IllegalArgumentException("expected {drift: true}, got " + item);
+      }
+      return RetrainConfig.Condition.drift();
+    }
+    if (m.containsKey("new_labels")) {
+      if (m.size() != 1 || !(m.get("new_labels") instanceof Number n)) {
+        throw new IllegalArgumentException("expected {new_labels: <rows>}, got " + item);
+      }
+      return new RetrainConfig.Condition(RetrainConfig.Kind.NEW_LABELS, null, n.doubleValue());
+    }
+    if (!(m.get("metric") instanceof String metric) || m.size() != 2) {
+      throw new IllegalArgumentException("expected {metric: <name>, below|above|below_baseline|above_baseline: <number>}, {drift: true} or"
+          + " {new_labels: <rows>}, got " + item);
+    }
+    for (RetrainConfig.Kind k : RetrainConfig.Kind.values()) {
+      if (m.get(k.key()) instanceof Number v) {
+        return new RetrainConfig.Condition(k, metric, v.doubleValue());
+      }
+    }
+    throw new IllegalArgumentException("a metric condition needs one of below, above, below_baseline, above_baseline with a number, got " + item);
+  }
+
+  /** The retrain stage, its export pattern and format from {@code retrain.export}, else from the {@code ingest:} section. */
+  static RetrainStage retrainStage(ConfigSection section, FeedbackConfig feedback, RetrainConfig retrain) {
+    String export = retrain.export();
+    InputFormat format = null;
+    var ingest = section.sibling("ingest");
+    if (export == null && ingest.isPresent() && ingest.get().node().path("input").isTextual()) {
+      export = ingest.get().path(ingest.get().node().get("input").asText());
+      if (ingest.get().node().path("format").isTextual()) {
+        format = section.check("retrain", () -> InputFormat.parse(ingest.get().node().get("format").asText()));
+      }
+    }
+    if (format == null && export != null) {
+      format = InputFormat.fromFileName(export);
+    }
+    return new RetrainStage(feedback, retrain, export, format);
+  }
+
+  /** The retrain stage's canonical parameters. */
+  public static ObjectNode retrainParameters(RetrainConfig c) {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    var when = o.putArray("when");
+    c.when().forEach(w -> when.add(w.text()));
+    o.put("min_examples", c.minExamples());
+    o.put("label_column", c.labelColumn());
+    o.put("stable_label", c.stableLabel());
+    return o;
   }
 
   /** The serving skew's canonical parameters (its window filled in from the live metrics' when unset). */

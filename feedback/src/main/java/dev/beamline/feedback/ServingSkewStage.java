@@ -88,7 +88,8 @@ public final class ServingSkewStage implements Stage<ServingSkewStage.State> {
     StageInput in = ctx.inputs().get(TRAFFIC.role());
     TrafficInfo info = in.info(TrafficInfo.class);
     ServingSkew skew = new ServingSkew(info.schema(), config.windowOr(feedback.metricsWindow()), config.perVersion());
-    if (skew.inputColumns().isEmpty()) {
+    // Before anything is logged the traffic has only the fixed columns: nothing to compare yet, not an error.
+    if (skew.inputColumns().isEmpty() && !info.versions().isEmpty()) {
       throw new ConfigException("feedback.skew: the request log of " + info.model() + " has no input column to compare with the training"
           + " statistics (columns: " + String.join(", ", info.schema().names()) + ")");
     }

@@ -107,7 +107,12 @@ public final class IngestStage implements Stage<IngestStage.State> {
     if (config.spans().isLatest()) {
       p.put("span", "latest");
     } else {
-      p.putObject("span").put("from", config.spans().from()).put("to", config.spans().to());
+      var span = p.putObject("span").put("from", config.spans().from());
+      if (config.spans().to() == null) {
+        span.put("to", "latest");
+      } else {
+        span.put("to", config.spans().to());
+      }
     }
     ObjectNode splits = p.putObject("splits");
     config.splits().asMap().forEach(splits::put);

@@ -158,9 +158,14 @@ public final class IngestStageFactory implements StageFactory {
       return InputFiles.SpanSelection.latest();
     }
     if (value instanceof Map<?, ?> m && m.keySet().stream().allMatch(k -> k.equals("from") || k.equals("to"))
-        && m.get("from") instanceof Number from && m.get("to") instanceof Number to) {
-      return InputFiles.SpanSelection.range(from.longValue(), to.longValue());
+        && m.get("from") instanceof Number from) {
+      if (m.get("to") instanceof Number to) {
+        return InputFiles.SpanSelection.range(from.longValue(), to.longValue());
+      }
+      if (m.get("to") == null || "latest".equals(m.get("to"))) {
+        return InputFiles.SpanSelection.from(from.longValue());
+      }
     }
-    throw new IllegalArgumentException("expected 'latest' or {from: <span>, to: <span>}, got " + value);
+    throw new IllegalArgumentException("expected 'latest', {from: <span>, to: <span>} or {from: <span>} (through the newest), got " + value);
   }
 }

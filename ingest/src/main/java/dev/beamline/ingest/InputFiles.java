@@ -38,7 +38,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 public final class InputFiles implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** Which spans to read: the newest (default) or an inclusive range. */
+  /** Which spans to read: the newest (default), an inclusive range, or every span from one on ({@code to} null). */
   public record SpanSelection(Long from, Long to) implements Serializable {
     public static SpanSelection latest() {
       return new SpanSelection(null, null);
@@ -47,6 +47,11 @@ public final class InputFiles implements Serializable {
     public static SpanSelection range(long from, long to) {
       checkArgument(from <= to, "span range [%s, %s] is empty: from must not exceed to", from, to);
       return new SpanSelection(from, to);
+    }
+
+    /** Every span from {@code from} through the newest, which grows as spans are added. */
+    public static SpanSelection from(long from) {
+      return new SpanSelection(from, null);
     }
 
     public boolean isLatest() {
@@ -84,6 +89,14 @@ public final class InputFiles implements Serializable {
    */
   public SortedMap<Long, Long> spans() {
     return spans;
+  }
+
+  /**
+   * No file yet for {@code pattern}: for a reader that waits for files to arrive (labels, a request log)
+   * rather than failing.
+   */
+  public static InputFiles none(String pattern) {
+    return new InputFiles(absolute(pattern), List.of(), Map.of());
   }
 
   /**
@@ -140,10 +153,10 @@ public final class InputFiles implements Serializable {
     Map<Long, TreeMap<Long, List<InputFile>>> selected =
         selection.isLatest()
             ? Map.of(bySpan.lastKey(), bySpan.lastEntry().getValue())
-            : bySpan.subMap(selection.from(), true, selection.to(), true);
+            : selection.to() == null ? bySpan.tailMap(selection.from(), true) : bySpan.subMap(selection.from(), true, selection.to(), true);
     if (selected.isEmpty()) {
       throw new ConfigException(
-          "no span in [" + selection.from() + ", " + selection.to() + "] matches '" + pattern + "'; spans found: " + bySpan.keySet());
+          "no span in [" + selection.from() + ", " + (selection.to() == null ? "latest" : selection.to()) + "] matches '" + pattern + "'; spans found: " + bySpan.keySet());
     }
     List<InputFile> files = new ArrayList<>();
     Map<Long, Long> spans = new TreeMap<>();
@@ -183,7 +196,7 @@ public final class InputFiles implements Serializable {
   }
 
   /** A regular expression matching whole paths against {@code pattern}, capturing span and version. */
-  static Pattern toRegex(String pattern) {
+  public static Pattern toRegex(String pattern) {
     StringBuilder re = new StringBuilder();
     int i = 0;
     while (i < pattern.length()) {

@@ -101,6 +101,20 @@ public final class ValueParser {
   }
 
   /**
+   * {@link #parseTimestampMicros} for callers outside ingestion (the model server's timestamp inputs), so
+   * that a timestamp is read from the same text in serving as in training.
+   *
+   * @throws IllegalArgumentException for text that is not an ISO-8601 timestamp or date
+   */
+  public static long timestampMicros(String t) {
+    try {
+      return parseTimestampMicros(t.trim());
+    } catch (BadValueException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  /**
    * Microseconds since the epoch of an ISO-8601 instant ({@code 2024-05-01T12:00:00Z}, with any offset),
    * a date-time without offset (taken as UTC; 'T' or a space between date and time), or a date.
    */

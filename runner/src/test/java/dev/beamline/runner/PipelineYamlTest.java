@@ -100,7 +100,7 @@ class PipelineYamlTest {
             + " string, boolean, timestamp");
     assertRejected(
         "pipeline:\n  name: p\ningest:\n  input: in.csv\n  span: newest\n",
-        "p.yaml line 5: bad value for 'ingest.span': expected 'latest' or {from: <span>, to: <span>}, got newest");
+        "p.yaml line 5: bad value for 'ingest.span': expected 'latest', {from: <span>, to: <span>} or {from: <span>} (through the newest), got newest");
     assertRejected(
         "pipeline:\n  name: p\ningest:\n  input: in.csv\n  csv:\n    delimiter: ';;'\n",
         "p.yaml line 6: 'ingest.csv.delimiter' must be one character, got ';;'");

@@ -287,7 +287,7 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
-   * A raw value as a timestamp input: microseconds since 1970 (a Long as it is, ISO-8601 text parsed;
+   * A raw value as a timestamp input: microseconds since 1970 (a Long as it is, ISO-8601 text parsed as ingestion parses it;
    * null is the missing marker {@link Long#MIN_VALUE}). The one rule for timestamp inputs, here and in
    * the model server.
    *
@@ -302,9 +302,10 @@ public final class ServingModel implements AutoCloseable {
     }
     String s = v.toString().trim();
     try {
-      Instant t = Instant.parse(s);
-      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
-    } catch (DateTimeParseException | ArithmeticException e) {
+      // Ingestion's own rule (an instant, a date-time taken as UTC, or a date at midnight UTC): the text a
+      // column was trained from is read the same way when it is served.
+      return dev.beamline.ingest.ValueParser.timestampMicros(s);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + abbreviate(s) + "' is not a timestamp (microseconds or ISO-8601), and the model takes one");
     }
   }

@@ -19,8 +19,14 @@ import java.io.Serializable;
  *     answer again; 0 turns infra validation off
  * @param tolerance the largest absolute difference allowed between a stored and a recomputed
  *     probability or prediction
+ * @param modelConfig the model server's {@code --model-config} file in which the pushed version gets {@code label}; null for none
+ * @param label the server label the pushed version gets in {@code modelConfig} (e.g. {@code canary}); null for none
  */
-public record PushConfig(String servingBase, String modelName, int infraValidationRows, double tolerance) implements Serializable {
+public record PushConfig(String servingBase, String modelName, int infraValidationRows, double tolerance, String modelConfig, String label)
+    implements Serializable {
+  /** The label that a model's first labelled version also gets, so that clients of the stable label are answered from the start. */
+  public static final String STABLE = "stable";
+
   /** The serving folder under the pipeline root when the section names none. */
   public static final String DEFAULT_SERVING_FOLDER = "serving";
   /** Rows compared by infra validation unless configured. */
@@ -35,6 +41,8 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
     }
     checkArgument(infraValidationRows >= 0, "rows must be >= 0 (0 turns infra validation off), got %s", infraValidationRows);
     checkArgument(tolerance >= 0 && Double.isFinite(tolerance), "tolerance must be finite and >= 0, got %s", tolerance);
+    checkArgument((modelConfig == null) == (label == null), "label and model_config go together: the label is set in the server's model config file");
+    checkArgument(label == null || dev.beamline.serving.server.ModelConfig.validName(label), "label must be a label name, got '%s'", label);
   }
 
   /**
@@ -42,18 +50,27 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
    * named after the pipeline, with infra validation on 8 rows within 1e-6.
    */
   public static PushConfig to(String servingBase) {
-    return new PushConfig(servingBase, null, DEFAULT_ROWS, DEFAULT_TOLERANCE);
+    return new PushConfig(servingBase, null, DEFAULT_ROWS, DEFAULT_TOLERANCE, null, null);
   }
 
   /** Pushes as {@code modelName} instead of the pipeline's name. */
   public PushConfig withModelName(String modelName) {
     checkArgument(modelName != null, "modelName must not be null");
-    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance);
+    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label);
   }
 
   /** Compares {@code rows} rows (0: none) within {@code tolerance}. */
   public PushConfig withInfraValidation(int rows, double tolerance) {
-    return new PushConfig(servingBase, modelName, rows, tolerance);
+    return new PushConfig(servingBase, modelName, rows, tolerance, modelConfig, label);
+  }
+
+  /**
+   * After each push, points {@code label} of the model at the pushed version in the server's config file
+   * {@code modelConfig} (the server picks it up without a restart); a model without a {@value #STABLE}
+   * label gets that one too.
+   */
+  public PushConfig withLabel(String modelConfig, String label) {
+    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label);
   }
 
   /** The folder given, or else {@value #DEFAULT_SERVING_FOLDER} under the pipeline root {@code root}. */
@@ -67,7 +84,7 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
 
   /** This configuration with the serving folder and the model name resolved for {@code pipeline} under {@code root}. */
   public PushConfig resolved(String pipeline, String root) {
-    return new PushConfig(servingBaseUnder(root), modelNameFor(pipeline), infraValidationRows, tolerance);
+    return new PushConfig(servingBaseUnder(root), modelNameFor(pipeline), infraValidationRows, tolerance, modelConfig, label);
   }
 
   /** The model name pushed by a pipeline called {@code pipeline}. */

@@ -145,7 +145,11 @@ public final class PushModel extends PTransform<PCollection<String>, PCollection
       PushRecord record = new PushRecord(modelName, pushed.version(), pushed.path(), Instant.now().toString(), modelDir, fingerprint,
           provenance.datasetFingerprint(), provenance.hyperparameters(), provenance.trainedBy(), evaluationUri, blessing.summary(),
           metrics, infra.toJson(), null);
-      output.publish(Map.of(PushStage.PUSH_FILE, record.toJson().toPrettyString() + "\n"));
+      ObjectNode json = record.toJson();
+      if (config.label() != null) {
+        json.set("label", PushLabel.assign(config, modelName, pushed.version()));
+      }
+      output.publish(Map.of(PushStage.PUSH_FILE, json.toPrettyString() + "\n"));
       if (infra.rows() == 0) {
         LOG.info("push: {} (infra validation off)", record.summary());
       } else {

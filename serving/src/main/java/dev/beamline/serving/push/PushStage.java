@@ -103,6 +103,7 @@ public final class PushStage implements Stage<PushConfig> {
       throw new ConfigException(PushStageFactory.SECTION + ".serving_base is required here: there is no pipeline root to put '"
           + PushConfig.DEFAULT_SERVING_FOLDER + "' under");
     }
+    PushLabel.check(config, name);
     return new Plan<>(List.of(), Map.of(), config.resolved(ctx.pipeline(), ctx.root()));
   }
 
@@ -130,6 +131,13 @@ public final class PushStage implements Stage<PushConfig> {
         ? "infra validation: off"
         : String.format(Locale.ROOT, "infra validation: the freshly loaded model answered %d row(s) as in the evaluation (largest difference %s)",
             rows, infra.path("max_difference").asDouble());
-    return new Published(fingerprint, Map.of(PUSHED.role(), r.toJson()), List.of(r.summary(), validation));
+    JsonNode label = Storage.readJson(Storage.resolve(outputDir, PUSH_FILE)).path("label");
+    com.fasterxml.jackson.databind.node.ObjectNode facts = r.toJson();
+    List<String> lines = new java.util.ArrayList<>(List.of(r.summary(), validation));
+    if (label.isObject()) {
+      facts.set("label", label);
+      lines.add(PushLabel.summary(label));
+    }
+    return new Published(fingerprint, Map.of(PUSHED.role(), facts), lines);
   }
 }

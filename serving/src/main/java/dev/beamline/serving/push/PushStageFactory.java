@@ -19,6 +19,8 @@ import java.util.List;
  *   serving_base: /srv/models        # default: serving/ under the pipeline root; relative paths are relative to the pipeline file's folder
  *   model_name: penguins             # default: the pipeline's name
  *   infra_validation: {rows: 8, tolerance: 1e-6}   # rows: 0 turns it off
+ *   model_config: serving/models.yaml  # the server's --model-config file, in which the pushed version gets...
+ *   label: canary                      # ...this label (the model's first labelled version gets stable too)
  * }</pre>
  */
 public final class PushStageFactory implements StageFactory {
@@ -35,6 +37,8 @@ public final class PushStageFactory implements StageFactory {
     public String serving_base;
     public String model_name;
     public InfraValidationDoc infra_validation;
+    public String model_config;
+    public String label;
   }
 
   /** {@code push.infra_validation:} */
@@ -75,6 +79,14 @@ public final class PushStageFactory implements StageFactory {
       PushConfig base = c;
       c = section.check("infra_validation", () -> base.withInfraValidation(rows, tolerance));
     }
+    if (d.model_config != null || d.label != null) {
+      if (d.model_config == null || d.label == null) {
+        throw section.error(d.label == null ? "model_config" : "label", "'" + section.key("model_config") + "' and '" + section.key("label")
+            + "' go together: the pushed version gets the label in the server's model config file");
+      }
+      PushConfig base = c;
+      c = section.check("label", () -> base.withLabel(section.path(d.model_config), d.label));
+    }
     return c;
   }
 
@@ -84,7 +96,14 @@ public final class PushStageFactory implements StageFactory {
    * back an equal configuration. The stage's cache key and its recorded parameters.
    */
   public static ObjectNode parameters(PushConfig config) {
-    return JSON.valueToTree(document(config));
+    ObjectNode p = JSON.valueToTree(document(config));
+    // Keys added later are left out while unset: the cache key of a push that sets no label stays what it was.
+    for (String k : new String[] {"model_config", "label"}) {
+      if (p.path(k).isNull()) {
+        p.remove(k);
+      }
+    }
+    return p;
   }
 
   /** The document that binds to {@code config}. */
@@ -95,6 +114,8 @@ public final class PushStageFactory implements StageFactory {
     d.infra_validation = new InfraValidationDoc();
     d.infra_validation.rows = c.infraValidationRows();
     d.infra_validation.tolerance = c.tolerance();
+    d.model_config = c.modelConfig();
+    d.label = c.label();
     return d;
   }
 }

@@ -80,12 +80,7 @@ public record LabelMove(String model, String from, String to) {
    */
   public Moved apply(Path file) {
     checkNotNull(file, "file");
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new ConfigException("cannot read the model config " + file + ": " + e.getMessage(), e);
-    }
+    String text = read(file);
     Moved m = edit(text, file.toString(), file.toAbsolutePath().getParent());
     write(file, m.text());
     return m;
@@ -94,8 +89,7 @@ public record LabelMove(String model, String from, String to) {
   /** The move applied to {@code text} (named {@code source} in messages; relative base paths against {@code dir}). */
   public Moved edit(String text, String source, Path dir) {
     List<ModelConfig> models = ModelConfigFile.parse(text, source, dir);
-    ModelConfig m = models.stream().filter(c -> c.name().equals(model)).findFirst().orElseThrow(() -> new ConfigException(
-        source + ": no model '" + model + "'; models there: " + String.join(", ", new TreeSet<>(models.stream().map(ModelConfig::name).toList()))));
+    ModelConfig m = find(models, source);
     Long version = m.labels().get(from);
     if (version == null) {
       throw new ConfigException(source + ": model '" + model + "' has no label '" + from + "'"
@@ -106,10 +100,50 @@ public record LabelMove(String model, String from, String to) {
       throw new ConfigException(source + ": label '" + from + "' of model '" + model + "' names version " + version + ", which is not in "
           + m.basePath() + " (no folder " + versionDir + "): the server could not serve it under '" + to + "'");
     }
+    return change(text, source, dir, models, m, version, versionDir, ", as '" + from + "' does");
+  }
+
+  /**
+   * Points label {@code to} at {@code version} in the file at {@code file} (the label {@code from} is not
+   * read), as the push stage labels a version it has just pushed; replaces the file atomically.
+   *
+   * @throws ConfigException when the file does not parse, has no such model, has no folder of that
+   *     version under the model's base path, or {@code to} names that version already
+   */
+  public Moved applyTo(Path file, long version) {
+    checkNotNull(file, "file");
+    String text = read(file);
+    String source = file.toString();
+    Path dir = file.toAbsolutePath().getParent();
+    List<ModelConfig> models = ModelConfigFile.parse(text, source, dir);
+    ModelConfig m = find(models, source);
+    String versionDir = Storage.resolve(m.basePath(), Long.toString(version));
+    if (!Storage.exists(versionDir)) {
+      throw new ConfigException(source + ": model '" + model + "' has no version " + version + " in " + m.basePath() + " (no folder " + versionDir
+          + "): the server could not serve it under '" + to + "'");
+    }
+    Moved moved = change(text, source, dir, models, m, version, versionDir, "");
+    write(file, moved.text());
+    return moved;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the model config " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ModelConfig find(List<ModelConfig> models, String source) {
+    return models.stream().filter(c -> c.name().equals(model)).findFirst().orElseThrow(() -> new ConfigException(
+        source + ": no model '" + model + "'; models there: " + String.join(", ", new TreeSet<>(models.stream().map(ModelConfig::name).toList()))));
+  }
+
+  private Moved change(String text, String source, Path dir, List<ModelConfig> models, ModelConfig m, long version, String versionDir, String asFrom) {
     Long previous = m.labels().get(to);
-    if (version.equals(previous)) {
-      throw new ConfigException(source + ": label '" + to + "' of model '" + model + "' names version " + version + " already, as '" + from
-          + "' does: nothing to move");
+    if (previous != null && previous == version) {
+      throw new ConfigException(source + ": label '" + to + "' of model '" + model + "' names version " + version + " already" + asFrom + ": nothing to move");
     }
     Map<String, Long> expected = new LinkedHashMap<>(m.labels());
     expected.put(to, version);

@@ -193,7 +193,7 @@ record SignatureSpec(String key, Map<String, TensorSpec> inputs, Map<String, Ten
       return ServingModel.timestamp(s);
     } catch (IllegalArgumentException e) {
       throw ServingException.invalid("input '" + input + "' takes a timestamp (microseconds since 1970, or ISO-8601 such as"
-          + " 2024-05-01T12:00:00Z), not \"" + s + "\"");
+          + " 2024-05-01T12:00:00Z or a date, 2024-05-01), not \"" + s + "\"");
     }
   }
 
