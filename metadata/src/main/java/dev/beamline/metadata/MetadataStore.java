@@ -778,6 +778,131 @@ public final class MetadataStore implements AutoCloseable {
         });
   }
 
+  // ---- pipeline locks
+
+  /**
+   * Takes the lock of {@code pipeline} for {@code owner}: when it is free, when {@code owner} holds it
+   * already (its lease is renewed), or when its holder's lease has expired (the holder is taken for dead
+   * and the attempt says whose lock it took over). Otherwise the attempt names the live holder. The lease
+   * is this store's {@link LeasePolicy#lease()}; the caller renews it ({@link #renewPipelineLock}).
+   */
+  public PipelineLock.Attempt tryLockPipeline(String pipeline, String owner) {
+    for (int attempt = 0; attempt < 100; attempt++) {
+      long now = clock.millis();
+      long expiry = now + leases.lease().toMillis();
+      try (PreparedStatement ps =
+          connection.prepareStatement("INSERT INTO pipeline_lock (pipeline, owner, acquired_at, lease_expiry) VALUES (?, ?, ?, ?)")) {
+        ps.setString(1, pipeline);
+        ps.setString(2, owner);
+        ps.setLong(3, now);
+        ps.setLong(4, expiry);
+        ps.executeUpdate();
+        return new PipelineLock.Attempt(true, new PipelineLock(pipeline, owner, now, expiry), null);
+      } catch (SQLException e) {
+        if (!isUniqueViolation(e)) {
+          throw new MetadataException("cannot lock pipeline " + pipeline + ": " + e.getMessage(), e);
+        }
+      }
+      Optional<PipelineLock> held = pipelineLock(pipeline);
+      if (held.isEmpty()) {
+        continue; // released between the two statements
+      }
+      PipelineLock holder = held.get();
+      if (holder.owner().equals(owner)) {
+        if (renewPipelineLock(pipeline, owner)) {
+          return new PipelineLock.Attempt(true, new PipelineLock(pipeline, owner, holder.acquiredAt(), expiry), null);
+        }
+        continue;
+      }
+      if (holder.leaseExpiry() >= now) {
+        return new PipelineLock.Attempt(false, holder, null);
+      }
+      // Only the expired lease read above is replaced: a holder that renewed in between keeps its lock,
+      // and of several processes taking it over at once one succeeds.
+      int taken =
+          update(
+              "UPDATE pipeline_lock SET owner = ?, acquired_at = ?, lease_expiry = ?, taken_over_from = ?"
+                  + " WHERE pipeline = ? AND owner = ? AND lease_expiry = ? AND lease_expiry < ?",
+              ps -> {
+                ps.setString(1, owner);
+                ps.setLong(2, now);
+                ps.setLong(3, expiry);
+                ps.setString(4, holder.owner());
+                ps.setString(5, pipeline);
+                ps.setString(6, holder.owner());
+                ps.setLong(7, holder.leaseExpiry());
+                ps.setLong(8, now);
+              });
+      if (taken == 1) {
+        return new PipelineLock.Attempt(true, new PipelineLock(pipeline, owner, now, expiry), holder);
+      }
+    }
+    throw new MetadataException("cannot lock pipeline " + pipeline + ": its lock changed hands 100 times in a row");
+  }
+
+  /**
+   * Extends the lease of {@code owner}'s lock on {@code pipeline} to a lease from now. Returns false when
+   * {@code owner} does not hold it (another process took it over after its lease expired).
+   */
+  public boolean renewPipelineLock(String pipeline, String owner) {
+    long expiry = clock.millis() + leases.lease().toMillis();
+    return update(
+            "UPDATE pipeline_lock SET lease_expiry = ? WHERE pipeline = ? AND owner = ?",
+            ps -> {
+              ps.setLong(1, expiry);
+              ps.setString(2, pipeline);
+              ps.setString(3, owner);
+            })
+        == 1;
+  }
+
+  /** Frees {@code owner}'s lock on {@code pipeline}; returns false when {@code owner} did not hold it. */
+  public boolean releasePipelineLock(String pipeline, String owner) {
+    return update(
+            "DELETE FROM pipeline_lock WHERE pipeline = ? AND owner = ?",
+            ps -> {
+              ps.setString(1, pipeline);
+              ps.setString(2, owner);
+            })
+        == 1;
+  }
+
+  /** The lock of {@code pipeline}, live or expired, if any process holds or held it and did not release it. */
+  public Optional<PipelineLock> pipelineLock(String pipeline) {
+    return first(
+        query(
+            "SELECT * FROM pipeline_lock WHERE pipeline = ?",
+            ps -> ps.setString(1, pipeline),
+            rs -> new PipelineLock(rs.getString("pipeline"), rs.getString("owner"), rs.getLong("acquired_at"), rs.getLong("lease_expiry"))));
+  }
+
+  /** Whether the lease of {@code lock} has expired by this store's clock. */
+  public boolean leaseExpired(PipelineLock lock) {
+    return lock.leaseExpiry() < clock.millis();
+  }
+
+  /** The newest execution of {@code stage} in {@code pipeline} (steps aside), if any. */
+  public Optional<Execution> lastExecution(String pipeline, String stage) {
+    return first(
+        query(
+            "SELECT * FROM execution WHERE pipeline = ? AND stage = ? AND parent_id IS NULL ORDER BY id DESC LIMIT 1",
+            ps -> {
+              ps.setString(1, pipeline);
+              ps.setString(2, stage);
+            },
+            MetadataStore::executionOf));
+  }
+
+  /** Replaces the facts ({@link Execution#properties()}) recorded for execution {@code id}. */
+  public void setExecutionProperties(long id, ObjectNode properties) {
+    update(
+        "UPDATE execution SET properties = ? WHERE id = ?",
+        ps -> {
+          ps.setString(1, json(properties));
+          ps.setLong(2, id);
+        });
+  }
+
   // ---- runs
 
   /** The newest runs (of {@code pipeline}, or of every pipeline when null), at most {@code limit}. */

@@ -116,7 +116,19 @@ final class Migrations {
                   // facts of its own (a trial's metrics per epoch and wall time).
                   "ALTER TABLE execution ADD COLUMN parent_id BIGINT REFERENCES execution (id)",
                   "ALTER TABLE execution ADD COLUMN properties TEXT",
-                  "CREATE INDEX execution_by_parent ON execution (parent_id)")));
+                  "CREATE INDEX execution_by_parent ON execution (parent_id)")),
+          new Migration(
+              4,
+              "pipeline locks",
+              List.of(
+                  // Which process (a watch) may start runs of a pipeline: one at a time. A holder that
+                  // stops renewing loses it when lease_expiry (ms since the epoch) has passed.
+                  "CREATE TABLE pipeline_lock ("
+                      + " pipeline TEXT PRIMARY KEY,"
+                      + " owner TEXT NOT NULL,"
+                      + " acquired_at BIGINT NOT NULL,"
+                      + " lease_expiry BIGINT NOT NULL,"
+                      + " taken_over_from TEXT)")));
 
   static int latest() {
     return MIGRATIONS.get(MIGRATIONS.size() - 1).version();

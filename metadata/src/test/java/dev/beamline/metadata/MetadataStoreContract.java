@@ -104,7 +104,7 @@ abstract class MetadataStoreContract {
       } finally {
         pool.shutdownNow();
       }
-      assertThat(schemaVersions(url)).containsExactly(1, 2, 3);
+      assertThat(schemaVersions(url)).containsExactly(1, 2, 3, 4);
       try (MetadataStore s = MetadataStore.open(url)) {
         assertThat(s.artifacts("EXAMPLES", 100)).hasSize(openers);
       }
@@ -385,7 +385,7 @@ abstract class MetadataStoreContract {
     }
     assertThat(schemaVersions(old)).containsExactly(1);
     try (MetadataStore s = MetadataStore.open(old)) {
-      assertThat(schemaVersions(old)).containsExactly(1, 2, 3);
+      assertThat(schemaVersions(old)).containsExactly(1, 2, 3, 4);
       List<Execution> expired = s.expiredExecutions();
       assertThat(expired).extracting(Execution::owner).containsExactly("1@elsewhere");
       assertThat(expired.get(0).leaseExpiry()).isNull();
@@ -628,5 +628,63 @@ abstract class MetadataStoreContract {
         .contains("a" + examples + " -> e" + stats + ";")
         .contains("e" + ingest + " -> a" + examples + ";")
         .contains("a" + raw + " -> e" + ingest + ";");
+  }
+
+  @Test
+  void aPipelineLockIsHeldByOneOwnerUntilReleasedOrItsLeaseExpires() {
+    TestClock clock = new TestClock(10_000_000);
+    LeasePolicy leases = LeasePolicy.defaults(); // 60 s
+    try (MetadataStore a = MetadataStore.open(url, leases, clock);
+        MetadataStore b = MetadataStore.open(url, leases, clock)) {
+      PipelineLock.Attempt first = a.tryLockPipeline("p", "watch-a");
+      assertThat(first.acquired()).isTrue();
+      assertThat(first.takenOver()).isNull();
+      assertThat(first.lock()).isEqualTo(new PipelineLock("p", "watch-a", 10_000_000, 10_060_000));
+      // Held: refused to another owner, naming the holder; another pipeline's lock is free.
+      PipelineLock.Attempt refused = b.tryLockPipeline("p", "watch-b");
+      assertThat(refused.acquired()).isFalse();
+      assertThat(refused.lock().owner()).isEqualTo("watch-a");
+      assertThat(b.tryLockPipeline("q", "watch-b").acquired()).isTrue();
+      // Renewal extends the lease: 59 s later, renewed, then 59 s more, still held.
+      clock.advance(Duration.ofSeconds(59));
+      assertThat(a.renewPipelineLock("p", "watch-a")).isTrue();
+      assertThat(b.pipelineLock("p").orElseThrow().leaseExpiry()).isEqualTo(10_119_000);
+      clock.advance(Duration.ofSeconds(59));
+      assertThat(b.tryLockPipeline("p", "watch-b").acquired()).isFalse();
+      // Taking it again as its holder renews it.
+      PipelineLock.Attempt again = a.tryLockPipeline("p", "watch-a");
+      assertThat(again.acquired()).isTrue();
+      assertThat(again.lock().acquiredAt()).isEqualTo(10_000_000);
+      // Expired: taken over, saying whose it was; the old holder can neither renew nor release it.
+      clock.advance(Duration.ofSeconds(61));
+      PipelineLock.Attempt takeover = b.tryLockPipeline("p", "watch-b");
+      assertThat(takeover.acquired()).isTrue();
+      assertThat(takeover.takenOver().owner()).isEqualTo("watch-a");
+      assertThat(takeover.takenOver().leaseExpiry()).isEqualTo(10_178_000);
+      assertThat(a.renewPipelineLock("p", "watch-a")).isFalse();
+      assertThat(a.releasePipelineLock("p", "watch-a")).isFalse();
+      assertThat(a.tryLockPipeline("p", "watch-a").acquired()).isFalse();
+      // Released: free for anyone at once.
+      assertThat(b.releasePipelineLock("p", "watch-b")).isTrue();
+      assertThat(a.pipelineLock("p")).isEmpty();
+      PipelineLock.Attempt afterRelease = a.tryLockPipeline("p", "watch-a");
+      assertThat(afterRelease.acquired()).isTrue();
+      assertThat(afterRelease.takenOver()).isNull();
+    }
+  }
+
+  @Test
+  void theLastExecutionOfAStageCarriesPropertiesSetAfterItStarted() {
+    assertThat(store.lastExecution("p", "watch")).isEmpty();
+    long first = store.startExecution("p", "watch-1", "watch", null, "1.0", null);
+    store.finishExecution(first, ExecutionState.COMPLETE, null);
+    long second = store.startExecution("p", "watch-2", "watch", null, "1.0", null);
+    store.startExecution("p", "watch-2", "ingest", null, "1.0", null);
+    ObjectNode facts = new ObjectMapper().createObjectNode().put("exit_code", 1);
+    store.setExecutionProperties(second, facts);
+    Execution last = store.lastExecution("p", "watch").orElseThrow();
+    assertThat(last.id()).isEqualTo(second);
+    assertThat(last.properties()).isEqualTo(facts);
+    assertThat(store.lastExecution("other", "watch")).isEmpty();
   }
 }

@@ -34,7 +34,7 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     store.close();
     store = MetadataStore.open(emptyDatabaseUrl());
     assertThat(store.artifact(id)).isPresent();
-    assertThat(schemaVersions(emptyDatabaseUrl())).containsExactly(1, 2, 3);
+    assertThat(schemaVersions(emptyDatabaseUrl())).containsExactly(1, 2, 3, 4);
   }
 
   @Test
