@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
     description = "Production machine-learning pipelines on Apache Beam.",
     subcommands = {
       RunCommand.class,
+      WatchCommand.class,
       DataCommands.Stats.class,
       DataCommands.Infer.class,
       DataCommands.Validate.class,
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       RollbackCommand.class,
       PromoteCommand.class,
+      SubjectCommand.class,
       ServeCommand.class,
       CommandLine.HelpCommand.class
     },
