@@ -7,8 +7,8 @@
 # 2. serves it with a request log, and sends it the summer of 2014, one request a day, under 'stable';
 # 3. delivers the labels; a run joins them, measures the live metrics, finds the serving skew, and the
 #    retrain trigger fires (its reasons printed): the labelled summer becomes span 2;
-# 4. the next run (what `beamline watch` starts when span 2 appears) trains version 2 on both spans and
-#    pushes it as the canary; the server loads it without a restart;
+# 4. the next run (`beamline watch` starts it because span 2 appeared) trains version 2 on both spans
+#    and pushes it as the canary; the server loads it without a restart;
 # 5. sends the summer of 2015 to both labels, delivers the labels; a run compares the canary with the
 #    stable version and, the canary being significantly better, moves 'stable' to version 2, while a
 #    client keeps calling 'stable': none of its requests may fail.
@@ -36,7 +36,10 @@ awk -F, 'NR == 1 || (($1 ~ /^201[23]/) && (substr($1, 6, 2) + 0 >= 10 || substr(
 awk -F, 'NR > 1 && $1 ~ /^2014/ && substr($1, 6, 2) + 0 >= 4 && substr($1, 6, 2) + 0 <= 9' "$source_csv" > "$work/traffic-a.csv"
 awk -F, 'NR > 1 && $1 ~ /^2015/ && substr($1, 6, 2) + 0 >= 4 && substr($1, 6, 2) + 0 <= 9' "$source_csv" > "$work/traffic-b.csv"
 
-run() { "$beamline" run "$work/pipeline.yaml" --pipeline-root "$work/runs" | tee -a "$work/runs.txt"; }
+# Each run is started by `beamline watch --once`: it looks at the inputs (spans, request log, labels),
+# runs the pipeline when they changed since its last run, and logs why; without --once it would keep
+# watching and do all of this by itself.
+run() { "$beamline" watch "$work/pipeline.yaml" --pipeline-root "$work/runs" --once | tee -a "$work/runs.txt"; }
 
 # send <traffic.csv> <id prefix> <labels file> <server label>...: each day once under each label, in turn;
 # its label lands in the labels file
@@ -78,7 +81,7 @@ mv "$work/labels/a.part" "$work/labels/a.csv"
 run
 [ -d "$work/data/span-2" ] || fail "the retrain trigger wrote no span 2"
 
-step "4. the retraining run (what beamline watch starts when span 2 appears): version 2, pushed as the canary"
+step "4. the retraining run, which the watch starts because span 2 appeared: version 2, pushed as the canary"
 run
 [ -d "$work/serving/$model/2" ] || fail "version 2 was not pushed"
 for _ in $(seq 1 60); do [ "$(served_version canary)" = 2 ] && break; sleep 0.5; done

@@ -7,14 +7,12 @@ import dev.beamline.metadata.ArtifactState;
 import dev.beamline.metadata.Event;
 import dev.beamline.metadata.Execution;
 import dev.beamline.metadata.MetadataStore;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * The retrain trigger of a run, as a watch reads it: the {@code RETRAIN_DECISION} artifact that the run
  * computed (not one it took from the cache), and in its folder {@code decision.json} with {@code
- * "fired": true} and its {@code "reasons"}. The watch knows no feedback class: only the artifact type's
+ * "fired": true} and its {@code "reason"}. The watch knows no feedback class: only the artifact type's
  * name and the file's two keys.
  *
  * <pre>{@code
@@ -37,14 +35,9 @@ public final class RetrainTrigger {
       if (!decision.path("fired").asBoolean(false)) {
         return Optional.empty();
       }
-      JsonNode reasons = decision.path("reasons");
-      List<String> text = new ArrayList<>();
-      if (reasons.isArray()) {
-        reasons.forEach(r -> text.add(r.isTextual() ? r.asText() : r.toString()));
-      } else if (!reasons.isMissingNode() && !reasons.isNull()) {
-        text.add(reasons.isTextual() ? reasons.asText() : reasons.toString());
-      }
-      return Optional.of(text.isEmpty() ? "(no reason given)" : String.join(", ", text));
+      // The retrain stage's sentence: "retrain: <each condition that held>: <why>".
+      String reason = decision.path("reason").asText("").replaceFirst("^retrain: ", "");
+      return Optional.of(reason.isEmpty() ? "(no reason given)" : reason);
     }
     return Optional.empty();
   }

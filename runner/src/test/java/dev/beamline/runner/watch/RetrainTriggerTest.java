@@ -28,13 +28,13 @@ class RetrainTriggerTest {
   @Test
   void onlyTheDecisionThatTheRunComputedCountsAndOnlyWhenItFired() throws Exception {
     try (MetadataStore s = MetadataStore.open(MetadataStore.sqliteUrl(tmp.resolve("m.sqlite")))) {
-      decision(s, tmp.resolve("d1"), "p", "r1", "{\"fired\": true, \"reasons\": [\"accuracy 0.81 < 0.85\", \"400 new labels\"]}");
-      decision(s, tmp.resolve("d2"), "p", "r2", "{\"fired\": false, \"reasons\": []}");
-      decision(s, tmp.resolve("d3"), "other", "r3", "{\"fired\": true, \"reasons\": \"drift\"}");
-      assertThat(RetrainTrigger.firedIn(s, "p", "r1")).isEqualTo(Optional.of("accuracy 0.81 < 0.85, 400 new labels"));
+      decision(s, tmp.resolve("d1"), "p", "r1", "{\"fired\": true, \"reason\": \"retrain: {new_labels: 400}: 400 labelled row(s), threshold 400\"}");
+      decision(s, tmp.resolve("d2"), "p", "r2", "{\"fired\": false, \"reason\": \"no retraining: no condition holds\"}");
+      decision(s, tmp.resolve("d3"), "other", "r3", "{\"fired\": true, \"reason\": \"retrain: {drift: true}: 1 window(s) drift: wind in 1d\"}");
+      assertThat(RetrainTrigger.firedIn(s, "p", "r1")).isEqualTo(Optional.of("{new_labels: 400}: 400 labelled row(s), threshold 400"));
       assertThat(RetrainTrigger.firedIn(s, "p", "r2")).isEmpty();
       assertThat(RetrainTrigger.firedIn(s, "p", "r3")).isEmpty();
-      assertThat(RetrainTrigger.firedIn(s, "other", "r3")).isEqualTo(Optional.of("drift"));
+      assertThat(RetrainTrigger.firedIn(s, "other", "r3")).isEqualTo(Optional.of("{drift: true}: 1 window(s) drift: wind in 1d"));
       assertThat(RetrainTrigger.firedIn(s, "p", "r4")).isEmpty();
     }
   }
