@@ -14,8 +14,12 @@ import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
@@ -28,8 +32,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.View;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
+import org.apache.beam.sdk.transforms.join.UnionCoder;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
@@ -46,7 +50,7 @@ import org.apache.beam.sdk.values.TypeDescriptors;
  * traffic atomically ({@link JoinedTraffic} describes the folder): every logged row kept, with its label
  * or without one, as Parquet; bad label rows as dead letters with their file, line and field; the labels
  * that joined nothing with their file, line and key; and the counts. Segments and label files are read
- * by ingestion's readers, one file per element; rows and labels meet in one {@code CoGroupByKey}.
+ * by ingestion's readers, one file per element; rows and labels meet in one {@code GroupByKey} per bucket of keys.
  *
  * <pre>{@code
  * FeedbackInputs in = FeedbackInputs.list(config, "penguins").resolve();
@@ -102,11 +106,25 @@ public final class JoinFeedback extends PTransform<PBegin, PCollection<String>> 
     PCollection<KV<String, FeedbackJoin.Label>> labels =
         labelled.get(ReadLabelsFn.LABELS).setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(FeedbackJoin.Label.class)));
 
-    TupleTag<GenericRecord> requestsTag = new TupleTag<>("requests");
-    TupleTag<FeedbackJoin.Label> labelsTag = new TupleTag<>("labels");
-    PCollectionTuple joined = KeyedPCollectionTuple.of(requestsTag, rows).and(labelsTag, labels)
-        .apply("GroupByKey", CoGroupByKey.create())
-        .apply("Join", ParDo.of(new JoinFn(requestsTag, labelsTag, inputs.config().maxDelay(), inputs.requests(), inputs.traffic()))
+    // Grouped by bucket of keys, not by key (see JoinFn), requests and labels in one group read once: a
+    // runner may hand over a large group as an iterable that cannot be read twice.
+    int buckets = trafficShards(inputs);
+    Coder<KV<String, GenericRecord>> rowCoder = rows.getCoder();
+    Coder<KV<String, FeedbackJoin.Label>> labelCoder = labels.getCoder();
+    KvCoder<Integer, RawUnionValue> bucketCoder = KvCoder.of(VarIntCoder.of(), UnionCoder.of(List.of(rowCoder, labelCoder)));
+    PCollection<KV<Integer, RawUnionValue>> rowBuckets = rows
+        .apply("RequestBuckets", MapElements.into(new TypeDescriptor<KV<Integer, RawUnionValue>>() {})
+            .via((KV<String, GenericRecord> kv) -> KV.of(JoinFn.bucket(kv.getKey(), buckets), new RawUnionValue(JoinFn.REQUEST, kv))))
+        .setCoder(bucketCoder);
+    PCollection<KV<Integer, RawUnionValue>> labelBuckets = labels
+        .apply("LabelBuckets", MapElements.into(new TypeDescriptor<KV<Integer, RawUnionValue>>() {})
+            .via((KV<String, FeedbackJoin.Label> kv) -> KV.of(JoinFn.bucket(kv.getKey(), buckets), new RawUnionValue(JoinFn.LABEL, kv))))
+        .setCoder(bucketCoder);
+    PCollectionTuple joined = PCollectionList.of(rowBuckets).and(labelBuckets)
+        .apply("RequestsAndLabels", Flatten.pCollections())
+        .setCoder(bucketCoder)
+        .apply("GroupByBucket", GroupByKey.create())
+        .apply("Join", ParDo.of(new JoinFn(inputs.config().maxDelay(), inputs.requests(), inputs.traffic()))
             .withOutputTags(JoinFn.TRAFFIC, TupleTagList.of(JoinFn.UNJOINED).and(JoinFn.COUNTS)));
     PCollection<ExampleBatch> traffic = joined.get(JoinFn.TRAFFIC).setCoder(ExampleBatch.coder(inputs.traffic().toAvro()));
     PCollection<String> unjoined = joined.get(JoinFn.UNJOINED).setCoder(StringUtf8Coder.of());
@@ -157,6 +175,17 @@ public final class JoinFeedback extends PTransform<PBegin, PCollection<String>> 
         .withPrefix(prefix)
         .withSuffix(".jsonl")
         .withNumShards(1);
+  }
+
+  /** Bytes of request log per bucket of keys (held in memory by the join; one file of joined traffic each). */
+  static final long BYTES_PER_SHARD = 16L << 20;
+  /** The most buckets. */
+  static final int MAX_SHARDS = 256;
+
+  /** One bucket per {@link #BYTES_PER_SHARD} of logged segments, at least one, at most {@link #MAX_SHARDS}. */
+  static int trafficShards(FeedbackInputs inputs) {
+    long bytes = inputs.segments().files().stream().mapToLong(InputFiles.InputFile::bytes).sum();
+    return (int) Math.max(1, Math.min(MAX_SHARDS, (bytes + BYTES_PER_SHARD - 1) / BYTES_PER_SHARD));
   }
 
   private static List<String> paths(InputFiles files) {

@@ -13,7 +13,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.TupleTag;
@@ -25,7 +25,7 @@ import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
  * columns, a line for each label that joined nothing ({@link #UNJOINED}: orphan, late or superseded, with
  * its file, line, key and value), and the counts of each bundle ({@link #COUNTS}).
  */
-final class JoinFn extends DoFn<KV<String, CoGbkResult>, ExampleBatch> {
+final class JoinFn extends DoFn<KV<Integer, Iterable<RawUnionValue>>, ExampleBatch> {
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int BATCH_SIZE = 2048;
@@ -34,8 +34,10 @@ final class JoinFn extends DoFn<KV<String, CoGbkResult>, ExampleBatch> {
   static final TupleTag<String> UNJOINED = new TupleTag<>("unjoined") {};
   static final TupleTag<JoinCounts> COUNTS = new TupleTag<>("counts") {};
 
-  private final TupleTag<GenericRecord> requestsTag;
-  private final TupleTag<FeedbackJoin.Label> labelsTag;
+  /** The union tag of a logged row ({@code KV<key, GenericRecord>}) in a bucket's group. */
+  static final int REQUEST = 0;
+  /** The union tag of a label ({@code KV<key, FeedbackJoin.Label>}). */
+  static final int LABEL = 1;
   private final Duration maxDelay;
   private final ExampleSchema requests;
   private final String trafficJson;
@@ -43,10 +45,7 @@ final class JoinFn extends DoFn<KV<String, CoGbkResult>, ExampleBatch> {
   private transient List<GenericRecord> batch;
   private transient JoinCounts counts;
 
-  JoinFn(TupleTag<GenericRecord> requestsTag, TupleTag<FeedbackJoin.Label> labelsTag, Duration maxDelay, ExampleSchema requests,
-      ExampleSchema traffic) {
-    this.requestsTag = requestsTag;
-    this.labelsTag = labelsTag;
+  JoinFn(Duration maxDelay, ExampleSchema requests, ExampleSchema traffic) {
     this.maxDelay = maxDelay;
     this.requests = requests;
     this.trafficJson = traffic.toAvro().toString();
@@ -63,12 +62,38 @@ final class JoinFn extends DoFn<KV<String, CoGbkResult>, ExampleBatch> {
     counts = new JoinCounts();
   }
 
+  /**
+   * One bucket of keys ({@link #bucket}): its rows and labels grouped by key here, in memory, then joined
+   * key by key. Grouping by bucket rather than by key keeps the runner's groups few: the DirectRunner
+   * processes each group in a bundle of its own, at a cost that one group per request id multiplies.
+   */
   @ProcessElement
-  public void process(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out) {
-    List<GenericRecord> rows = new ArrayList<>();
-    group.getValue().getAll(requestsTag).forEach(rows::add);
-    List<FeedbackJoin.Label> labels = new ArrayList<>();
-    group.getValue().getAll(labelsTag).forEach(labels::add);
+  @SuppressWarnings("unchecked")
+  public void process(@Element KV<Integer, Iterable<RawUnionValue>> group, MultiOutputReceiver out) {
+    java.util.Map<String, List<GenericRecord>> rowsByKey = new java.util.HashMap<>();
+    java.util.Map<String, List<FeedbackJoin.Label>> labelsByKey = new java.util.HashMap<>();
+    for (RawUnionValue v : group.getValue()) {
+      if (v.getUnionTag() == REQUEST) {
+        KV<String, GenericRecord> kv = (KV<String, GenericRecord>) v.getValue();
+        rowsByKey.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue());
+      } else {
+        KV<String, FeedbackJoin.Label> kv = (KV<String, FeedbackJoin.Label>) v.getValue();
+        labelsByKey.computeIfAbsent(kv.getKey(), k -> new ArrayList<>()).add(kv.getValue());
+      }
+    }
+    java.util.Set<String> keys = new java.util.TreeSet<>(rowsByKey.keySet());
+    keys.addAll(labelsByKey.keySet());
+    for (String key : keys) {
+      join(key, rowsByKey.getOrDefault(key, List.of()), labelsByKey.getOrDefault(key, List.of()), out);
+    }
+  }
+
+  /** The bucket of {@code key}: one of {@code buckets}, by a stable hash. */
+  static int bucket(String key, int buckets) {
+    return (int) Math.floorMod(Hashing.farmHashFingerprint64().hashString(key, StandardCharsets.UTF_8).asLong(), (long) buckets);
+  }
+
+  private void join(String groupKey, List<GenericRecord> rows, List<FeedbackJoin.Label> labels, MultiOutputReceiver out) {
     List<FeedbackJoin.Request> refs = new ArrayList<>(rows.size());
     for (GenericRecord r : rows) {
       refs.add(new FeedbackJoin.Request(r.get(TrafficSchema.REQUEST_ID).toString(), (Long) r.get(TrafficSchema.INSTANCE),
@@ -77,7 +102,7 @@ final class JoinFn extends DoFn<KV<String, CoGbkResult>, ExampleBatch> {
     }
     FeedbackJoin.Outcome o = FeedbackJoin.resolve(refs, labels, maxDelay);
     counts.add(JoinCounts.REQUESTS, rows.size()).add(JoinCounts.LABELS, labels.size());
-    boolean keyless = group.getKey().startsWith(ReadRequestLogFn.NO_KEY);
+    boolean keyless = groupKey.startsWith(ReadRequestLogFn.NO_KEY);
     for (int i = 0; i < rows.size(); i++) {
       FeedbackJoin.RequestStatus s = o.requestStatus(i);
       switch (s) {
@@ -105,7 +130,7 @@ final class JoinFn extends DoFn<KV<String, CoGbkResult>, ExampleBatch> {
         case SUPERSEDED -> JoinCounts.SUPERSEDED_LABELS;
       }, 1);
       if (s != FeedbackJoin.LabelStatus.JOINED) {
-        out.get(UNJOINED).output(unjoined(group.getKey(), labels.get(j), s));
+        out.get(UNJOINED).output(unjoined(groupKey, labels.get(j), s));
       }
     }
   }
