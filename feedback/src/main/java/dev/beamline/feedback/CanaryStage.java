@@ -84,7 +84,7 @@ public final class CanaryStage implements Stage<Serializable> {
   @Override
   public Published describe(Plan<Serializable> plan, String outputDir) {
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals(CanaryWindows.FILE));
-    JsonNode doc = PublishedDocument.read(outputDir, CanaryWindows.FILE);
+    JsonNode doc = Storage.readJson(Storage.resolve(outputDir, CanaryWindows.FILE));
     ObjectNode facts = JSON.createObjectNode();
     for (String k : List.of("verdict", "reason", "stable_versions", "canary_versions", "stable", "canary", "difference", "interval", "z",
         "p_value", "action")) {

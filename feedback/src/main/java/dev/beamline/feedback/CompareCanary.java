@@ -107,7 +107,7 @@ public final class CompareCanary extends PTransform<PCollection<String>, PCollec
     public void process(@Element String dir, OutputReceiver<String> out) {
       ObjectNode doc;
       try {
-        JsonNode metrics = JSON.readTree(Storage.readString(Storage.resolve(dir, LiveMetricsDocument.FILE)));
+        JsonNode metrics = Storage.readJson(Storage.resolve(dir, LiveMetricsDocument.FILE));
         doc = CanaryWindows.compare(metrics, config);
         doc.put("live_metrics", dir);
         if (config.autoPromote() && !output.isPublished()) {

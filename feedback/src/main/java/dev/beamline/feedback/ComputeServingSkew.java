@@ -31,6 +31,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -88,21 +89,20 @@ public final class ComputeServingSkew extends PTransform<PCollection<String>, PC
   @Override
   public PCollection<String> expand(PCollection<String> trafficDir) {
     checkState(output != null, "ComputeServingSkew needs an output: call to(StageOutput)");
-    // Before anything is logged the traffic has no input column and no row: the graph keeps its shape,
-    // summing the request id over no row, and publishes no window.
-    ExampleSchema inputs = run.skew().inputColumns().isEmpty()
-        ? ExampleSchema.of(List.of(dev.beamline.core.FeatureSpec.of(TrafficSchema.REQUEST_ID, dev.beamline.core.FeatureType.STRING)))
-        : run.skew().inputs();
-    PCollectionView<List<KV<String, DatasetStatistics>>> perKey = trafficDir
-        .apply("ReadTraffic", ReadPublishedExamples.split(JoinedTraffic.SPLIT, traffic.toAvro()))
-        .apply("KeyByWindow", ParDo.of(new KeyFn(run.skew())))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), ExampleBatch.coder(traffic.toAvro())))
-        .apply("Statistics", Combine.perKey(FeatureStatisticsFn.of(inputs, "serving")))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), DatasetStatistics.coder()))
-        .apply("AllWindows", View.asList());
+    KvCoder<String, DatasetStatistics> keyed = KvCoder.of(StringUtf8Coder.of(), DatasetStatistics.coder());
+    // Before anything is logged the traffic has no input column and no row: no window to compare.
+    PCollection<KV<String, DatasetStatistics>> windows = run.skew().inputColumns().isEmpty()
+        ? trafficDir.getPipeline().apply("NoWindow", Create.empty(keyed))
+        : trafficDir
+            .apply("ReadTraffic", ReadPublishedExamples.split(JoinedTraffic.SPLIT, traffic.toAvro()))
+            .apply("KeyByWindow", ParDo.of(new KeyFn(run.skew())))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), ExampleBatch.coder(traffic.toAvro())))
+            .apply("Statistics", Combine.perKey(FeatureStatisticsFn.of(run.skew().inputs(), "serving")))
+            .setCoder(keyed);
+    PCollectionView<List<KV<String, DatasetStatistics>>> perKey = windows.apply("AllWindows", View.asList());
     PCollectionView<String> statistics = statisticsDir.apply("StatisticsFolder", View.asSingleton());
     return trafficDir
-        .apply("Publish", ParDo.of(new PublishFn(run, inputs, output, perKey, statistics)).withSideInputs(perKey, statistics))
+        .apply("Publish", ParDo.of(new PublishFn(run, output, perKey, statistics)).withSideInputs(perKey, statistics))
         .setCoder(StringUtf8Coder.of());
   }
 
@@ -133,15 +133,12 @@ public final class ComputeServingSkew extends PTransform<PCollection<String>, PC
     private static final Logger LOG = LoggerFactory.getLogger(PublishFn.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final Run run;
-    private final ExampleSchema inputs;
     private final StageOutput output;
     private final PCollectionView<List<KV<String, DatasetStatistics>>> perKey;
     private final PCollectionView<String> statistics;
 
-    PublishFn(Run run, ExampleSchema inputs, StageOutput output, PCollectionView<List<KV<String, DatasetStatistics>>> perKey,
-        PCollectionView<String> statistics) {
+    PublishFn(Run run, StageOutput output, PCollectionView<List<KV<String, DatasetStatistics>>> perKey, PCollectionView<String> statistics) {
       this.run = run;
-      this.inputs = inputs;
       this.output = output;
       this.perKey = perKey;
       this.statistics = statistics;

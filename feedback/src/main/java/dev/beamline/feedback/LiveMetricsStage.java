@@ -137,7 +137,7 @@ public final class LiveMetricsStage implements Stage<LiveMetricsStage.State> {
   @Override
   public Published describe(Plan<State> plan, String outputDir) {
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals(LiveMetricsDocument.FILE));
-    JsonNode doc = PublishedDocument.read(outputDir, LiveMetricsDocument.FILE);
+    JsonNode doc = Storage.readJson(Storage.resolve(outputDir, LiveMetricsDocument.FILE));
     JsonNode totals = doc.path("totals");
     ObjectNode facts = JSON.createObjectNode();
     facts.set("totals", totals);

@@ -108,7 +108,7 @@ public final class ServingSkewStage implements Stage<ServingSkewStage.State> {
   @Override
   public Published describe(Plan<State> plan, String outputDir) {
     String fingerprint = FolderFingerprint.sha256(outputDir, rel -> rel.equals(ServingSkewDocument.FILE));
-    ObjectNode doc = (ObjectNode) PublishedDocument.read(outputDir, ServingSkewDocument.FILE);
+    ObjectNode doc = (ObjectNode) Storage.readJson(Storage.resolve(outputDir, ServingSkewDocument.FILE));
     ObjectNode facts = JSON.createObjectNode();
     facts.set("totals", doc.path("totals"));
     facts.put("window", doc.path("window").asText());

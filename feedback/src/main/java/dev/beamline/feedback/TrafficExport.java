@@ -172,8 +172,7 @@ public record TrafficExport(String pattern, InputFormat format, List<String> col
         for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
           Object label = r.get(TrafficSchema.FEEDBACK_LABEL);
           Object micros = r.get(TrafficSchema.TIME);
-          Instant time = micros instanceof Long m ? Instant.ofEpochSecond(Math.floorDiv(m, 1_000_000L), Math.floorMod(m, 1_000_000L) * 1000L)
-              : micros instanceof Instant i ? i : null;
+          Instant time = micros instanceof Long m ? TrafficSchema.instant(m) : micros instanceof Instant i ? i : null;
           if (label == null || time == null) {
             continue;
           }
@@ -191,7 +190,7 @@ public record TrafficExport(String pattern, InputFormat format, List<String> col
     String source = column.equals(labelColumn) ? TrafficSchema.FEEDBACK_LABEL : column;
     Object v = r.getSchema().getField(source) == null ? null : plain(r.get(source));
     if (v instanceof Long micros && timestamps.contains(column)) {
-      return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L).toString();
+      return TrafficSchema.timestampText(micros);
     }
     return v;
   }

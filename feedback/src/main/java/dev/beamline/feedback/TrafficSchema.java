@@ -159,6 +159,11 @@ public final class TrafficSchema {
 
   /** A timestamp in microseconds since the epoch as ISO-8601 text. */
   static String timestampText(long micros) {
-    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000).toString();
+    return instant(micros).toString();
+  }
+
+  /** A timestamp in microseconds since the epoch as an instant. */
+  static Instant instant(long micros) {
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
   }
 }
