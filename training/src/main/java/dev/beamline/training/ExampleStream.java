@@ -34,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  */
-final class ExampleStream implements Iterator<Batch>, AutoCloseable {
+final class ExampleStream implements BatchSource {
   private static final int SLICE_ROWS = 4096;
   private static final int QUEUE_BATCHES = 16;
   private static final Object END = new Object();
@@ -109,7 +109,8 @@ final class ExampleStream implements Iterator<Batch>, AutoCloseable {
   }
 
   /** Rows skipped so far because their label had no class. */
-  long skipped() {
+  @Override
+  public long skipped() {
     return skipped.get();
   }
 

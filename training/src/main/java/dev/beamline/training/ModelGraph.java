@@ -40,6 +40,29 @@ final class ModelGraph {
   private final List<Op> assigns = new ArrayList<>();
   /** The updates of batch normalization's moving statistics made by the training-mode forward passes. */
   private final List<Op> movingAverageUpdates = new ArrayList<>();
+  /** The layers of the training-mode forward passes, from which DP-SGD computes each example's gradient norm. */
+  private final List<GradientPart> gradientParts = new ArrayList<>();
+  /** Whether the pass being built is a training pass, whose layers are recorded in {@link #gradientParts}. */
+  private boolean recording;
+
+  /**
+   * A layer through which an example's gradient reaches trainable variables, as DP-SGD needs it to
+   * compute each example's gradient norm without a pass per example ({@link DpSgd}).
+   */
+  sealed interface GradientPart permits DenseLayer, Lookup {
+    /** The layer's output, whose per-example gradient the norms are computed from. */
+    Operand<TFloat32> output();
+  }
+
+  /** {@code output = input W (+ b)}, {@code input} {@code [batch, in]}, {@code output} {@code [batch, out]}. */
+  record DenseLayer(Operand<TFloat32> input, Operand<TFloat32> output, boolean bias) implements GradientPart {}
+
+  /**
+   * Rows gathered from a table: {@code output} {@code [batch, d]} by {@code ids} {@code [batch]}, or, {@code pooled},
+   * {@code [batch, tokens, d]} by {@code [batch, tokens]}; {@code trained}, when not null, is 1 for the tokens whose
+   * row is a trained one (0 for frozen pretrained rows).
+   */
+  record Lookup(Operand<TFloat32> output, Operand<TInt64> ids, boolean pooled, Operand<TFloat32> trained) implements GradientPart {}
 
   /** Batch normalization's momentum and epsilon: Keras' defaults. */
   static final float BATCH_NORM_MOMENTUM = 0.99f;
@@ -149,8 +172,27 @@ final class ModelGraph {
    * id -1), or the sum of the rows of a list of ids (as TensorFlow's {@code DNNLinearCombinedClassifier}
    * sums {@code dnn_logits} and {@code linear_logits}).
    */
-  @SuppressWarnings("unchecked")
   Outputs forward(Ops tf, Map<String, ? extends Operand<?>> features, double dropout, long seed, boolean training) {
+    recording = training;
+    try {
+      return pass(tf, features, dropout, seed, training);
+    } finally {
+      recording = false;
+    }
+  }
+
+  /** The layers of the training passes built so far (see {@link GradientPart}). */
+  List<GradientPart> gradientParts() {
+    return List.copyOf(gradientParts);
+  }
+
+  /** Whether the variable of this op name has an L2 penalty ({@link #l2Penalty}). */
+  boolean regularized(String variableOpName) {
+    return slots.stream().anyMatch(s -> s.regularized() && s.name().replace('/', '.').equals(variableOpName));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Outputs pass(Ops tf, Map<String, ? extends Operand<?>> features, double dropout, long seed, boolean training) {
     List<Operand<TFloat32>> parts = new ArrayList<>();
     for (Input in : spec.deepInputs()) {
       Operand<?> x = features.get(in.name());
@@ -237,22 +279,34 @@ final class ModelGraph {
       Operand<TFloat32> part;
       switch (in.feature().kind()) {
         case FLOAT:
-          part = tf.linalg.matMul(tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, 1})), w);
+        case VECTOR: {
+          long width = in.feature().kind() == dev.beamline.transform.OutputKind.FLOAT ? 1 : in.feature().width();
+          Operand<TFloat32> input = tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, width}));
+          part = tf.linalg.matMul(input, w);
+          if (recording) {
+            gradientParts.add(new DenseLayer(input, part, false));
+          }
           break;
-        case VECTOR:
-          part = tf.linalg.matMul(tf.reshape((Operand<TFloat32>) x, tf.constant(new long[] {-1, in.feature().width()})), w);
-          break;
+        }
         case ID: {
           Operand<TInt64> ids = (Operand<TInt64>) x;
           Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
-          Operand<TFloat32> rows = tf.gather(w, tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+          Operand<TInt64> rowIds = tf.math.maximum(ids, tf.constant(0L));
+          Operand<TFloat32> rows = tf.gather(w, rowIds, tf.constant(0));
+          if (recording) {
+            gradientParts.add(new Lookup(rows, rowIds, false, null));
+          }
           part = tf.math.mul(rows, tf.expandDims(mask, tf.constant(1)));
           break;
         }
         case IDS: {
           Operand<TInt64> ids = (Operand<TInt64>) x;
           Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
-          Operand<TFloat32> rows = tf.gather(w, tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+          Operand<TInt64> rowIds = tf.math.maximum(ids, tf.constant(0L));
+          Operand<TFloat32> rows = tf.gather(w, rowIds, tf.constant(0));
+          if (recording) {
+            gradientParts.add(new Lookup(rows, rowIds, true, null));
+          }
           part = tf.sum(tf.math.mul(rows, tf.expandDims(mask, tf.constant(2))), tf.constant(1));
           break;
         }
@@ -267,8 +321,21 @@ final class ModelGraph {
   private Operand<TFloat32> embed(Ops tf, Input in, Operand<TInt64> ids) {
     // Id -1 (no id) looks up row 0 and is multiplied by 0: the zero vector.
     Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
-    Operand<TFloat32> rows = tf.gather(embeddingTable(tf, in), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+    Operand<TInt64> rowIds = tf.math.maximum(ids, tf.constant(0L));
+    Operand<TFloat32> rows = tf.gather(embeddingTable(tf, in), rowIds, tf.constant(0));
+    recordLookup(tf, in, rows, rowIds, false);
     return tf.math.mul(rows, tf.expandDims(mask, tf.constant(1)));
+  }
+
+  /** Records a lookup in an embedding table, whose frozen pretrained rows (if any) have no trained weights. */
+  private void recordLookup(Ops tf, Input in, Operand<TFloat32> rows, Operand<TInt64> rowIds, boolean pooled) {
+    if (!recording) {
+      return;
+    }
+    Slot frozen = slots.stream().filter(s -> s.name().equals(Weights.frozenEmbedding(in))).findFirst().orElse(null);
+    Operand<TFloat32> trained = frozen == null ? null
+        : tf.dtypes.cast(tf.math.greaterEqual(rowIds, tf.constant((long) frozen.shape()[0])), TFloat32.class);
+    gradientParts.add(new Lookup(rows, rowIds, pooled, trained));
   }
 
   /**
@@ -277,7 +344,9 @@ final class ModelGraph {
    */
   private Operand<TFloat32> pooledEmbedding(Ops tf, Input in, Operand<TInt64> ids, boolean mean) {
     Operand<TFloat32> mask = tf.dtypes.cast(tf.math.greaterEqual(ids, tf.constant(0L)), TFloat32.class);
-    Operand<TFloat32> rows = tf.gather(embeddingTable(tf, in), tf.math.maximum(ids, tf.constant(0L)), tf.constant(0));
+    Operand<TInt64> rowIds = tf.math.maximum(ids, tf.constant(0L));
+    Operand<TFloat32> rows = tf.gather(embeddingTable(tf, in), rowIds, tf.constant(0));
+    recordLookup(tf, in, rows, rowIds, true);
     Operand<TFloat32> sum = tf.sum(tf.math.mul(rows, tf.expandDims(mask, tf.constant(2))), tf.constant(1));
     if (!mean) {
       return sum;
@@ -301,7 +370,11 @@ final class ModelGraph {
   }
 
   private Operand<TFloat32> dense(Ops tf, Operand<TFloat32> x, String layer) {
-    return tf.nn.biasAdd(tf.linalg.matMul(x, variables.get(layer + "/kernel")), variables.get(layer + "/bias"));
+    Operand<TFloat32> out = tf.nn.biasAdd(tf.linalg.matMul(x, variables.get(layer + "/kernel")), variables.get(layer + "/bias"));
+    if (recording) {
+      gradientParts.add(new DenseLayer(x, out, true));
+    }
+    return out;
   }
 
   private Operand<TFloat32> activation(Ops tf, Operand<TFloat32> x) {

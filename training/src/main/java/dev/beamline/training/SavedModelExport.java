@@ -103,14 +103,25 @@ public final class SavedModelExport {
    * @throws UncheckedIOException when {@code target} exists or cannot be written
    */
   public static void publish(ModelSpec spec, Weights weights, TrainingHistory history, String provenanceJson, Path target) {
+    publish(spec, weights, history, PrivacyGuarantee.NONE, provenanceJson, target);
+  }
+
+  /** The same for a model with this privacy guarantee (recorded in {@code model.json}). */
+  public static void publish(ModelSpec spec, Weights weights, TrainingHistory history, PrivacyGuarantee privacy, String provenanceJson,
+      Path target) {
     Path staging = target.toAbsolutePath().resolveSibling(".staging-" + target.getFileName());
     Storage.deleteRecursively(staging.toString());
-    write(spec, weights, history, provenanceJson, staging);
+    write(spec, weights, history, privacy, provenanceJson, staging);
     Storage.publish(staging.toString(), target.toAbsolutePath().toString());
   }
 
   /** Writes the SavedModel and its extra files into {@code dir} (created if missing). */
   public static void write(ModelSpec spec, Weights weights, TrainingHistory history, String provenanceJson, Path dir) {
+    write(spec, weights, history, PrivacyGuarantee.NONE, provenanceJson, dir);
+  }
+
+  /** The same for a model with this privacy guarantee (recorded in {@code model.json}). */
+  public static void write(ModelSpec spec, Weights weights, TrainingHistory history, PrivacyGuarantee privacy, String provenanceJson, Path dir) {
     try {
       Files.createDirectories(dir);
       exportGraph(spec, weights, dir);
@@ -123,7 +134,7 @@ public final class SavedModelExport {
       if (history != null) {
         Storage.writeString(extra.resolve("training_history.json").toString(), history.toJson());
       }
-      Storage.writeString(extra.resolve("model.json").toString(), describe(spec));
+      Storage.writeString(extra.resolve("model.json").toString(), describe(spec, privacy));
       if (spec.classification()) {
         // The label's own fitted transform (a vocabulary, a threshold), so that evaluation maps a raw
         // label to its class as the transform stage did for training.
@@ -208,6 +219,11 @@ public final class SavedModelExport {
    * epoch, its losses).
    */
   public static String provenance(String base, String dataDir, ModelSpec spec, TrainingHistory history) {
+    return provenance(base, dataDir, spec, history, PrivacyGuarantee.NONE);
+  }
+
+  /** The same with the model's privacy guarantee in the {@code training} section. */
+  public static String provenance(String base, String dataDir, ModelSpec spec, TrainingHistory history, PrivacyGuarantee privacy) {
     try {
       ObjectNode root = base == null ? JSON.createObjectNode() : (ObjectNode) JSON.readTree(base);
       ObjectNode t = root.putObject("training");
@@ -233,14 +249,17 @@ public final class SavedModelExport {
         t.put("train_loss", history.best().trainLoss());
         history.best().evalMetrics().forEach(t::put);
       }
+      t.set("privacy", privacy.toJson());
       return JSON.writeValueAsString(root);
     } catch (IOException | ClassCastException e) {
       throw new IllegalArgumentException("the base provenance is not a JSON object: " + e.getMessage(), e);
     }
   }
 
-  private static String describe(ModelSpec spec) throws IOException {
+  private static String describe(ModelSpec spec, PrivacyGuarantee privacy) throws IOException {
     ObjectNode root = JSON.createObjectNode();
+    // The model carries its guarantee wherever it is copied or pushed: the server and push read it from here.
+    root.set("privacy", privacy.toJson());
     root.put("task", spec.task().name().toLowerCase());
     root.put("model", spec.config().model().name().toLowerCase());
     root.put("label", spec.label().name());

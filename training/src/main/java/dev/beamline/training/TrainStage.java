@@ -175,6 +175,13 @@ public final class TrainStage implements Stage<Serializable> {
     p.put("train_loss", best.trainLoss());
     p.put("seed", config.seed());
     p.put("format", "tensorflow-savedmodel");
+    // epsilon: a number for a model trained with DP-SGD, "inf" without differential privacy.
+    PrivacyGuarantee privacy = PrivacyGuarantee.ofModel(outputDir);
+    privacy.toJson().fields().forEachRemaining(f -> {
+      if (!f.getKey().equals("accountant") && !f.getKey().equals("unit")) {
+        p.set(f.getKey().equals("mechanism") ? "privacy" : f.getKey(), f.getValue());
+      }
+    });
 
     TrainConfig used = config;
     String tunedFile = Storage.resolve(outputDir, Hyperparameters.FILE);
@@ -228,6 +235,7 @@ public final class TrainStage implements Stage<Serializable> {
     if (balance != null && !balance.describe().isEmpty()) {
       lines.add(balance.describe());
     }
+    lines.add(privacy.describe());
     lines.add(String.format(Locale.ROOT, "%.0f examples/s in training; SavedModel (serving_default takes raw features)", best.examplesPerSecond()));
     return new Published(fingerprint, Map.of(MODEL.role(), p), lines);
   }

@@ -31,6 +31,8 @@ import java.util.function.UnaryOperator;
 public final class TrainStageFactory implements StageFactory {
   /** The section's key. */
   public static final String SECTION = "train";
+  /** {@code train.privacy.l2_norm_clip} unless told otherwise. */
+  public static final double DEFAULT_L2_NORM_CLIP = 1.0;
 
   /** Writes every key, null ones too: the canonical form has the same keys whatever is set. */
   private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.ALWAYS);
@@ -68,6 +70,17 @@ public final class TrainStageFactory implements StageFactory {
     /** {@code balanced} or {@code {class: rate}}: {@link ClassRates}. */
     public Object resample;
     public String on_label_drift;
+    /** Left out of the canonical form when off, so that the cache keys of models trained without it stay as they were. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public PrivacyDoc privacy;
+  }
+
+  /** {@code train.privacy:} DP-SGD ({@link DpSgdConfig}): exactly one of noise_multiplier and target_epsilon. */
+  public static final class PrivacyDoc {
+    public Double l2_norm_clip;
+    public Double noise_multiplier;
+    public Double target_epsilon;
+    public Double delta;
   }
 
   /** {@code train.learning_rate_schedule:} exactly one of its keys. */
@@ -195,6 +208,17 @@ public final class TrainStageFactory implements StageFactory {
     if (d.on_label_drift != null) {
       c = c.withOnLabelDrift(section.choice("on_label_drift", d.on_label_drift, TrainConfig.LabelDriftAction.class));
     }
+    if (d.privacy != null) {
+      PrivacyDoc p = d.privacy;
+      if ((p.noise_multiplier == null) == (p.target_epsilon == null)) {
+        throw section.error("privacy", "'" + section.key("privacy") + "' needs exactly one of noise_multiplier (the noise's standard deviation over"
+            + " l2_norm_clip) and target_epsilon (the noise is then found by the accountant)");
+      }
+      double clip = p.l2_norm_clip != null ? p.l2_norm_clip : DEFAULT_L2_NORM_CLIP;
+      double delta = p.delta != null ? p.delta : DpSgdConfig.DEFAULT_DELTA;
+      DpSgdConfig privacy = section.check("privacy", () -> new DpSgdConfig(clip, p.noise_multiplier, p.target_epsilon, delta));
+      c = c.withPrivacy(privacy);
+    }
     return c;
   }
 
@@ -283,6 +307,13 @@ public final class TrainStageFactory implements StageFactory {
     d.class_weights = c.classWeights().canonical();
     d.resample = c.resample().canonical();
     d.on_label_drift = name(c.onLabelDrift());
+    if (c.privacy() != null) {
+      d.privacy = new PrivacyDoc();
+      d.privacy.l2_norm_clip = c.privacy().l2NormClip();
+      d.privacy.noise_multiplier = c.privacy().noiseMultiplier();
+      d.privacy.target_epsilon = c.privacy().targetEpsilon();
+      d.privacy.delta = c.privacy().delta();
+    }
     return d;
   }
 

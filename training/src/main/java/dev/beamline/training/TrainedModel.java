@@ -22,12 +22,18 @@ public final class TrainedModel implements AutoCloseable {
   private final TrainingHistory history;
   private final String dataDir;
   private final ClassBalance classBalance;
+  private final PrivacyGuarantee privacy;
 
   TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history, String dataDir) {
     this(spec, graph, history, dataDir, ClassBalance.none(spec));
   }
 
   TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history, String dataDir, ClassBalance classBalance) {
+    this(spec, graph, history, dataDir, classBalance, PrivacyGuarantee.NONE);
+  }
+
+  TrainedModel(ModelSpec spec, TrainingGraph graph, TrainingHistory history, String dataDir, ClassBalance classBalance, PrivacyGuarantee privacy) {
+    this.privacy = privacy;
     this.spec = spec;
     this.graph = graph;
     this.history = history;
@@ -46,6 +52,11 @@ public final class TrainedModel implements AutoCloseable {
   /** The class weights and resampling rates it was trained with, and the label counts behind them. */
   public ClassBalance classBalance() {
     return classBalance;
+  }
+
+  /** Its differential-privacy guarantee: ε for DP-SGD, ∞ without. */
+  public PrivacyGuarantee privacy() {
+    return privacy;
   }
 
   /** The weights the model has: the best epoch's under early stopping, else the last. */
@@ -77,17 +88,17 @@ public final class TrainedModel implements AutoCloseable {
    *     assets.extra/provenance.json} with the training's own facts added
    */
   public void export(Path target, String provenanceJson) {
-    SavedModelExport.publish(spec, graph.read(), history, provenance(provenanceJson), target);
+    SavedModelExport.publish(spec, graph.read(), history, privacy, provenance(provenanceJson), target);
   }
 
   /** Writes the SavedModel into {@code dir} without publishing it (the caller renames the folder). */
   public void exportInto(Path dir, String provenanceJson) {
-    SavedModelExport.write(spec, graph.read(), history, provenance(provenanceJson), dir);
+    SavedModelExport.write(spec, graph.read(), history, privacy, provenance(provenanceJson), dir);
   }
 
   /** {@code base} with this model's {@code training} section (see {@link SavedModelExport#provenance}). */
   public String provenance(String base) {
-    return SavedModelExport.provenance(base, dataDir, spec, history);
+    return SavedModelExport.provenance(base, dataDir, spec, history, privacy);
   }
 
   /** The transformed-data folder the model was trained on. */

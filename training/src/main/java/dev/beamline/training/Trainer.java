@@ -46,21 +46,32 @@ public final class Trainer {
   private final TrainConfig config;
   private final ProgressLine progress;
   private final int threads;
+  /** Tests only: the seed of DP-SGD's noise and sampling, which are otherwise secret; null in production. */
+  private final Long dpSeedForTests;
 
-  private Trainer(TrainConfig config, ProgressLine progress, int threads) {
+  private Trainer(TrainConfig config, ProgressLine progress, int threads, Long dpSeedForTests) {
     this.config = checkNotNull(config, "config");
     this.progress = checkNotNull(progress, "progress");
     this.threads = threads;
+    this.dpSeedForTests = dpSeedForTests;
   }
 
   /** A trainer that shows its progress on standard error. */
   public static Trainer of(TrainConfig config) {
-    return new Trainer(config, ProgressLine.toStderr(), 0);
+    return new Trainer(config, ProgressLine.toStderr(), 0, null);
   }
 
   /** The same trainer reporting progress to {@code progress}. */
   public Trainer withProgress(ProgressLine progress) {
-    return new Trainer(config, progress, threads);
+    return new Trainer(config, progress, threads, dpSeedForTests);
+  }
+
+  /**
+   * Tests only: DP-SGD's noise and batches drawn from a generator seeded with {@code seed}, so that a
+   * test is reproducible. Whoever knows the seed can subtract the noise: such a model has no privacy.
+   */
+  Trainer withDpSeedForTests(long seed) {
+    return new Trainer(config, progress, threads, seed);
   }
 
   /**
@@ -69,7 +80,7 @@ public final class Trainer {
    * core. The results do not change.
    */
   public Trainer withThreads(int threads) {
-    return new Trainer(config, progress, threads);
+    return new Trainer(config, progress, threads, dpSeedForTests);
   }
 
   public TrainConfig config() {
@@ -101,6 +112,7 @@ public final class Trainer {
   public TrainedModel train(String dataDir, List<FittedFeature> fitted) {
     ModelSpec spec = ModelSpec.resolve(config, fitted);
     ClassBalance.check(spec, true);
+    DpSgd.check(config);
     List<String> trainFiles = shards(dataDir, config.trainSplit());
     if (trainFiles.isEmpty()) {
       throw new DataCheckException("no training data: " + dataDir + "/" + config.trainSplit() + "/ holds no Parquet shards");
@@ -120,14 +132,37 @@ public final class Trainer {
     if (balance.any()) {
       LOG.info("Training '{}' with {} (label counts {})", spec.label().name(), balance.describe(), balance.labelCounts());
     }
-    TrainingGraph graph = TrainingGraph.build(spec, balance.graphWeights(), threads);
+    PoissonSample sample = null;
+    DpSgd.Plan dp = null;
+    if (config.privacy() != null) {
+      List<Column> columns = TrainingGraph.columns(spec, true);
+      sample = PoissonSample.load(trainFiles, columns, spec.classification() ? columns.size() - 1 : -1);
+      if (sample.rows() == 0) {
+        throw new DataCheckException("no training examples in split '" + config.trainSplit() + "'"
+            + (sample.skipped() > 0 ? " (" + sample.skipped() + " rows have no label class)" : ""));
+      }
+      long planned = config.steps() != null ? config.steps() : config.epochs() * stepsPerEpoch(sample.rows());
+      dp = dpSeedForTests == null
+          ? DpSgd.plan(config.privacy(), sample.rows(), config.batchSize(), planned)
+          : DpSgd.plan(config.privacy(), sample.rows(), config.batchSize(), planned, DpSgd.seedsForTests(dpSeedForTests), false);
+      LOG.info("DP-SGD: clip {}, noise multiplier {}{}, Poisson sampling at q = {} ({} rows, expected batch {}), {} steps planned, delta {}",
+          dp.l2NormClip(), String.format(Locale.ROOT, "%.4f", dp.noiseMultiplier()),
+          config.privacy().targetEpsilon() != null ? " (found for target epsilon " + config.privacy().targetEpsilon() + ")" : "",
+          String.format(Locale.ROOT, "%.6g", dp.samplingRate()), sample.rows(), String.format(Locale.ROOT, "%.1f", dp.expectedBatchSize()),
+          planned, dp.delta());
+    }
+    TrainingGraph graph = TrainingGraph.build(spec, balance.graphWeights(), threads, dp);
     try {
-      TrainingHistory history = loop(spec, graph, trainFiles, evalFiles, balance.expectedRows(trainRows), balance.rateArray());
+      TrainingHistory history = loop(spec, graph, trainFiles, evalFiles, balance.expectedRows(trainRows), balance.rateArray(), sample, dp);
       TrainingHistory.Epoch best = history.best();
       LOG.info("Trained '{}': {} epochs, {} steps, kept epoch {} (loss {}, eval loss {}), {} s",
           spec.label().name(), history.epochs().size(), history.steps(), history.bestEpoch(), best.trainLoss(), best.evalLoss(),
           String.format(Locale.ROOT, "%.1f", history.seconds()));
-      return new TrainedModel(spec, graph, history, dataDir, balance);
+      PrivacyGuarantee privacy = dp == null ? PrivacyGuarantee.NONE : dp.guarantee(history.steps());
+      if (dp != null) {
+        LOG.info("Trained '{}' {}", spec.label().name(), privacy.describe());
+      }
+      return new TrainedModel(spec, graph, history, dataDir, balance, privacy);
     } catch (RuntimeException | Error e) {
       graph.close();
       throw e;
@@ -142,8 +177,17 @@ public final class Trainer {
     }
   }
 
-  /** The epochs; {@code resample}, the resampling rates by class id (or null), applies to the training split only. */
-  private TrainingHistory loop(ModelSpec spec, TrainingGraph graph, List<String> trainFiles, List<String> evalFiles, long trainRows, double[] resample) {
+  /** DP-SGD's steps per epoch: N / batch rounded up, so that an epoch samples each row once in expectation. */
+  private long stepsPerEpoch(long rows) {
+    return Math.max(1, (rows + config.batchSize() - 1) / config.batchSize());
+  }
+
+  /**
+   * The epochs; {@code resample}, the resampling rates by class id (or null), applies to the training
+   * split only. With DP-SGD ({@code dp} not null) the batches are Poisson samples of {@code sample}.
+   */
+  private TrainingHistory loop(ModelSpec spec, TrainingGraph graph, List<String> trainFiles, List<String> evalFiles, long trainRows, double[] resample,
+      PoissonSample sample, DpSgd.Plan dp) {
     long start = System.nanoTime();
     graph.load(Weights.initial(spec, config.seed()));
     List<Column> columns = TrainingGraph.columns(spec, true);
@@ -163,10 +207,18 @@ public final class Trainer {
       double lossSum = 0;
       long examples = 0;
       long epochSteps = 0;
-      try (ExampleStream stream = ExampleStream.open(trainFiles, columns, config.batchSize(), config.shuffleBuffer(), epochSeed(config.seed(), epoch), labelColumn, resample)) {
+      try (BatchSource stream = dp == null
+          ? ExampleStream.open(trainFiles, columns, config.batchSize(), config.shuffleBuffer(), epochSeed(config.seed(), epoch), labelColumn, resample)
+          : sample.epoch(stepsPerEpoch(sample.rows()), dp.samplingRate(), dp.seeds())) {
         while ((config.steps() == null || steps < config.steps()) && stream.hasNext()) {
           Batch b = stream.next();
           float loss = graph.step(b);
+          if (b.size == 0) {
+            // A Poisson sample may be empty; the step still adds its noise (the accountant counts it).
+            epochSteps++;
+            steps++;
+            continue;
+          }
           if (!Float.isFinite(loss)) {
             throw new DataCheckException("training diverged: the loss of step " + (steps + 1) + " is " + loss
                 + " (lower the learning rate " + config.learningRate() + " or check the features' scaling)");
@@ -178,7 +230,7 @@ public final class Trainer {
           double seconds = (System.nanoTime() - epochStart) / 1e9;
           progress.update(epoch, epochsText, examples, trainRows, lossSum / examples, examples / Math.max(seconds, 1e-9));
         }
-        skippedTrain += stream.skipped();
+        skippedTrain += dp == null ? stream.skipped() : (epoch == 1 ? sample.skipped() : 0);
       }
       if (examples == 0) {
         throw new DataCheckException("no training examples in split '" + config.trainSplit() + "'"

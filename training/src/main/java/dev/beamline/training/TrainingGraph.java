@@ -56,8 +56,15 @@ final class TrainingGraph implements AutoCloseable {
   private final Placeholder<TFloat32> learningRate;
   /** The optimizer steps taken, the schedule's step. */
   private long steps;
+  /** DP-SGD's plan, or null without differential privacy. */
+  private final DpSgd.Plan dp;
+  /** DP-SGD: the seed of each step's noise, fed from {@link DpSgd.Plan#seeds()}; else null. */
+  private final Placeholder<TInt64> noiseSeed;
+  /** DP-SGD: each example's gradient norm before clipping; else null. */
+  private final Operand<TFloat32> gradientNorms;
 
-  private TrainingGraph(ModelSpec spec, float[] classWeights, int threads) {
+  private TrainingGraph(ModelSpec spec, float[] classWeights, int threads, DpSgd.Plan dp) {
+    this.dp = dp;
     this.spec = spec;
     this.graph = new Graph();
     try {
@@ -92,7 +99,24 @@ final class TrainingGraph implements AutoCloseable {
       org.tensorflow.framework.optimizers.Optimizer optimizer = c.optimizer() == Optimizer.ADAM
           ? (learningRate == null ? new OrderedAdam(graph, (float) c.learningRate()) : new OrderedAdam(graph, learningRate))
           : (learningRate == null ? new GradientDescent(graph, (float) c.learningRate()) : new ScheduledGradientDescent(graph, learningRate));
-      Op applied = optimizer.applyGradients(afterAllGradients(tf, gradients(total)), "train");
+      List<GradAndVar<?>> gradients;
+      if (dp == null) {
+        gradients = gradients(total);
+        noiseSeed = null;
+        gradientNorms = null;
+      } else {
+        // DP-SGD: clipped per-example gradients and noise (the L2 penalty's gradient added without either).
+        List<Output<?>> variables = trainableVariables();
+        List<String> names = variables.stream().map(v -> v.op().name()).toList();
+        DpSgd.Gradients noisy = DpSgd.build(tf, graph, model, perExample, variables, names, dp, c.l2());
+        gradients = new ArrayList<>();
+        for (int i = 0; i < variables.size(); i++) {
+          gradients.add(gradAndVar(noisy.gradients().get(i), variables.get(i)));
+        }
+        noiseSeed = noisy.noiseSeed();
+        gradientNorms = noisy.norms();
+      }
+      Op applied = optimizer.applyGradients(afterAllGradients(tf, gradients), "train");
       List<Op> updates = new ArrayList<>(model.movingAverageUpdates());
       if (updates.isEmpty()) {
         trainOp = applied;
@@ -119,19 +143,24 @@ final class TrainingGraph implements AutoCloseable {
    * moving statistics are assigned, not trained, and TensorFlow refuses a gradient they do not have).
    */
   private List<GradAndVar<?>> gradients(Operand<TFloat32> loss) {
-    List<Output<?>> variables = new ArrayList<>();
-    graph.operations().forEachRemaining(op -> {
-      if (op.type().equals("VariableV2") && model.trainable(op.name())) {
-        variables.add(op.output(0));
-      }
-    });
-    Output<?>[] x = variables.toArray(new Output<?>[0]);
+    Output<?>[] x = trainableVariables().toArray(new Output<?>[0]);
     Output<?>[] dx = graph.addGradients(loss.asOutput(), x);
     List<GradAndVar<?>> out = new ArrayList<>();
     for (int i = 0; i < x.length; i++) {
       out.add(gradAndVar(dx[i], x[i]));
     }
     return out;
+  }
+
+  /** The model's trainable variables, in the graph's order. */
+  private List<Output<?>> trainableVariables() {
+    List<Output<?>> variables = new ArrayList<>();
+    graph.operations().forEachRemaining(op -> {
+      if (op.type().equals("VariableV2") && model.trainable(op.name())) {
+        variables.add(op.output(0));
+      }
+    });
+    return variables;
   }
 
   @SuppressWarnings("unchecked")
@@ -163,7 +192,7 @@ final class TrainingGraph implements AutoCloseable {
   }
 
   static TrainingGraph build(ModelSpec spec) {
-    return new TrainingGraph(spec, null, 0);
+    return new TrainingGraph(spec, null, 0, null);
   }
 
   /**
@@ -179,7 +208,18 @@ final class TrainingGraph implements AutoCloseable {
     if (classWeights != null && classWeights.length != spec.numClasses()) {
       throw new IllegalArgumentException("class weights for " + classWeights.length + " classes; the label has " + spec.numClasses());
     }
-    return new TrainingGraph(spec, classWeights, threads);
+    return build(spec, classWeights, threads, null);
+  }
+
+  /** The same, trained with DP-SGD by {@code dp} (null: without differential privacy). */
+  static TrainingGraph build(ModelSpec spec, float[] classWeights, int threads, DpSgd.Plan dp) {
+    if (classWeights != null && classWeights.length != spec.numClasses()) {
+      throw new IllegalArgumentException("class weights for " + classWeights.length + " classes; the label has " + spec.numClasses());
+    }
+    if (dp != null && spec.config().batchNorm()) {
+      throw new IllegalArgumentException("DP-SGD cannot train batch normalization");
+    }
+    return new TrainingGraph(spec, classWeights, threads, dp);
   }
 
   /** The weight of each example's class: {@code weights[label]}, float32 {@code [batch]}. */
@@ -234,9 +274,26 @@ final class TrainingGraph implements AutoCloseable {
         feeds.add(rate);
         runner.feed(learningRate, rate);
       }
+      if (noiseSeed != null) {
+        Tensor seed = TInt64.vectorOf(dp.seeds().nextLong(), dp.seeds().nextLong());
+        feeds.add(seed);
+        runner.feed(noiseSeed, seed);
+      }
       try (Result r = runner.addTarget(trainOp).fetch(trainLoss).run()) {
         steps++;
         return ((TFloat32) r.get(0)).getFloat();
+      }
+    } finally {
+      feeds.forEach(Tensor::close);
+    }
+  }
+
+  /** DP-SGD: each example's gradient norm of {@code batch} (with its label), before clipping, as the step computes it. */
+  float[] gradientNorms(Batch batch) {
+    List<Tensor> feeds = new ArrayList<>();
+    try {
+      try (Result r = feed(session.runner(), batch, true, feeds).fetch(gradientNorms).run()) {
+        return Tensors.toFloats(r.get(0));
       }
     } finally {
       feeds.forEach(Tensor::close);

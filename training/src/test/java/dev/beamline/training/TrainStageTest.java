@@ -157,8 +157,12 @@ public class TrainStageTest {
     assertThat(d.properties().get("model").get("train_loss").asDouble()).isEqualTo(h.best().trainLoss());
     assertThat(d.properties().get("model").get("seed").asLong()).isEqualTo(7);
     assertThat(d.properties().get("model").get("format").asText()).isEqualTo("tensorflow-savedmodel");
-    assertThat(d.summary()).hasSize(2);
+    // Trained without differential privacy: epsilon is infinite, and says so.
+    assertThat(d.properties().get("model").get("privacy").asText()).isEqualTo("none");
+    assertThat(d.properties().get("model").get("epsilon").asText()).isEqualTo("inf");
+    assertThat(d.summary()).hasSize(3);
     assertThat(d.summary().get(0)).startsWith("linear model, 5 epoch(s), best epoch " + h.bestEpoch() + ": eval accuracy ");
-    assertThat(d.summary().get(1)).endsWith(" examples/s in training; SavedModel (serving_default takes raw features)");
+    assertThat(d.summary().get(1)).isEqualTo("not differentially private (epsilon = inf)");
+    assertThat(d.summary().get(2)).endsWith(" examples/s in training; SavedModel (serving_default takes raw features)");
   }
 }
