@@ -23,6 +23,7 @@ import dev.beamline.core.stage.StageInputs;
 import dev.beamline.core.stage.StoredArtifact;
 import dev.beamline.ingest.ReadPublishedExamples;
 import dev.beamline.training.ModelInfo;
+import dev.beamline.training.PrivacyGuarantee;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -230,6 +231,15 @@ public final class EvaluateStage implements Stage<EvaluateStage.State> {
       evaluation.put("scored", data.path("scored").asLong());
       evaluation.put("unscored", data.path("unscored").asLong());
       evaluation.put("slices", metrics.path("slices").size());
+      JsonNode modelPrivacy = metrics.path("model").path("privacy");
+      JsonNode baselinePrivacy = metrics.path("baseline").path("privacy");
+      // An evaluation written before privacy was recorded states none: its facts say nothing of it.
+      if (modelPrivacy.isObject()) {
+        evaluation.set("epsilon", epsilonNode(modelPrivacy));
+      }
+      if (baselinePrivacy.isObject()) {
+        evaluation.set("baseline_epsilon", epsilonNode(baselinePrivacy));
+      }
       JsonNode overall = overall(metrics);
       List<String> headline = new ArrayList<>();
       for (String m : List.of("accuracy", "f1_macro", "roc_auc", "log_loss", "rmse", "mae", "r2")) {
@@ -262,8 +272,12 @@ public final class EvaluateStage implements Stage<EvaluateStage.State> {
       List<String> lines = new ArrayList<>();
       lines.add(String.format(Locale.ROOT, "%d rows scored (%d unscored), %d slice(s): %s", data.path("scored").asLong(),
           data.path("unscored").asLong(), metrics.path("slices").size(), String.join(", ", headline)));
+      if (modelPrivacy.isObject()) {
+        lines.add("privacy: " + PrivacyGuarantee.fromJson(modelPrivacy).describe());
+      }
       String baseline = metrics.path("baseline").path("uri").asText(null);
-      lines.add(baseline == null ? "no blessed baseline model: change thresholds skipped" : "baseline: " + baseline);
+      lines.add(baseline == null ? "no blessed baseline model: change thresholds skipped" : "baseline: " + baseline
+          + (baselinePrivacy.isObject() ? " (epsilon " + PrivacyGuarantee.epsilonText(PrivacyGuarantee.fromJson(baselinePrivacy).epsilon()) + ")" : ""));
       if (blessed) {
         lines.add("BLESSED (" + blessing.path("checks").size() + " check(s) passed)");
       } else {
@@ -274,6 +288,13 @@ public final class EvaluateStage implements Stage<EvaluateStage.State> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the evaluation in " + outputDir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** ε of a guarantee's JSON ({@link PrivacyGuarantee#toJson}) as the facts state it: a number, or {@code "inf"}. */
+  private static JsonNode epsilonNode(JsonNode privacy) {
+    double epsilon = PrivacyGuarantee.fromJson(privacy).epsilon();
+    return Double.isInfinite(epsilon) ? JSON.getNodeFactory().textNode(PrivacyGuarantee.epsilonText(epsilon))
+        : JSON.getNodeFactory().numberNode(epsilon);
   }
 
   /** The overall slice's metrics in a {@code metrics.json}. */

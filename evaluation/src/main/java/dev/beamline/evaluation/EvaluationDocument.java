@@ -3,6 +3,7 @@ package dev.beamline.evaluation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.beamline.training.PrivacyGuarantee;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,7 +18,8 @@ import java.util.TreeMap;
 
 /**
  * Turns the merged tallies of an evaluation into its two documents: {@code metrics.json} (every slice's
- * metrics, curves, calibration, confidence intervals, the baseline's metrics, the bias gaps) and the
+ * metrics, curves, calibration, confidence intervals, the baseline's metrics, the bias gaps, the
+ * differential-privacy guarantee of the model and of the baseline) and the
  * {@link Blessing}. A plain class: the publishing step calls it with what the pipeline computed.
  *
  * <pre>{@code
@@ -51,6 +53,23 @@ public final class EvaluationDocument {
    * @param metricsByKey per tally key ({@code model|sample|spec|slice}) the merged metrics
    */
   public static Built build(Header h, EvaluateConfig config, List<String> classes, Map<String, Serializable> metricsByKey) {
+    return build(h, config, classes, metricsByKey, null, null);
+  }
+
+  /**
+   * Builds both documents, {@code metrics.json} stating the differential-privacy guarantee of the model
+   * and of the baseline ({@code "privacy"} in {@code model} and {@code baseline}: {@link
+   * PrivacyGuarantee#toJson}, ε {@code "inf"} for a model trained without differential privacy).
+   *
+   * <pre>{@code
+   * EvaluationDocument.build(header, config, classes, metricsByKey, PrivacyGuarantee.ofModel(modelDir), null);
+   * }</pre>
+   *
+   * @param modelPrivacy the model's guarantee; null to leave it unstated
+   * @param baselinePrivacy the baseline's guarantee; null without a baseline or to leave it unstated
+   */
+  public static Built build(Header h, EvaluateConfig config, List<String> classes, Map<String, Serializable> metricsByKey,
+      PrivacyGuarantee modelPrivacy, PrivacyGuarantee baselinePrivacy) {
     boolean classification = "classification".equals(h.task());
     List<SliceSpec> specs = config.allSlices();
     // model -> sample -> slice -> metrics
@@ -72,6 +91,9 @@ public final class EvaluationDocument {
     ObjectNode model = root.putObject("model");
     model.put("uri", h.modelUri());
     model.put("fingerprint", h.modelFingerprint());
+    if (modelPrivacy != null) {
+      model.set("privacy", modelPrivacy.toJson());
+    }
     if (h.baselineUri() == null) {
       root.putNull("baseline");
     } else {
@@ -79,6 +101,9 @@ public final class EvaluationDocument {
       b.put("uri", h.baselineUri());
       if (h.baselineArtifactId() != null) {
         b.put("artifact_id", h.baselineArtifactId());
+      }
+      if (baselinePrivacy != null) {
+        b.set("privacy", baselinePrivacy.toJson());
       }
     }
     root.put("task", h.task());

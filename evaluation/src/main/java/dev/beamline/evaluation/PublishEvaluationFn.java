@@ -6,6 +6,7 @@ import dev.beamline.core.FolderFingerprint;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
 import dev.beamline.evaluation.report.EvaluationReport;
+import dev.beamline.training.PrivacyGuarantee;
 import dev.beamline.training.ServingModel;
 import java.io.Serializable;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The evaluation's last step, once the predictions and the unscored rows are written: builds {@code
- * metrics.json} and the blessing ({@link EvaluationDocument}), renders the report, and publishes the
+ * metrics.json} (with the model's and the baseline's differential-privacy guarantee, read from their
+ * {@code model.json}) and the blessing ({@link EvaluationDocument}), renders the report, and publishes the
  * staging folder with one rename. A retried step that had published finds its work done.
  */
 final class PublishEvaluationFn extends DoFn<String, String> {
@@ -62,7 +64,8 @@ final class PublishEvaluationFn extends DoFn<String, String> {
         header.task(), header.label(), header.dataUri(), header.split(), all.count(ScoreExamplesFn.SCORED), unscored,
         all.count(ScoreExamplesFn.UNLABELLED));
     List<String> classes = ServingModel.describe(model).classes();
-    EvaluationDocument.Built built = EvaluationDocument.build(h, config, classes, byKey);
+    PrivacyGuarantee baselinePrivacy = h.baselineUri() == null ? null : PrivacyGuarantee.ofModel(h.baselineUri());
+    EvaluationDocument.Built built = EvaluationDocument.build(h, config, classes, byKey, PrivacyGuarantee.ofModel(model), baselinePrivacy);
     String metricsJson = built.metrics().toPrettyString();
     JsonNode blessing = built.blessing().toJson();
     Storage.deleteRecursively(Storage.resolve(staging, WriteEvaluation.SINK_TEMP_DIR));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.metadata.MetadataStore;
 import dev.beamline.serving.push.PushRecord;
+import dev.beamline.training.PrivacyGuarantee;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -65,6 +66,14 @@ final class ModelsCommand implements Callable<Integer> {
             o.put("rolled_back_from", r.rolledBackFrom());
           }
           o.put("blessed", r.blessed());
+          if (r.epsilon() != null) {
+            // A number for a model trained with differential privacy, "inf" without.
+            if (r.epsilon().isInfinite()) {
+              o.put("epsilon", "inf");
+            } else {
+              o.put("epsilon", r.epsilon());
+            }
+          }
           o.set("metrics", r.metrics());
           o.put("dataset_fingerprint", PushedVersions.datasetFingerprint(s, v).orElse(null));
           o.set("hyperparameters", r.hyperparameters());
@@ -80,7 +89,7 @@ final class ModelsCommand implements Callable<Integer> {
         return BeamlineCli.OK;
       }
       List<List<String>> rows = new ArrayList<>();
-      rows.add(List.of("NAME", "VERSION", "SERVED", "PUSHED (UTC)", "METRICS", "DATASET", "SERVING PATH", "HYPERPARAMETERS"));
+      rows.add(List.of("NAME", "VERSION", "SERVED", "PUSHED (UTC)", "METRICS", "EPSILON", "DATASET", "SERVING PATH", "HYPERPARAMETERS"));
       for (PushedVersions.Version v : versions) {
         PushRecord r = v.record();
         String dataset = PushedVersions.datasetFingerprint(s, v).map(f -> f.substring(0, Math.min(16, f.length()))).orElse("-");
@@ -90,6 +99,8 @@ final class ModelsCommand implements Callable<Integer> {
             isServed(v, served) ? "served" : "-",
             time(r.pushedAt()),
             metrics(r.metrics()),
+            // Pushed before privacy was recorded: unknown, shown as "-".
+            r.epsilon() == null ? "-" : PrivacyGuarantee.epsilonText(r.epsilon()),
             dataset,
             r.servingPath(),
             hyperparameters(r.hyperparameters())));

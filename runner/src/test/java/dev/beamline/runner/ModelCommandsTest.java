@@ -78,6 +78,10 @@ class ModelCommandsTest {
             v == 1 ? null : "d5e7", hyperparameters, null, "/runs/penguins/evaluate/" + v,
             JSON.createObjectNode().put("blessed", true), JSON.createObjectNode().put("accuracy", 0.970588).put("roc_auc", 0.99812),
             JSON.createObjectNode().put("rows", 8), null);
+        if (v == 2) {
+          // The second version was trained with differential privacy; the first was pushed before epsilon was recorded.
+          record = record.withEpsilon(1.5);
+        }
         long push = s.startExecution("penguins", "r" + (v + 1), "push", JSON.createObjectNode(), "dev", "k" + (v + 1));
         s.addEvent(push, modelId, Event.Type.INPUT, "model");
         ObjectNode facts = record.toJson();
@@ -99,10 +103,10 @@ class ModelCommandsTest {
   }
 
   /** One row of the table: the serving path padded to the width of the paths, which are all as long. */
-  private String row(String name, String version, String served, String pushed, String metrics, String dataset, String servingPath,
-      String hyperparameters) {
+  private String row(String name, String version, String served, String pushed, String metrics, String epsilon, String dataset,
+      String servingPath, String hyperparameters) {
     return pad(name, 8) + "  " + pad(version, 7) + "  " + pad(served, 6) + "  " + pad(pushed, 19) + "  " + pad(metrics, 31) + "  "
-        + pad(dataset, 16) + "  " + pad(servingPath, path(1).length()) + "  " + hyperparameters;
+        + pad(epsilon, 7) + "  " + pad(dataset, 16) + "  " + pad(servingPath, path(1).length()) + "  " + hyperparameters;
   }
 
   private static final String METRICS = "accuracy 0.9706, roc_auc 0.9981";
@@ -113,9 +117,9 @@ class ModelCommandsTest {
     Outcome o = cli("models");
     assertThat(o.code()).isZero();
     assertThat(o.out()).isEqualTo(String.join(System.lineSeparator(),
-        row("NAME", "VERSION", "SERVED", "PUSHED (UTC)", "METRICS", "DATASET", "SERVING PATH", "HYPERPARAMETERS"),
-        row("penguins", "2", "served", "2024-05-02 12:00:00", METRICS, "d5e7", path(2), HYPERPARAMETERS),
-        row("penguins", "1", "-", "2024-05-01 12:00:00", METRICS, EXAMPLES_FINGERPRINT.substring(0, 16), path(1), HYPERPARAMETERS),
+        row("NAME", "VERSION", "SERVED", "PUSHED (UTC)", "METRICS", "EPSILON", "DATASET", "SERVING PATH", "HYPERPARAMETERS"),
+        row("penguins", "2", "served", "2024-05-02 12:00:00", METRICS, "1.500", "d5e7", path(2), HYPERPARAMETERS),
+        row("penguins", "1", "-", "2024-05-01 12:00:00", METRICS, "-", EXAMPLES_FINGERPRINT.substring(0, 16), path(1), HYPERPARAMETERS),
         ""));
 
     JsonNode json = JSON.readTree(cli("models", "--json").out());
@@ -126,6 +130,7 @@ class ModelCommandsTest {
         + "\"hyperparameters\":{\"label\":\"species\",\"model\":\"LINEAR\",\"learning_rate\":0.1,\"batch_size\":32,\"epochs\":3,\"steps\":null,"
         + "\"seed\":7},\"model\":{\"uri\":\"" + dir.resolve("runs/penguins/train/6") + "\",\"fingerprint\":\"m0de1\"}}");
     assertThat(json.get(0).get("served").asBoolean()).isTrue();
+    assertThat(json.get(0).get("epsilon").asDouble()).isEqualTo(1.5);
 
     assertThat(cli("models", "--name", "birds").out()).isEqualTo("(no pushed versions of model 'birds' recorded in " + url + ")"
         + System.lineSeparator());
@@ -171,7 +176,7 @@ class ModelCommandsTest {
 
     Outcome models = cli("models");
     String[] lines = models.out().split(System.lineSeparator());
-    assertThat(lines[1]).isEqualTo(row("penguins", "3 (=1)", "served", lines[1].substring(27, 46), METRICS,
+    assertThat(lines[1]).isEqualTo(row("penguins", "3 (=1)", "served", lines[1].substring(27, 46), METRICS, "-",
         EXAMPLES_FINGERPRINT.substring(0, 16), path(3), HYPERPARAMETERS));
     assertThat(lines[2]).startsWith("penguins  2        -       2024-05-02 12:00:00  ");
     assertThat(lines).hasSize(4);

@@ -92,11 +92,12 @@ public record PrivacyGuarantee(String mechanism, double epsilon, double delta, d
 
   /**
    * The guarantee of the exported model in {@code modelDir} (a SavedModel folder: its {@code
-   * assets.extra/model.json}); {@link #NONE} for a model exported before privacy was recorded.
+   * assets.extra/model.json}); {@link #NONE} for a model exported before privacy was recorded, or without that file.
    */
   public static PrivacyGuarantee ofModel(String modelDir) {
     String file = dev.beamline.core.Storage.resolve(dev.beamline.core.Storage.resolve(modelDir, SavedModelExport.EXTRA), "model.json");
-    return fromJson(dev.beamline.core.Storage.readJson(file).get("privacy"));
+    // A folder without model.json was exported before it was written, long before privacy was recorded.
+    return dev.beamline.core.Storage.exists(file) ? fromJson(dev.beamline.core.Storage.readJson(file).get("privacy")) : NONE;
   }
 
   /** ε as text: {@code inf}, or the number. */

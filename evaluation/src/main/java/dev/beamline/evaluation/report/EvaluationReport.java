@@ -14,6 +14,7 @@ import static dev.beamline.evaluation.report.Json.text;
 import static dev.beamline.evaluation.report.Json.value;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beamline.training.PrivacyGuarantee;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -24,7 +25,8 @@ import java.util.Set;
 
 /**
  * The model evaluation report: one self-contained HTML page (inline CSS and SVG, no script, no network) of what
- * the evaluate stage measured and what the blessing decided. It shows the model and data, the verdict with every
+ * the evaluate stage measured and what the blessing decided. It shows the model (with its differential-privacy
+ * guarantee) and data, the verdict with every
  * check, the overall metrics against the baseline's, the ROC, precision-recall and calibration curves and the
  * confusion matrix of a classifier (the residual quantiles of a regression model), the metrics of every slice
  * with their confidence intervals, and the bias gaps per sensitive feature. The look is the statistics report's
@@ -96,6 +98,9 @@ public final class EvaluationReport {
     JsonNode model = metrics.get("model");
     String modelCell = artifact(model);
     h.append("<tr><th>model</th><td>").append(modelCell.isEmpty() ? DASH : modelCell).append("</td></tr>\n");
+    if (model != null && model.isObject() && model.path("privacy").isObject()) {
+      h.append("<tr><th>privacy</th><td>").append(privacy(model.get("privacy"))).append("</td></tr>\n");
+    }
 
     JsonNode data = metrics.get("data");
     StringBuilder d = new StringBuilder(artifact(data));
@@ -132,8 +137,24 @@ public final class EvaluationReport {
     }
     JsonNode baseline = metrics.get("baseline");
     h.append("<tr><th>baseline</th><td>").append(isMissing(baseline) ? "no baseline" : artifact(baseline)).append("</td></tr>\n");
+    if (baseline != null && baseline.isObject() && baseline.path("privacy").isObject()) {
+      h.append("<tr><th>baseline privacy</th><td>").append(privacy(baseline.get("privacy"))).append("</td></tr>\n");
+    }
     h.append("<tr><th>slicing</th><td>").append(slicing(metrics)).append("</td></tr>\n");
     h.append("</table>\n</header>\n");
+  }
+
+  /**
+   * A model's differential-privacy guarantee ({@link PrivacyGuarantee#toJson}) in words: {@code Differential
+   * privacy: ε = 1.500 at δ = 1.00e-05 per training row (DP-SGD)}, or {@code Not differentially private (ε = ∞)}.
+   */
+  static String privacy(JsonNode node) {
+    PrivacyGuarantee g = PrivacyGuarantee.fromJson(node);
+    if (!g.isPrivate()) {
+      return "Not differentially private (ε = ∞)";
+    }
+    return String.format(Locale.ROOT, "Differential privacy: ε = %s at δ = %.3g per training row (DP-SGD)",
+        PrivacyGuarantee.epsilonText(g.epsilon()), g.delta());
   }
 
   /** An artifact reference: its URI and fingerprint when it is an object, its text otherwise. */

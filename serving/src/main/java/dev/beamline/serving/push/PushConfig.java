@@ -9,7 +9,8 @@ import java.io.Serializable;
  * strictly infra validation compares the loaded model's answers with its evaluation's.
  *
  * <pre>{@code
- * PushConfig c = PushConfig.to("/srv/models").withModelName("penguins").withInfraValidation(16, 1e-5);
+ * PushConfig c = PushConfig.to("/srv/models").withModelName("penguins").withInfraValidation(16, 1e-5)
+ *     .withMaxEpsilon(2.0);   // push only models trained with (2.0, delta)-differential privacy or better
  * }</pre>
  *
  * @param servingBase the folder (a path or a URI) holding one folder per model name; null for {@code
@@ -21,9 +22,11 @@ import java.io.Serializable;
  *     probability or prediction
  * @param modelConfig the model server's {@code --model-config} file in which the pushed version gets {@code label}; null for none
  * @param label the server label the pushed version gets in {@code modelConfig} (e.g. {@code canary}); null for none
+ * @param maxEpsilon the largest differential-privacy ε (per training row, {@link dev.beamline.training.PrivacyGuarantee}) of a
+ *     model that may be pushed; a model trained without differential privacy has ε = ∞ and is refused; null for no limit
  */
-public record PushConfig(String servingBase, String modelName, int infraValidationRows, double tolerance, String modelConfig, String label)
-    implements Serializable {
+public record PushConfig(String servingBase, String modelName, int infraValidationRows, double tolerance, String modelConfig, String label,
+    Double maxEpsilon) implements Serializable {
   /** The label that a model's first labelled version also gets, so that clients of the stable label are answered from the start. */
   public static final String STABLE = "stable";
 
@@ -43,6 +46,8 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
     checkArgument(tolerance >= 0 && Double.isFinite(tolerance), "tolerance must be finite and >= 0, got %s", tolerance);
     checkArgument((modelConfig == null) == (label == null), "label and model_config go together: the label is set in the server's model config file");
     checkArgument(label == null || dev.beamline.serving.server.ModelConfig.validName(label), "label must be a label name, got '%s'", label);
+    checkArgument(maxEpsilon == null || (maxEpsilon > 0 && Double.isFinite(maxEpsilon)),
+        "maxEpsilon must be a finite number > 0 (leave it out for no limit), got %s", maxEpsilon);
   }
 
   /**
@@ -50,18 +55,18 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
    * named after the pipeline, with infra validation on 8 rows within 1e-6.
    */
   public static PushConfig to(String servingBase) {
-    return new PushConfig(servingBase, null, DEFAULT_ROWS, DEFAULT_TOLERANCE, null, null);
+    return new PushConfig(servingBase, null, DEFAULT_ROWS, DEFAULT_TOLERANCE, null, null, null);
   }
 
   /** Pushes as {@code modelName} instead of the pipeline's name. */
   public PushConfig withModelName(String modelName) {
     checkArgument(modelName != null, "modelName must not be null");
-    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label);
+    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label, maxEpsilon);
   }
 
   /** Compares {@code rows} rows (0: none) within {@code tolerance}. */
   public PushConfig withInfraValidation(int rows, double tolerance) {
-    return new PushConfig(servingBase, modelName, rows, tolerance, modelConfig, label);
+    return new PushConfig(servingBase, modelName, rows, tolerance, modelConfig, label, maxEpsilon);
   }
 
   /**
@@ -70,7 +75,15 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
    * label gets that one too.
    */
   public PushConfig withLabel(String modelConfig, String label) {
-    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label);
+    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label, maxEpsilon);
+  }
+
+  /**
+   * Refuses to push a model whose differential-privacy ε exceeds {@code maxEpsilon}, and so any model
+   * trained without differential privacy (ε = ∞).
+   */
+  public PushConfig withMaxEpsilon(double maxEpsilon) {
+    return new PushConfig(servingBase, modelName, infraValidationRows, tolerance, modelConfig, label, maxEpsilon);
   }
 
   /** The folder given, or else {@value #DEFAULT_SERVING_FOLDER} under the pipeline root {@code root}. */
@@ -84,7 +97,7 @@ public record PushConfig(String servingBase, String modelName, int infraValidati
 
   /** This configuration with the serving folder and the model name resolved for {@code pipeline} under {@code root}. */
   public PushConfig resolved(String pipeline, String root) {
-    return new PushConfig(servingBaseUnder(root), modelNameFor(pipeline), infraValidationRows, tolerance, modelConfig, label);
+    return new PushConfig(servingBaseUnder(root), modelNameFor(pipeline), infraValidationRows, tolerance, modelConfig, label, maxEpsilon);
   }
 
   /** The model name pushed by a pipeline called {@code pipeline}. */

@@ -7,9 +7,11 @@ import static com.google.common.base.Preconditions.checkState;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.StageOutput;
+import dev.beamline.training.PrivacyGuarantee;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -26,6 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>reads the blessing and refuses an unblessed model, naming its failed checks;
+ *   <li>with {@code push.max_epsilon} set, refuses a model whose differential-privacy ε exceeds it
+ *       ({@link PrivacyBudget}), naming both numbers; a model trained without differential privacy
+ *       (ε = ∞) is refused too;
  *   <li>runs {@link InfraValidation} (unless {@code rows} is 0) and refuses a model that does not load
  *       or answers differently from its evaluation;
  *   <li>publishes the model as the next version with {@link ModelPush};
@@ -130,6 +135,13 @@ public final class PushModel extends PTransform<PCollection<String>, PCollection
       if (!blessing.blessed()) {
         throw new DataCheckException(blessing.refusal());
       }
+      PrivacyGuarantee privacy = PrivacyBudget.guaranteeOf(modelDir);
+      if (config.maxEpsilon() != null) {
+        Optional<String> refusal = PrivacyBudget.of(config.maxEpsilon()).refusal(privacy);
+        if (refusal.isPresent()) {
+          throw new DataCheckException(refusal.get());
+        }
+      }
       InfraValidation.Report infra = config.infraValidationRows() == 0
           ? InfraValidation.Report.off()
           : InfraValidation.run(modelDir, evaluationUri, config.infraValidationRows(), config.tolerance());
@@ -144,7 +156,7 @@ public final class PushModel extends PTransform<PCollection<String>, PCollection
       ModelPush.Pushed pushed = ModelPush.into(config.servingBase(), modelName).push(modelDir);
       PushRecord record = new PushRecord(modelName, pushed.version(), pushed.path(), Instant.now().toString(), modelDir, fingerprint,
           provenance.datasetFingerprint(), provenance.hyperparameters(), provenance.trainedBy(), evaluationUri, blessing.summary(),
-          metrics, infra.toJson(), null);
+          metrics, infra.toJson(), null, privacy.epsilon());
       ObjectNode json = record.toJson();
       if (config.label() != null) {
         json.set("label", PushLabel.assign(config, modelName, pushed.version()));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.Storage;
+import dev.beamline.training.PrivacyGuarantee;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
@@ -16,7 +17,8 @@ import java.util.Iterator;
  * What one push published, as {@code push.json} in the push stage's output and as the facts recorded
  * with its {@code PUSHED_MODEL} artifact: the model's name and version, where the version lies, when it
  * was pushed, the model it copies (URI and fingerprint), the data and hyperparameters it was trained
- * with, the evaluation and blessing it passed with the overall metrics, and the infra validation. A
+ * with, the evaluation and blessing it passed with the overall metrics, the infra validation, and the
+ * model's differential-privacy ε ({@link PrivacyGuarantee}). A
  * version re-published by {@code beamline rollback} carries the same facts and the version it copies.
  *
  * <pre>{@code
@@ -38,6 +40,8 @@ import java.util.Iterator;
  * @param metrics the evaluation's overall metrics (empty when it states none)
  * @param infraValidation the infra validation's outcome ({@link InfraValidation.Report#toJson})
  * @param rolledBackFrom for a version re-published by a rollback, the version it copies; else null
+ * @param epsilon the model's differential-privacy ε per training row ({@code +Infinity} for a model trained
+ *     without differential privacy); null when the record does not state it (pushed before ε was recorded)
  */
 public record PushRecord(
     String modelName,
@@ -53,7 +57,8 @@ public record PushRecord(
     ObjectNode blessing,
     ObjectNode metrics,
     ObjectNode infraValidation,
-    Long rolledBackFrom) {
+    Long rolledBackFrom,
+    Double epsilon) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public PushRecord {
@@ -64,6 +69,21 @@ public record PushRecord(
     blessing = blessing == null ? JsonNodeFactory.instance.objectNode() : blessing;
     metrics = metrics == null ? JsonNodeFactory.instance.objectNode() : metrics;
     infraValidation = infraValidation == null ? JsonNodeFactory.instance.objectNode() : infraValidation;
+    checkArgument(epsilon == null || epsilon > 0, "epsilon must be > 0 (+Infinity without differential privacy), got %s", epsilon);
+  }
+
+  /** A record that does not state the model's ε. */
+  public PushRecord(String modelName, long version, String servingPath, String pushedAt, String modelUri, String modelFingerprint,
+      String datasetFingerprint, JsonNode hyperparameters, ObjectNode trainedBy, String evaluationUri, ObjectNode blessing,
+      ObjectNode metrics, ObjectNode infraValidation, Long rolledBackFrom) {
+    this(modelName, version, servingPath, pushedAt, modelUri, modelFingerprint, datasetFingerprint, hyperparameters, trainedBy,
+        evaluationUri, blessing, metrics, infraValidation, rolledBackFrom, null);
+  }
+
+  /** The same record stating the model's ε ({@code +Infinity} without differential privacy). */
+  public PushRecord withEpsilon(double epsilon) {
+    return new PushRecord(modelName, version, servingPath, pushedAt, modelUri, modelFingerprint, datasetFingerprint, hyperparameters,
+        trainedBy, evaluationUri, blessing, metrics, infraValidation, rolledBackFrom, epsilon);
   }
 
   /** Whether the blessing it was pushed with says blessed (always, for a push; kept for readers of the facts). */
@@ -74,7 +94,7 @@ public record PushRecord(
   /** The same facts for a copy published as {@code version} at {@code servingPath}: a rollback to this version. */
   public PushRecord republishedAs(long version, String servingPath, String pushedAt) {
     return new PushRecord(modelName, version, servingPath, pushedAt, modelUri, modelFingerprint, datasetFingerprint,
-        hyperparameters, trainedBy, evaluationUri, blessing, metrics, infraValidation, this.version);
+        hyperparameters, trainedBy, evaluationUri, blessing, metrics, infraValidation, this.version, epsilon);
   }
 
   /** The line the run prints: {@code pushed penguins version 3 to /srv/models/penguins/3}. */
@@ -83,7 +103,10 @@ public record PushRecord(
         + (rolledBackFrom == null ? "" : " (a copy of version " + rolledBackFrom + ")");
   }
 
-  /** The JSON form: snake_case keys in a fixed order; absent facts are null, {@code rolled_back_from} only for a rollback. */
+  /**
+   * The JSON form: snake_case keys in a fixed order; absent facts are null, {@code epsilon} (a number, or
+   * {@code "inf"} without differential privacy) only when stated, {@code rolled_back_from} only for a rollback.
+   */
   public ObjectNode toJson() {
     ObjectNode o = JSON.createObjectNode();
     o.put("model_name", modelName);
@@ -91,6 +114,13 @@ public record PushRecord(
     o.put("serving_path", servingPath);
     o.put("pushed_at", pushedAt);
     o.put("blessed", blessed());
+    if (epsilon != null) {
+      if (epsilon.isInfinite()) {
+        o.put("epsilon", PrivacyGuarantee.epsilonText(epsilon));
+      } else {
+        o.put("epsilon", epsilon.doubleValue());
+      }
+    }
     ObjectNode model = o.putObject("model");
     model.put("uri", modelUri);
     model.put("fingerprint", modelFingerprint);
@@ -131,7 +161,8 @@ public record PushRecord(
         node.path("blessing").isObject() ? node.get("blessing").deepCopy() : null,
         node.path("metrics").isObject() ? node.get("metrics").deepCopy() : null,
         node.path("infra_validation").isObject() ? node.get("infra_validation").deepCopy() : null,
-        node.hasNonNull("rolled_back_from") ? node.get("rolled_back_from").asLong() : null);
+        node.hasNonNull("rolled_back_from") ? node.get("rolled_back_from").asLong() : null,
+        node.hasNonNull("epsilon") ? PrivacyGuarantee.number(node.get("epsilon")) : null);
   }
 
   /** Reads the file {@code uri} ({@code push.json}). */

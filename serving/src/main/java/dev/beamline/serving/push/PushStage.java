@@ -25,7 +25,8 @@ import org.apache.beam.sdk.values.PCollection;
 
 /**
  * The push stage as the runner sees it, in the spirit of TFX's Pusher: once the model, its blessing and
- * its evaluation are published, {@link PushModel} checks the blessing, infra-validates the model and
+ * its evaluation are published, {@link PushModel} checks the blessing and (with {@code max_epsilon}) the
+ * model's differential-privacy ε, infra-validates the model and
  * publishes it as the next version under {@code <serving_base>/<model_name>/} (TensorFlow Serving's
  * layout), then writes {@value #PUSH_FILE} ({@link PushRecord}) into its own output folder, the {@code
  * PUSHED_MODEL} artifact. The plan resolves the model name (the pipeline's unless configured); nothing
@@ -120,7 +121,11 @@ public final class PushStage implements Stage<PushConfig> {
             .after(List.of(blessing.ready(), evaluation.ready())));
   }
 
-  /** The folder's fingerprint, {@value #PUSH_FILE} as the facts, and the line naming the version pushed. */
+  /**
+   * The folder's fingerprint, {@value #PUSH_FILE} as the facts (with the model's {@code epsilon}), and the
+   * lines naming the version pushed, the infra validation, the label, and the privacy check when {@code
+   * max_epsilon} is set.
+   */
   @Override
   public Published describe(Plan<PushConfig> plan, String outputDir) {
     PushRecord r = PushRecord.read(Storage.resolve(outputDir, PUSH_FILE));
@@ -137,6 +142,10 @@ public final class PushStage implements Stage<PushConfig> {
     if (label.isObject()) {
       facts.set("label", label);
       lines.add(PushLabel.summary(label));
+    }
+    if (plan.state() != null && plan.state().maxEpsilon() != null && r.epsilon() != null) {
+      lines.add(String.format(Locale.ROOT, "privacy: model epsilon %s is within %s.max_epsilon %s",
+          dev.beamline.training.PrivacyGuarantee.epsilonText(r.epsilon()), PushStageFactory.SECTION, plan.state().maxEpsilon()));
     }
     return new Published(fingerprint, Map.of(PUSHED.role(), facts), lines);
   }

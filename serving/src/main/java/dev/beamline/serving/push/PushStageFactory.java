@@ -21,6 +21,7 @@ import java.util.List;
  *   infra_validation: {rows: 8, tolerance: 1e-6}   # rows: 0 turns it off
  *   model_config: serving/models.yaml  # the server's --model-config file, in which the pushed version gets...
  *   label: canary                      # ...this label (the model's first labelled version gets stable too)
+ *   max_epsilon: 2.0                   # refuse a model whose differential-privacy epsilon exceeds this (no DP: inf); default: no limit
  * }</pre>
  */
 public final class PushStageFactory implements StageFactory {
@@ -39,6 +40,7 @@ public final class PushStageFactory implements StageFactory {
     public InfraValidationDoc infra_validation;
     public String model_config;
     public String label;
+    public Double max_epsilon;
   }
 
   /** {@code push.infra_validation:} */
@@ -87,6 +89,10 @@ public final class PushStageFactory implements StageFactory {
       PushConfig base = c;
       c = section.check("label", () -> base.withLabel(section.path(d.model_config), d.label));
     }
+    if (d.max_epsilon != null) {
+      PushConfig base = c;
+      c = section.check("max_epsilon", () -> base.withMaxEpsilon(d.max_epsilon));
+    }
     return c;
   }
 
@@ -97,8 +103,9 @@ public final class PushStageFactory implements StageFactory {
    */
   public static ObjectNode parameters(PushConfig config) {
     ObjectNode p = JSON.valueToTree(document(config));
-    // Keys added later are left out while unset: the cache key of a push that sets no label stays what it was.
-    for (String k : new String[] {"model_config", "label"}) {
+    // Keys added later are left out while unset: the cache key of a push that sets no label or no
+    // max_epsilon stays what it was.
+    for (String k : new String[] {"model_config", "label", "max_epsilon"}) {
       if (p.path(k).isNull()) {
         p.remove(k);
       }
@@ -116,6 +123,7 @@ public final class PushStageFactory implements StageFactory {
     d.infra_validation.tolerance = c.tolerance();
     d.model_config = c.modelConfig();
     d.label = c.label();
+    d.max_epsilon = c.maxEpsilon();
     return d;
   }
 }

@@ -75,6 +75,36 @@ class PushStageFactoryTest {
         .hasMessageStartingWith("p.yaml line 3: unknown key 'push.model'");
   }
 
+  @Test
+  void maxEpsilonBindsAndIsInTheCanonicalFormOnlyWhenSet() throws Exception {
+    PushConfig c = bind("push:\n  serving_base: /srv/models\n  max_epsilon: 2\n");
+    assertThat(c).isEqualTo(PushConfig.to("/srv/models").withMaxEpsilon(2.0));
+    assertThat(c.maxEpsilon()).isEqualTo(2.0);
+    assertThat(bind("push:\n  serving_base: /srv/models\n  max_epsilon: 0.5\n").maxEpsilon()).isEqualTo(0.5);
+    assertThat(PushStageFactory.parameters(c).toString()).isEqualTo(
+        "{\"serving_base\":\"/srv/models\",\"model_name\":null,\"infra_validation\":{\"rows\":8,\"tolerance\":1.0E-6},\"max_epsilon\":2.0}");
+    // Unset: no limit, and the canonical form (the cache key) is what it was before the key existed.
+    PushConfig unset = bind("push:\n  serving_base: /srv/models\n");
+    assertThat(unset.maxEpsilon()).isNull();
+    assertThat(PushStageFactory.parameters(unset).toString())
+        .isEqualTo("{\"serving_base\":\"/srv/models\",\"model_name\":null,\"infra_validation\":{\"rows\":8,\"tolerance\":1.0E-6}}");
+    for (PushConfig back : List.of(c, PushConfig.to("/a").withLabel("/a/models.yaml", "canary").withMaxEpsilon(1.25))) {
+      assertThat(bind("{\"push\": " + PushStageFactory.parameters(back) + "}")).isEqualTo(back);
+    }
+  }
+
+  @Test
+  void badMaxEpsilonIsNamedWithItsFileLineAndKey() {
+    assertRejected("push:\n  serving_base: m\n  max_epsilon: 0\n", "p.yaml line 3: bad value for 'push.max_epsilon':"
+        + " maxEpsilon must be a finite number > 0 (leave it out for no limit), got 0.0");
+    assertRejected("push:\n  serving_base: m\n  max_epsilon: -1.5\n", "p.yaml line 3: bad value for 'push.max_epsilon':"
+        + " maxEpsilon must be a finite number > 0 (leave it out for no limit), got -1.5");
+    assertThatThrownBy(() -> bind("push:\n  serving_base: m\n  max_epsilon: lots\n"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("p.yaml line 3:")
+        .hasMessageContaining("push.max_epsilon");
+  }
+
   private static void assertRejected(String yaml, String message) {
     assertThatThrownBy(() -> bind(yaml)).isInstanceOf(ConfigException.class).hasMessage(message);
   }

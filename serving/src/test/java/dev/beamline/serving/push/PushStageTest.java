@@ -169,7 +169,7 @@ public class PushStageTest {
     assertThat(pushedAt).isBetween(start, Instant.now());
     JsonNode provenance = JSON.readTree(model.resolve("assets.extra/provenance.json").toFile());
     String expected = "{\"model_name\":\"toy\",\"version\":2,\"serving_path\":\"" + version + "\",\"pushed_at\":\"" + pushedAt + "\","
-        + "\"blessed\":true,\"model\":{\"uri\":\"" + model + "\",\"fingerprint\":\"" + ModelPush.modelFingerprint(model.toString()) + "\"},"
+        + "\"blessed\":true,\"epsilon\":\"inf\",\"model\":{\"uri\":\"" + model + "\",\"fingerprint\":\"" + ModelPush.modelFingerprint(model.toString()) + "\"},"
         + "\"dataset_fingerprint\":\"d5e7\",\"hyperparameters\":" + provenance.path("training").path("config") + ","
         + "\"trained_by\":{\"pipeline\":\"toy\",\"run_id\":\"r1\",\"stage\":\"train\",\"execution_id\":6},"
         + "\"evaluation\":\"" + evaluation + "\","
@@ -244,6 +244,98 @@ public class PushStageTest {
     assertThat(d.summary()).containsExactly("pushed birds version 1 to " + base.resolve("birds/1"), "infra validation: off");
     assertThat(d.properties().get("pushed_model").get("infra_validation").toString())
         .isEqualTo("{\"rows\":0,\"tolerance\":0.0,\"max_difference\":0.0}");
+  }
+
+  /**
+   * A copy of the fixture's model in {@code dir} whose {@code model.json} states a DP-SGD guarantee of
+   * {@code epsilon} at δ = 1e-5, as training writes it; the graph and weights are the fixture's.
+   */
+  private static Path privateModel(Path dir, double epsilon) throws IOException {
+    try (Stream<Path> all = Files.walk(model)) {
+      for (Path f : all.toList()) {
+        Path to = dir.resolve(model.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    Path modelJson = dir.resolve("assets.extra/model.json");
+    com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(modelJson.toFile());
+    root.putObject("privacy").put("mechanism", "dp-sgd").put("epsilon", epsilon).put("delta", 1e-5).put("unit", "training row")
+        .put("epsilon_classic", epsilon * 1.3).put("order", 12.0).put("noise_multiplier", 1.1).put("l2_norm_clip", 1.0)
+        .put("sampling_rate", 0.25).put("steps", 12).put("training_rows", 120);
+    Files.writeString(modelJson, root.toPrettyString());
+    return dir;
+  }
+
+  private static StageInputs inputs(Pipeline pipeline, Path modelDir, Path evaluation) {
+    return new StageInputs(List.of(
+        StageInput.published(pipeline, PushStage.MODEL, 6, modelDir.toString(), null),
+        StageInput.published(pipeline, PushStage.BLESSING_FILE, 8, evaluation.resolve("blessing.json").toString(), null),
+        StageInput.published(pipeline, PushStage.EVALUATION, 7, evaluation.toString(), null)));
+  }
+
+  @Test
+  public void aModelWithinMaxEpsilonIsPushedAndItsEpsilonRecorded() throws Exception {
+    Path dp = privateModel(tmp.resolve("train/7"), 1.5);
+    Path evaluation = evaluation(ModelFixtures.BLESSED, UnaryOperator.identity());
+    Path base = tmp.resolve("serving");
+    StageOutput output = output();
+    PushStage stage = new PushStage(PushConfig.to(base.toString()).withMaxEpsilon(2.0));
+    StageInputs in = inputs(p, dp, evaluation);
+    Plan<PushConfig> plan = stage.plan(PlanContext.of("toy", in));
+    stage.expand(p, plan, in, output);
+    p.run().waitUntilFinish();
+
+    assertThat(tree(base.resolve("toy/1"))).isEqualTo(tree(dp));
+    JsonNode record = JSON.readTree(output.path().resolve("push.json").toFile());
+    assertThat(record.get("epsilon").isNumber()).isTrue();
+    assertThat(record.get("epsilon").asDouble()).isEqualTo(1.5);
+    Published d = stage.describe(plan, output.dir());
+    JsonNode facts = d.properties().get("pushed_model");
+    assertThat(facts.get("epsilon").asDouble()).isEqualTo(1.5);
+    assertThat(PushRecord.fromJson(facts).epsilon()).isEqualTo(1.5);
+    assertThat(PushRecord.fromJson(facts).republishedAs(5, "/srv/toy/5", "2026-01-01T00:00:00Z").epsilon()).isEqualTo(1.5);
+    assertThat(d.summary()).containsExactly(
+        "pushed toy version 1 to " + base.resolve("toy/1"),
+        "infra validation: the freshly loaded model answered 8 row(s) as in the evaluation (largest difference "
+            + record.path("infra_validation").path("max_difference").asDouble() + ")",
+        "privacy: model epsilon 1.500 is within push.max_epsilon 2.0");
+  }
+
+  @Test
+  public void aModelAboveMaxEpsilonFailsTheRunNamingBothNumbersAndNothingIsPushed() throws Exception {
+    Path dp = privateModel(tmp.resolve("train/7"), 3.0);
+    Path evaluation = evaluation(ModelFixtures.BLESSED, UnaryOperator.identity());
+    Path base = tmp.resolve("serving");
+    StageOutput output = output();
+    PushStage stage = new PushStage(PushConfig.to(base.toString()).withMaxEpsilon(2.0));
+    StageInputs in = inputs(p, dp, evaluation);
+    stage.expand(p, stage.plan(PlanContext.of("toy", in)), in, output);
+
+    Throwable failure = catchRun();
+    assertThat(DataCheckException.findIn(failure)).isNotNull()
+        .hasMessage("privacy budget exceeded, nothing pushed: model epsilon 3.000 exceeds push.max_epsilon 2.0 (delta 1.00e-05)");
+    assertThat(Files.exists(base)).isFalse();
+    assertThat(Files.exists(output.path())).isFalse();
+  }
+
+  @Test
+  public void withMaxEpsilonAModelTrainedWithoutDifferentialPrivacyIsRefused() throws Exception {
+    Path evaluation = evaluation(ModelFixtures.BLESSED, UnaryOperator.identity());
+    Path base = tmp.resolve("serving");
+    StageOutput output = output();
+    PushStage stage = new PushStage(PushConfig.to(base.toString()).withMaxEpsilon(2.0));
+    StageInputs in = inputs(p, evaluation);
+    stage.expand(p, stage.plan(PlanContext.of("toy", in)), in, output);
+
+    Throwable failure = catchRun();
+    assertThat(DataCheckException.findIn(failure)).isNotNull().hasMessage("privacy budget exceeded, nothing pushed:"
+        + " model was trained without differential privacy (epsilon = inf); push.max_epsilon is 2.0");
+    assertThat(Files.exists(base)).isFalse();
+    assertThat(Files.exists(output.path())).isFalse();
   }
 
   private Throwable catchRun() {
