@@ -72,6 +72,17 @@ class PrivacyExampleIT {
     }
     assertThat(root.resolve("serving/penguins-private/1/saved_model.pb")).exists();
 
+    // The statistics stage released noisy statistics beside the exact ones, with their budget.
+    JsonNode dp = JSON.readTree(root.resolve("penguins-private/statistics/2/dp_statistics.json").toFile());
+    assertThat(dp.get("mechanism").asText()).isEqualTo("laplace");
+    assertThat(dp.get("epsilon").asDouble()).isEqualTo(1.0);
+    // Per split: rows, count + sum + histogram of two bounded columns, the species counts: 8 queries at 1/8 each.
+    assertThat(dp.get("budget").get("budget_shares").asInt()).isEqualTo(8);
+    assertThat(dp.get("budget").get("queries_count").asInt()).isEqualTo(16);
+    assertThat(dp.get("budget").get("total_epsilon").asDouble()).isEqualTo(1.0);
+    assertThat(dp.get("budget").get("queries").get(0).get("epsilon").asDouble()).isEqualTo(0.125);
+    assertThat(run.out()).contains("differentially private release (laplace, epsilon 1.0): ");
+
     // A budget below the model's epsilon: the push refuses it (exit 1, a failed check), naming both numbers.
     Files.writeString(pipeline, yaml.replace("max_epsilon: 1.0", "max_epsilon: 0.5"));
     BeamlineCliIT.Result refused = BeamlineCliIT.cli("run", pipeline.toString(), "--pipeline-root", root.toString());

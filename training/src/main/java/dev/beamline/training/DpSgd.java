@@ -135,13 +135,7 @@ final class DpSgd {
 
   /** A generator of seeds seeded from {@link SecureRandom}: each step's noise and batch are drawn from 128 fresh secret bits. */
   private static RandomGenerator secureSeeds() {
-    SecureRandom r = new SecureRandom();
-    return new RandomGenerator() {
-      @Override
-      public long nextLong() {
-        return r.nextLong();
-      }
-    };
+    return new SecureRandom();
   }
 
   /** A generator for tests: reproducible, hence no privacy. */

@@ -3,6 +3,7 @@ package dev.beamline.validation;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.ArtifactKind;
+import dev.beamline.core.ConfigException;
 import dev.beamline.core.PublishArtifact;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
@@ -15,6 +16,9 @@ import dev.beamline.core.stage.Stage;
 import dev.beamline.core.stage.StageInput;
 import dev.beamline.core.stage.StageInputs;
 import dev.beamline.ingest.ReadPublishedExamples;
+import dev.beamline.validation.privacy.DpQueryPlan;
+import dev.beamline.validation.privacy.DpStatistics;
+import dev.beamline.validation.privacy.PrivacyConfig;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,8 +40,15 @@ import org.apache.beam.sdk.values.PCollectionList;
  * examples, in one pass each, published as {@code statistics.json}. The shards are read from the
  * published examples folder once it is there, whether ingestion ran in this graph or came from the cache.
  *
+ * <p>With a {@link PrivacyConfig} ({@code validation.privacy:}), it also publishes {@code
+ * dp_statistics.json} and its page {@code dp_report.html} beside it, in the same atomic step: a
+ * differentially private release of counts, means, histograms and quantiles ({@link
+ * ComputeStatisticsWithDp}). {@code statistics.json} stays exact, for the pipeline's own validation, and
+ * is NOT private: share only the release.
+ *
  * <pre>{@code
  * List<Stage<?>> stages = new ValidationStageFactory().create(section);   // statistics, schema, validate
+ * Stage<?> privately = new StatisticsStage(PrivacyConfig.defaults().withBounds("body_mass_g", 2000, 7000));
  * }</pre>
  */
 public final class StatisticsStage implements Stage<Serializable> {
@@ -47,6 +58,19 @@ public final class StatisticsStage implements Stage<Serializable> {
   public static final String EXAMPLES = "examples";
   private static final String STATISTICS = "statistics";
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Null: no private release. */
+  private final PrivacyConfig privacy;
+
+  /** The statistics alone. */
+  public StatisticsStage() {
+    this(null);
+  }
+
+  /** The statistics, and their differentially private release with {@code privacy} (null: none). */
+  public StatisticsStage(PrivacyConfig privacy) {
+    this.privacy = privacy;
+  }
 
   @Override
   public String name() {
@@ -65,12 +89,32 @@ public final class StatisticsStage implements Stage<Serializable> {
 
   @Override
   public ObjectNode parameters() {
-    return JSON.createObjectNode().put("sketches", "datasketches KLL k=200, HLL lgK=12, frequent items 4096");
+    ObjectNode p = JSON.createObjectNode().put("sketches", "datasketches KLL k=200, HLL lgK=12, frequent items 4096");
+    if (privacy != null) {
+      p.set("privacy", privacy.toParameters());
+    }
+    return p;
   }
 
+  /**
+   * Nothing from outside; with privacy, its declarations are checked against the examples' columns now,
+   * and the pipeline's name is kept (the state) as the title of the release's page.
+   */
   @Override
   public Plan<Serializable> plan(PlanContext ctx) {
-    return Plan.empty();
+    if (privacy == null) {
+      return Plan.empty();
+    }
+    ctx.inputs().find(EXAMPLES).map(i -> i.info(ExamplesInfo.class)).ifPresent(this::dpPlan);
+    return new Plan<>(List.of(), Map.of(), ctx.pipeline());
+  }
+
+  private DpQueryPlan dpPlan(ExamplesInfo info) {
+    try {
+      return DpQueryPlan.of(privacy, info.schema(), info.splits());
+    } catch (ConfigException e) {
+      throw new ConfigException("validation.privacy: " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -78,6 +122,13 @@ public final class StatisticsStage implements Stage<Serializable> {
     StageInput examples = inputs.get(EXAMPLES);
     ExamplesInfo info = examples.info(ExamplesInfo.class);
     PCollection<String> dir = examples.ready();
+    if (privacy != null) {
+      String title = plan.state() == null ? NAME : plan.state().toString();
+      return dir.apply("ComputeStatisticsWithDp", ComputeStatisticsWithDp.ofPublished(info.schema(), dpPlan(info), title))
+          .apply("AwaitExamples", Wait.on(dir))
+          .apply("PublishStatistics", ParDo.of(new PublishArtifact<ComputeStatisticsWithDp.Result>(output, ComputeStatisticsWithDp.Result::files)))
+          .setCoder(StringUtf8Coder.of());
+    }
     return dir.apply("ComputeStatistics", ComputeStatisticsSet.ofPublished(info.schema(), info.splits()))
         // Publish only once the examples are: a run whose ingestion fails leaves no statistics (an
         // empty input would still give the combine's default).
@@ -140,6 +191,12 @@ public final class StatisticsStage implements Stage<Serializable> {
     p.put("features", s.splits().isEmpty() ? 0 : s.splits().get(0).features().size());
     List<String> parts = new ArrayList<>();
     s.splits().forEach(d -> parts.add(d.split() + " " + d.numExamples() + " examples, " + d.features().size() + " features"));
-    return new Published(StageFiles.sha256(content), Map.of(STATISTICS, p), List.of(String.join("; ", parts)));
+    List<String> summary = new ArrayList<>(List.of(String.join("; ", parts)));
+    if (privacy != null) {
+      // The fingerprint stays that of statistics.json: the release's noise differs on every run.
+      summary.add("differentially private release (" + privacy.mechanism().configName() + ", epsilon " + privacy.epsilon() + "): "
+          + Storage.resolve(outputDir, DpStatistics.FILE));
+    }
+    return new Published(StageFiles.sha256(content), Map.of(STATISTICS, p), summary);
   }
 }

@@ -58,8 +58,12 @@ public class StatisticsStageTest {
     PipelineChecks.enable(pipeline);
   }
 
-  /** train: x = 1, null, 3 and s = a, b, null (in two shards); eval: x = 5, 7 and s = a, a. */
   private String examples() throws IOException {
+    return examples(tmp);
+  }
+
+  /** Published examples in {@code tmp}: train: x = 1, null, 3 and s = a, b, null (in two shards); eval: x = 5, 7 and s = a, a. */
+  static String examples(TemporaryFolder tmp) throws IOException {
     Path dir = tmp.newFolder("ingest", "1").toPath();
     Schema avro = SCHEMA.toAvro();
     shard(dir.resolve("examples/train/part-00000-of-00002.parquet"), avro, new Object[][] {{1.0, "a"}, {null, "b"}});
