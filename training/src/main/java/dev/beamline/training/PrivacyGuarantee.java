@@ -19,7 +19,8 @@ import java.util.Locale;
  * if (g.epsilon() > budget) { ... }
  * }</pre>
  *
- * @param mechanism {@code dp-sgd}, or {@code none}
+ * @param mechanism {@code dp-sgd}, {@code dp-fedavg} (client-level DP of federated averaging, {@link DpFedAvg}: the unit
+ *     is a client, q the client sampling rate, the steps the rounds and the training rows the clients), or {@code none}
  * @param epsilon ε by the accountant's tighter conversion (Balle et al. 2020); +∞ without DP
  * @param delta δ; 0 without DP
  * @param epsilonClassic ε by the classic conversion (Mironov 2017), for comparison; +∞ without DP
@@ -38,11 +39,25 @@ public record PrivacyGuarantee(String mechanism, double epsilon, double delta, d
       + " converted to (epsilon, delta) by Balle et al. 2020";
 
   /** A model trained without differential privacy: ε = ∞. */
+  /** The mechanism of client-level DP-FedAvg. */
+  static final String DP_FEDAVG = "dp-fedavg";
+
   public static final PrivacyGuarantee NONE = new PrivacyGuarantee("none", Double.POSITIVE_INFINITY, 0, Double.POSITIVE_INFINITY, 0, 0, 0, 0, 0, 0);
 
   static PrivacyGuarantee dpSgd(double epsilon, double delta, double epsilonClassic, double order, double noiseMultiplier, double l2NormClip,
       double samplingRate, long steps, long trainingRows) {
     return new PrivacyGuarantee("dp-sgd", epsilon, delta, epsilonClassic, order, noiseMultiplier, l2NormClip, samplingRate, steps, trainingRows);
+  }
+
+  /** DP-FedAvg ({@link DpFedAvg}): per client, over {@code rounds} rounds of {@code clients} clients sampled at rate {@code samplingRate}. */
+  static PrivacyGuarantee dpFedAvg(double epsilon, double delta, double epsilonClassic, double order, double noiseMultiplier, double l2NormClip,
+      double samplingRate, long rounds, long clients) {
+    return new PrivacyGuarantee(DP_FEDAVG, epsilon, delta, epsilonClassic, order, noiseMultiplier, l2NormClip, samplingRate, rounds, clients);
+  }
+
+  /** What the guarantee protects: {@code client} for DP-FedAvg, else {@code training row}. */
+  public String unit() {
+    return DP_FEDAVG.equals(mechanism) ? "client" : "training row";
   }
 
   /** Whether the model was trained with differential privacy (a finite ε). */
@@ -55,6 +70,11 @@ public record PrivacyGuarantee(String mechanism, double epsilon, double delta, d
     if (!isPrivate()) {
       return "not differentially private (epsilon = inf)";
     }
+    if (DP_FEDAVG.equals(mechanism)) {
+      return String.format(Locale.ROOT, "differentially private: epsilon = %.4g at delta = %.3g per client (DP-FedAvg: noise multiplier %.4g,"
+          + " clip %.4g, client sampling rate %.4g, %d rounds over %d clients; classic conversion %.4g)", epsilon, delta, noiseMultiplier,
+          l2NormClip, samplingRate, steps, trainingRows, epsilonClassic);
+    }
     return String.format(Locale.ROOT, "differentially private: epsilon = %.4g at delta = %.3g per training row (DP-SGD: noise multiplier %.4g,"
         + " clip %.4g, sampling rate %.4g, %d steps on %d rows; classic conversion %.4g)", epsilon, delta, noiseMultiplier, l2NormClip,
         samplingRate, steps, trainingRows, epsilonClassic);
@@ -66,7 +86,7 @@ public record PrivacyGuarantee(String mechanism, double epsilon, double delta, d
     n.put("mechanism", mechanism);
     putNumber(n, "epsilon", epsilon);
     n.put("delta", delta);
-    n.put("unit", "training row");
+    n.put("unit", unit());
     if (isPrivate()) {
       putNumber(n, "epsilon_classic", epsilonClassic);
       n.put("order", order);
@@ -82,10 +102,11 @@ public record PrivacyGuarantee(String mechanism, double epsilon, double delta, d
 
   /** The guarantee of {@link #toJson}; a missing node is a model trained before privacy was recorded, hence without it. */
   public static PrivacyGuarantee fromJson(JsonNode n) {
-    if (n == null || n.isNull() || !"dp-sgd".equals(n.path("mechanism").asText())) {
+    String mechanism = n == null ? null : n.path("mechanism").asText();
+    if (n == null || n.isNull() || !("dp-sgd".equals(mechanism) || DP_FEDAVG.equals(mechanism))) {
       return NONE;
     }
-    return new PrivacyGuarantee("dp-sgd", number(n.get("epsilon")), n.path("delta").asDouble(), number(n.get("epsilon_classic")),
+    return new PrivacyGuarantee(mechanism, number(n.get("epsilon")), n.path("delta").asDouble(), number(n.get("epsilon_classic")),
         n.path("order").asDouble(), n.path("noise_multiplier").asDouble(), n.path("l2_norm_clip").asDouble(),
         n.path("sampling_rate").asDouble(), n.path("steps").asLong(), n.path("training_rows").asLong());
   }

@@ -123,6 +123,12 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
     checkState(fitted != null, "Train needs its fitted features: call withFittedFeatures");
     if (fitted instanceof Fixed f) {
       ClassBalance.check(ModelSpec.resolve(config, f.features), true);
+      FedAvg.check(config, f.features);
+    }
+    if (config.federated() != null) {
+      // Federated averaging: the clients and the rounds are part of this graph (see TrainFederated).
+      FedAvg.check(config);
+      return dataDirs.apply("TrainFederated", TrainFederated.of(config, output, fitted, hyperparametersDir));
     }
     return dataDirs
         .apply("OneKey", WithKeys.of("model"))
@@ -180,11 +186,7 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
         used = used.withClassWeights(ClassRates.BALANCED);
       }
       try (TrainedModel model = Trainer.of(used).train(dataDir, features)) {
-        if (Storage.isLocal(output.dir())) {
-          model.exportInto(output.stagingPath(), output.provenanceJson());
-        } else {
-          exportElsewhere(model);
-        }
+        export(model, output);
         Map<String, String> files = new java.util.LinkedHashMap<>();
         files.put(HISTORY_FILE, model.history().toJson());
         if (tuned != null) {
@@ -207,27 +209,36 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
       String rawLabel = ModelSpec.resolve(used, features).label().spec().input();
       return LabelDrift.splits(Storage.readString(Storage.resolve(anomaliesDir, LabelDrift.ANOMALIES_FILE)), rawLabel);
     }
+  }
 
-    /**
-     * TensorFlow writes a SavedModel to local files only: for an output on another file system (HDFS),
-     * the model is exported to a local temporary folder and its files copied into the staging folder.
-     */
-    private void exportElsewhere(TrainedModel model) {
-      Path local = null;
-      try {
-        local = Files.createTempDirectory("beamline-savedmodel-");
-        model.exportInto(local, output.provenanceJson());
-        try (Stream<Path> files = Files.walk(local)) {
-          for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-            Storage.write(output.staged(local.relativize(f).toString().replace(java.io.File.separatorChar, '/')), Files.readAllBytes(f));
-          }
+  /** Writes {@code model}'s SavedModel into {@code output}'s staging folder, on whatever file system it is. */
+  static void export(TrainedModel model, StageOutput output) {
+    if (Storage.isLocal(output.dir())) {
+      model.exportInto(output.stagingPath(), output.provenanceJson());
+    } else {
+      exportElsewhere(model, output);
+    }
+  }
+
+  /**
+   * TensorFlow writes a SavedModel to local files only: for an output on another file system (HDFS),
+   * the model is exported to a local temporary folder and its files copied into the staging folder.
+   */
+  private static void exportElsewhere(TrainedModel model, StageOutput output) {
+    Path local = null;
+    try {
+      local = Files.createTempDirectory("beamline-savedmodel-");
+      model.exportInto(local, output.provenanceJson());
+      try (Stream<Path> files = Files.walk(local)) {
+        for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+          Storage.write(output.staged(local.relativize(f).toString().replace(java.io.File.separatorChar, '/')), Files.readAllBytes(f));
         }
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot export the model to " + output.stagingDir() + ": " + e.getMessage(), e);
-      } finally {
-        if (local != null) {
-          Storage.deleteRecursively(local.toString());
-        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot export the model to " + output.stagingDir() + ": " + e.getMessage(), e);
+    } finally {
+      if (local != null) {
+        Storage.deleteRecursively(local.toString());
       }
     }
   }

@@ -55,6 +55,8 @@ import java.util.Map;
  * @param onLabelDrift what to do when data validation reports drift of the label: nothing, or train with
  *     balanced class weights
  * @param privacy differentially private training (DP-SGD, see {@link DpSgdConfig}); null to train without
+ * @param federated federated averaging over the clients of a column ({@link FederatedConfig}, {@link TrainFederated}); null to
+ *     train centrally. With {@code privacy} set too, the privacy is at the client level (DP-FedAvg, {@link DpFedAvg})
  */
 public record TrainConfig(
     String label,
@@ -85,7 +87,8 @@ public record TrainConfig(
     ClassRates classWeights,
     ClassRates resample,
     LabelDriftAction onLabelDrift,
-    DpSgdConfig privacy)
+    DpSgdConfig privacy,
+    FederatedConfig federated)
     implements Serializable {
 
   public enum Task {
@@ -139,7 +142,7 @@ public record TrainConfig(
 
   /** A DNN with hidden layers [64, 32], ReLU, Adam at 0.001, batches of 64, 10 epochs, seed 42. */
   public static TrainConfig defaults(String label) {
-    return new TrainConfig(label, List.of(), Task.AUTO, ModelType.DNN, List.of(64, 32), Activation.RELU, false, null, List.of(), List.of(), 0.0, 0, Map.of(), 64, 10, null, Optimizer.ADAM, defaultLearningRate(Optimizer.ADAM), 0.0, null, DEFAULT_MIN_DELTA, 10_000, 42L, "train", "eval", ClassRates.NONE, ClassRates.NONE, LabelDriftAction.NONE, null);
+    return new TrainConfig(label, List.of(), Task.AUTO, ModelType.DNN, List.of(64, 32), Activation.RELU, false, null, List.of(), List.of(), 0.0, 0, Map.of(), 64, 10, null, Optimizer.ADAM, defaultLearningRate(Optimizer.ADAM), 0.0, null, DEFAULT_MIN_DELTA, 10_000, 42L, "train", "eval", ClassRates.NONE, ClassRates.NONE, LabelDriftAction.NONE, null, null);
   }
 
   /** The learning rate of {@code optimizer} unless told otherwise: 0.01 for SGD, 0.001 for Adam. */
@@ -148,70 +151,70 @@ public record TrainConfig(
   }
 
   public TrainConfig withFeatures(List<String> features) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withTask(Task task) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withModel(ModelType model) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withHiddenUnits(List<Integer> hiddenUnits) {
     checkArgument(hiddenUnits.stream().allMatch(u -> u != null && u > 0), "hidden_units must be positive sizes, got %s", hiddenUnits);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withActivation(Activation activation) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withBatchNorm(boolean batchNorm) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Decays the learning rate with this schedule; null for a constant rate. */
   public TrainConfig withLearningRateSchedule(LearningRateSchedule learningRateSchedule) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Wide and deep: the features of the linear part and of the DNN part (empty for the defaults). */
   public TrainConfig withWideAndDeepFeatures(List<String> wideFeatures, List<String> deepFeatures) {
     checkArgument(wideFeatures != null && wideFeatures.stream().allMatch(f -> f != null), "wide_features must list feature names, got %s", wideFeatures);
     checkArgument(deepFeatures != null && deepFeatures.stream().allMatch(f -> f != null), "deep_features must list feature names, got %s", deepFeatures);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withDropout(double dropout) {
     checkArgument(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got %s", dropout);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withEmbeddingDim(int embeddingDim) {
     checkArgument(embeddingDim >= 0, "embedding_dim must be 0 (one-hot) or more, got %s", embeddingDim);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withEmbeddingDims(Map<String, Integer> embeddingDims) {
     checkArgument(embeddingDims.values().stream().allMatch(d -> d != null && d > 0), "embedding sizes must be positive, got %s", embeddingDims);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withBatchSize(int batchSize) {
     checkArgument(batchSize >= 1, "batch_size must be at least 1, got %s", batchSize);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withEpochs(int epochs) {
     checkArgument(epochs >= 1, "epochs must be at least 1, got %s", epochs);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withSteps(Long steps) {
     checkArgument(steps == null || steps >= 1, "steps must be at least 1, got %s", steps);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Trains with {@code optimizer} at its {@link #defaultLearningRate}. */
@@ -226,12 +229,12 @@ public record TrainConfig(
 
   public TrainConfig withOptimizer(Optimizer optimizer, double learningRate) {
     checkArgument(learningRate > 0, "learning_rate must be positive, got %s", learningRate);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withL2(double l2) {
     checkArgument(l2 >= 0, "l2 must be 0 or more, got %s", l2);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Stops early with the default patience ({@value #DEFAULT_EARLY_STOPPING_PATIENCE}) and min_delta (0). */
@@ -245,43 +248,51 @@ public record TrainConfig(
     checkArgument(minDelta >= 0, "early_stopping min_delta must be 0 or more, got %s", minDelta);
     // Without early stopping min_delta means nothing: one configuration, one form.
     double delta = patience == null ? DEFAULT_MIN_DELTA : minDelta;
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, patience, delta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, patience, delta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withShuffleBuffer(int shuffleBuffer) {
     checkArgument(shuffleBuffer >= 1, "shuffle_buffer must be at least 1, got %s", shuffleBuffer);
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withSeed(long seed) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withSplits(String trainSplit, String evalSplit) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Weights each training example's loss by its class ({@link ClassRates#NONE} for none); see {@link ClassBalance}. */
   public TrainConfig withClassWeights(ClassRates classWeights) {
     checkArgument(classWeights != null, "class_weights must not be null (ClassRates.NONE for none)");
     classWeights.checked("class_weights");
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Resamples each class's training examples at its rate ({@link ClassRates#NONE} for none); see {@link ClassBalance}. */
   public TrainConfig withResample(ClassRates resample) {
     checkArgument(resample != null, "resample must not be null (ClassRates.NONE for none)");
     resample.checked("resample");
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   public TrainConfig withOnLabelDrift(LabelDriftAction onLabelDrift) {
     checkArgument(onLabelDrift != null, "on_label_drift must not be null (NONE for nothing)");
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 
   /** Trains with DP-SGD ({@link DpSgdConfig}); null trains without differential privacy. */
   public TrainConfig withPrivacy(DpSgdConfig privacy) {
-    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy);
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
+  }
+
+  /**
+   * Trains by federated averaging over the clients of {@code federated.clientColumn()} ({@link
+   * TrainFederated}); null trains centrally.
+   */
+  public TrainConfig withFederated(FederatedConfig federated) {
+    return new TrainConfig(label, features, task, model, hiddenUnits, activation, batchNorm, learningRateSchedule, wideFeatures, deepFeatures, dropout, embeddingDim, embeddingDims, batchSize, epochs, steps, optimizer, learningRate, l2, earlyStoppingPatience, minDelta, shuffleBuffer, seed, trainSplit, evalSplit, classWeights, resample, onLabelDrift, privacy, federated);
   }
 }

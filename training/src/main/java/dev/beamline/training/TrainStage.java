@@ -105,6 +105,7 @@ public final class TrainStage implements Stage<Serializable> {
       ModelSpec spec = ModelSpec.resolve(config, graph.features());
       // Class names are the label's vocabulary: known once fitted (a cached transform), else checked when training.
       ClassBalance.check(spec, !graph.provisional());
+      FedAvg.check(config, graph.features());
       return new Plan<>(List.of(), Map.of(MODEL.role(), ModelInfo.of(spec)), null);
     }
     return Plan.empty();
@@ -209,11 +210,17 @@ public final class TrainStage implements Stage<Serializable> {
       default -> "linear model";
     } + (used.batchNorm() ? " with batch normalization" : "");
     StringBuilder s = new StringBuilder();
-    s.append(model).append(", ").append(h.epochs().size()).append(" epoch(s)");
+    if (used.federated() != null) {
+      // Each "epoch" of a federated model's history is a round of federated averaging.
+      s.append(model).append(", ").append(h.epochs().size()).append(" round(s) of federated averaging by '")
+          .append(used.federated().clientColumn()).append("'");
+    } else {
+      s.append(model).append(", ").append(h.epochs().size()).append(" epoch(s)");
+    }
     if (h.stoppedEarly()) {
       s.append(" (stopped early)");
     }
-    s.append(", best epoch ").append(h.bestEpoch());
+    s.append(used.federated() != null ? ", kept round " : ", best epoch ").append(h.bestEpoch());
     if (best.evalAccuracy() != null) {
       s.append(String.format(Locale.ROOT, ": eval accuracy %.4f", best.evalAccuracy()));
     }

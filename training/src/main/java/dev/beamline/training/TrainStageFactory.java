@@ -73,6 +73,21 @@ public final class TrainStageFactory implements StageFactory {
     /** Left out of the canonical form when off, so that the cache keys of models trained without it stay as they were. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public PrivacyDoc privacy;
+    /** Left out of the canonical form when off, so that the cache keys of models trained centrally stay as they were. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public FederatedDoc federated;
+  }
+
+  /** {@code train.federated:} federated averaging ({@link FederatedConfig}); client_column is required. */
+  public static final class FederatedDoc {
+    public String client_column;
+    public Integer rounds;
+    public Integer clients_per_round;
+    public Integer local_epochs;
+    public Integer local_batch_size;
+    public Double server_learning_rate;
+    public Long seed;
+    public Integer patience;
   }
 
   /** {@code train.privacy:} DP-SGD ({@link DpSgdConfig}): exactly one of noise_multiplier and target_epsilon. */
@@ -219,7 +234,48 @@ public final class TrainStageFactory implements StageFactory {
       DpSgdConfig privacy = section.check("privacy", () -> new DpSgdConfig(clip, p.noise_multiplier, p.target_epsilon, delta));
       c = c.withPrivacy(privacy);
     }
+    if (d.federated != null) {
+      FederatedConfig federated = federated(section, d.federated);
+      c = c.withFederated(federated);
+    }
     return c;
+  }
+
+  /** The federated averaging that {@code d} describes: its client_column, and defaults for what it leaves out. */
+  private static FederatedConfig federated(ConfigSection section, FederatedDoc d) {
+    if (d.client_column == null) {
+      throw section.error("federated", "'" + section.key("federated.client_column") + "' is required: the transformed feature whose value"
+          + " names a row's client");
+    }
+    FederatedConfig f = section.check("federated.client_column", () -> FederatedConfig.defaults(d.client_column));
+    if (d.rounds != null) {
+      FederatedConfig x = f;
+      f = section.check("federated.rounds", () -> x.withRounds(d.rounds));
+    }
+    if (d.clients_per_round != null) {
+      FederatedConfig x = f;
+      f = section.check("federated.clients_per_round", () -> x.withClientsPerRound(d.clients_per_round));
+    }
+    if (d.local_epochs != null) {
+      FederatedConfig x = f;
+      f = section.check("federated.local_epochs", () -> x.withLocalEpochs(d.local_epochs));
+    }
+    if (d.local_batch_size != null) {
+      FederatedConfig x = f;
+      f = section.check("federated.local_batch_size", () -> x.withLocalBatchSize(d.local_batch_size));
+    }
+    if (d.server_learning_rate != null) {
+      FederatedConfig x = f;
+      f = section.check("federated.server_learning_rate", () -> x.withServerLearningRate(d.server_learning_rate));
+    }
+    if (d.seed != null) {
+      f = f.withSeed(d.seed);
+    }
+    if (d.patience != null) {
+      FederatedConfig x = f;
+      f = section.check("federated.patience", () -> x.withPatience(d.patience));
+    }
+    return f;
   }
 
   /** The schedule that {@code d} describes: exactly one of exponential and cosine, with its decay_steps. */
@@ -313,6 +369,18 @@ public final class TrainStageFactory implements StageFactory {
       d.privacy.noise_multiplier = c.privacy().noiseMultiplier();
       d.privacy.target_epsilon = c.privacy().targetEpsilon();
       d.privacy.delta = c.privacy().delta();
+    }
+    if (c.federated() != null) {
+      FederatedConfig f = c.federated();
+      d.federated = new FederatedDoc();
+      d.federated.client_column = f.clientColumn();
+      d.federated.rounds = f.rounds();
+      d.federated.clients_per_round = f.clientsPerRound();
+      d.federated.local_epochs = f.localEpochs();
+      d.federated.local_batch_size = f.localBatchSize();
+      d.federated.server_learning_rate = f.serverLearningRate();
+      d.federated.seed = f.seed();
+      d.federated.patience = f.patience();
     }
     return d;
   }

@@ -106,10 +106,15 @@ public final class Trainer {
   /**
    * Trains on the transformed data in {@code dataDir}, whose features {@code fitted} describes.
    *
-   * @throws dev.beamline.core.ConfigException when the configuration does not fit the features
+   * @throws dev.beamline.core.ConfigException when the configuration does not fit the features, or is federated
    * @throws DataCheckException when the training split has no rows (or early stopping has no eval rows)
    */
   public TrainedModel train(String dataDir, List<FittedFeature> fitted) {
+    if (config.federated() != null) {
+      // This loop pools every client's rows in one place, which federated training exists to avoid.
+      throw new dev.beamline.core.ConfigException("train.federated: this trainer pools the training rows in one place; federated"
+          + " averaging trains in the train stage's pipeline (TrainFederated), and a tuner's trials cannot train federated models");
+    }
     ModelSpec spec = ModelSpec.resolve(config, fitted);
     ClassBalance.check(spec, true);
     DpSgd.check(config);
@@ -294,7 +299,7 @@ public final class Trainer {
   }
 
   /** Sums over the eval split, and the AUC of its class probabilities (in bounded memory). */
-  private static final class EvalSums {
+  static final class EvalSums {
     double loss;
     /** Regression: the squared error in the label's own units. */
     double squaredError;
@@ -305,7 +310,8 @@ public final class Trainer {
     StreamingAuc auc;
   }
 
-  private EvalSums evaluate(ModelSpec spec, TrainingGraph graph, List<String> files, int labelColumn) {
+  /** The sums over the eval {@code files} of the model in {@code graph} ({@code labelColumn}: the label's column to skip -1 in, or -1). */
+  EvalSums evaluate(ModelSpec spec, TrainingGraph graph, List<String> files, int labelColumn) {
     EvalSums sums = new EvalSums();
     if (spec.classification()) {
       sums.auc = StreamingAuc.create(spec.classNames().size());

@@ -257,6 +257,16 @@ final class TrainingGraph implements AutoCloseable {
     model.load(session, weights);
   }
 
+  /**
+   * Restarts the optimizer: its slots (Adam's moments and powers) back to their initial values and the
+   * schedule's step to 0, as for a fresh graph; the model's weights are left for {@link #load}. Federated
+   * clients start each round's local training so ({@link FedAvg#localUpdate}).
+   */
+  void resetOptimizer() {
+    session.forceInitialize();
+    steps = 0;
+  }
+
   Weights read() {
     return model.read(session);
   }
