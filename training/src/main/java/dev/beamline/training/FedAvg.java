@@ -265,6 +265,8 @@ final class FedAvg {
     long examples;
     long steps;
     double seconds;
+    /** What secure aggregation did, when it made this sum; null when the updates were summed in the clear. */
+    SecureSum.Outcome secure;
 
     void add(ClientUpdate u) {
       if (sum == null) {

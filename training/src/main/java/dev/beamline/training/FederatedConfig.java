@@ -29,9 +29,11 @@ import java.io.Serializable;
  * @param seed the seed of client sampling without differential privacy (with it, the sampling is secret)
  * @param patience keep the round with the lowest eval loss once it has not improved for this many
  *     rounds, and use no later round; null (the default) keeps the last round
+ * @param secureAggregation the clients' updates are summed by secure aggregation ({@link SecureAggregationConfig});
+ *     null (the default): the server sums them in the clear
  */
 public record FederatedConfig(String clientColumn, int rounds, int clientsPerRound, int localEpochs, int localBatchSize,
-    double serverLearningRate, long seed, Integer patience) implements Serializable {
+    double serverLearningRate, long seed, Integer patience, SecureAggregationConfig secureAggregation) implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** {@code rounds} unless told otherwise. */
@@ -61,42 +63,47 @@ public record FederatedConfig(String clientColumn, int rounds, int clientsPerRou
   /** 20 rounds of 10 clients, one local epoch in batches of 32, server learning rate 1, seed 42, no patience. */
   public static FederatedConfig defaults(String clientColumn) {
     return new FederatedConfig(clientColumn, DEFAULT_ROUNDS, DEFAULT_CLIENTS_PER_ROUND, DEFAULT_LOCAL_EPOCHS, DEFAULT_LOCAL_BATCH_SIZE,
-        DEFAULT_SERVER_LEARNING_RATE, DEFAULT_SEED, null);
+        DEFAULT_SERVER_LEARNING_RATE, DEFAULT_SEED, null, null);
   }
 
   public FederatedConfig withRounds(int rounds) {
     checkArgument(rounds >= 1, "federated.rounds must be at least 1, got %s", rounds);
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 
   public FederatedConfig withClientsPerRound(int clientsPerRound) {
     checkArgument(clientsPerRound >= 1, "federated.clients_per_round must be at least 1, got %s", clientsPerRound);
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 
   public FederatedConfig withLocalEpochs(int localEpochs) {
     checkArgument(localEpochs >= 1, "federated.local_epochs must be at least 1, got %s", localEpochs);
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 
   public FederatedConfig withLocalBatchSize(int localBatchSize) {
     checkArgument(localBatchSize >= 1, "federated.local_batch_size must be at least 1, got %s", localBatchSize);
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 
   public FederatedConfig withServerLearningRate(double serverLearningRate) {
     checkArgument(serverLearningRate > 0 && Double.isFinite(serverLearningRate),
         "federated.server_learning_rate must be positive, got %s", serverLearningRate);
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 
   public FederatedConfig withSeed(long seed) {
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 
   /** Keeps the best round once the eval loss has not improved for {@code patience} rounds; null keeps the last round. */
   public FederatedConfig withPatience(Integer patience) {
     checkArgument(patience == null || patience >= 1, "federated.patience must be at least 1 (or unset), got %s", patience);
-    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience);
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
+  }
+
+  /** Sums the clients' updates by secure aggregation; null sums them in the clear. */
+  public FederatedConfig withSecureAggregation(SecureAggregationConfig secureAggregation) {
+    return new FederatedConfig(clientColumn, rounds, clientsPerRound, localEpochs, localBatchSize, serverLearningRate, seed, patience, secureAggregation);
   }
 }

@@ -31,9 +31,15 @@ record RoundModel(int round, String dataDir, LinkedHashMap<String, float[]> valu
    * @param steps their local optimizer steps
    * @param clientSeconds their local training wall times, summed
    * @param stepNorm the L2 norm of the server's change of the weights
+   * @param secure what secure aggregation did in the round, or null when the updates were summed in the clear
    */
-  record Stats(long clients, long rows, double lossSum, long examples, long steps, double clientSeconds, double stepNorm) implements Serializable {
+  record Stats(long clients, long rows, double lossSum, long examples, long steps, double clientSeconds, double stepNorm,
+      SecureSum.Outcome secure) implements Serializable {
     static final Stats NONE = new Stats(0, 0, 0, 0, 0, 0, 0);
+
+    Stats(long clients, long rows, double lossSum, long examples, long steps, double clientSeconds, double stepNorm) {
+      this(clients, rows, lossSum, examples, steps, clientSeconds, stepNorm, null);
+    }
   }
 
   static RoundModel of(int round, String dataDir, Weights weights, Stats stats) {

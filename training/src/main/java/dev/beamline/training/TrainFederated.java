@@ -9,6 +9,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
+import dev.beamline.federated.secagg.EncryptedShare;
+import dev.beamline.federated.secagg.EncryptedShares;
+import dev.beamline.federated.secagg.KeyAdvertisement;
+import dev.beamline.federated.secagg.KeyDirectory;
+import dev.beamline.federated.secagg.MaskedInput;
+import dev.beamline.federated.secagg.SecAggClient;
+import dev.beamline.federated.secagg.SecAggConfig;
+import dev.beamline.federated.secagg.SecAggException;
+import dev.beamline.federated.secagg.SecAggSum;
+import dev.beamline.federated.secagg.UnmaskingRequest;
+import dev.beamline.federated.secagg.UnmaskingResponse;
 import dev.beamline.training.FedAvg.ClientUpdate;
 import dev.beamline.training.FedAvg.UpdateSum;
 import dev.beamline.training.ShardReader.Column;
@@ -16,6 +27,9 @@ import dev.beamline.transform.FittedFeature;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,13 +41,17 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.random.RandomGenerator;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderRegistry;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.ListCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -67,8 +85,13 @@ import org.slf4j.LoggerFactory;
  *       the global model of round r−1 as a side input; a client takes part with probability q =
  *       clients_per_round / clients ({@link FedAvg#participates}), trains {@code local_epochs} over its
  *       own rows, and emits only its update Δ and its row count ({@link FedAvg.ClientUpdate});
- *       {@code SumUpdates} sums them (the one place where updates meet: secure aggregation would replace
- *       this combine); {@code ServerStep} makes the global model of round r ({@link FedAvg#serverStep},
+ *       {@code SumUpdates} sums them (the one place where updates meet); with
+ *       {@code federated.secure_aggregation} ({@link SecureAggregationConfig}) {@code SecureSum} replaces both
+ *       {@code LocalUpdate} and {@code SumUpdates}: the participants run the secure-aggregation protocol
+ *       ({@link SecureSum}, Bonawitz et al. 2017) as client steps ({@code AdvertiseKeys}, {@code ShareKeys},
+ *       {@code MaskInput}, which trains, {@code Unmask}) and server steps ({@code ServerKeys},
+ *       {@code ServerRelay}, {@code ServerRequest}, {@code ServerAggregate}) that take only the protocol's
+ *       messages, so no update in the clear exists in the graph; {@code ServerStep} makes the global model of round r ({@link FedAvg#serverStep},
  *       with DP-FedAvg's noise, {@link DpFedAvg}).
  *   <li>{@code EvaluateAndPublish}: every round's global model is evaluated on the eval split (each
  *       round is one "epoch" of the {@link TrainingHistory}); with {@code federated.patience} the round
@@ -95,7 +118,10 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
 
   private final Configured setup;
   private final StageOutput output;
-  /** Tests only: the seed of DP-FedAvg's client sampling and noise, otherwise secret; null in production. */
+  /**
+   * Tests only: the seed of DP-FedAvg's client sampling and noise, and of secure aggregation's run secret, otherwise
+   * secret; null in production.
+   */
   private final Long dpSeedForTests;
 
   private TrainFederated(Configured setup, StageOutput output, Long dpSeedForTests) {
@@ -117,8 +143,9 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
   }
 
   /**
-   * Tests only: DP-FedAvg's client sampling and noise drawn from {@code seed}, so that a test is
-   * reproducible. Whoever knows the seed can subtract the noise: such a model has no privacy.
+   * Tests only: DP-FedAvg's client sampling and noise, and secure aggregation's client secrets and simulated
+   * dropouts, drawn from {@code seed}, so that a test is reproducible. Whoever knows the seed can subtract the
+   * noise and remove the masks: such a model has no privacy.
    */
   TrainFederated withDpSeedForTests(long seed) {
     return new TrainFederated(setup, output, seed);
@@ -170,9 +197,11 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
   /**
    * The run's plan, fixed once the clients are counted: the clients K, the sampling rate q, the seed of
    * the sampling (the configured one, or a secret one under DP-FedAvg), DP-FedAvg's mechanism (or null),
-   * and the tests' noise seed (null: noise from {@link SecureRandom}).
+   * the tests' noise seed (null: noise from {@link SecureRandom}), and the run secret that secure aggregation's
+   * client secrets are derived from (null without secure aggregation; drawn at run time, never recorded).
    */
-  record Plan(long clients, double samplingRate, long samplingSeed, DpFedAvg.Plan dp, Long noiseSeedForTests) implements Serializable {}
+  record Plan(long clients, double samplingRate, long samplingSeed, DpFedAvg.Plan dp, Long noiseSeedForTests, byte[] secret)
+      implements Serializable {}
 
   /** One round: local updates, their sum, the server's step. */
   private static final class Round extends PTransform<PCollection<KV<Long, Iterable<ClientRows>>>, PCollection<RoundModel>> {
@@ -191,14 +220,350 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
 
     @Override
     public PCollection<RoundModel> expand(PCollection<KV<Long, Iterable<ClientRows>>> clients) {
-      return clients
-          .apply("LocalUpdate", ParDo.of(new LocalUpdate(setup, round, global, plan)).withSideInputs(global, plan))
-          .setCoder(SerializableCoder.of(ClientUpdate.class))
-          // The server's sum of the updates: the seam for secure aggregation.
-          .apply("SumUpdates", Combine.globally(new FedAvg.SumUpdates()))
-          .setCoder(SerializableCoder.of(UpdateSum.class))
+      PCollection<UpdateSum> sum;
+      if (setup.config.federated().secureAggregation() != null) {
+        // The server sees masked updates and their sum only; no update in the clear exists in the graph.
+        sum = clients.apply("SecureSum", new SecureRound(setup, round, global, plan));
+      } else {
+        sum = clients
+            .apply("LocalUpdate", ParDo.of(new LocalUpdate(setup, round, global, plan)).withSideInputs(global, plan))
+            .setCoder(SerializableCoder.of(ClientUpdate.class))
+            // The server's sum of the updates in the clear.
+            .apply("SumUpdates", Combine.globally(new FedAvg.SumUpdates()))
+            .setCoder(SerializableCoder.of(UpdateSum.class));
+      }
+      return sum
           .apply("ServerStep", ParDo.of(new ServerStep(setup, round, global, plan)).withSideInputs(global, plan))
           .setCoder(SerializableCoder.of(RoundModel.class));
+    }
+  }
+
+  /**
+   * One round's sum by secure aggregation ({@link SecureSum}), in place of {@code SumUpdates}: the client steps run
+   * in the clients' places over the grouped collection; the server steps ({@code Server…}) take only the protocol's
+   * messages, never an update in the clear.
+   */
+  private static final class SecureRound extends PTransform<PCollection<KV<Long, Iterable<ClientRows>>>, PCollection<UpdateSum>> {
+    private static final long serialVersionUID = 1L;
+    private final Configured setup;
+    private final int round;
+    private final PCollectionView<RoundModel> global;
+    private final PCollectionView<Plan> plan;
+
+    SecureRound(Configured setup, int round, PCollectionView<RoundModel> global, PCollectionView<Plan> plan) {
+      this.setup = setup;
+      this.round = round;
+      this.global = global;
+      this.plan = plan;
+    }
+
+    @Override
+    public PCollection<UpdateSum> expand(PCollection<KV<Long, Iterable<ClientRows>>> clients) {
+      PCollectionView<SecureSum.Roster> roster = clients
+          .apply("Participate", ParDo.of(new Participate(round, plan)).withSideInputs(plan))
+          .setCoder(VarLongCoder.of())
+          .apply("Roster", Combine.globally(new MakeRoster()))
+          .setCoder(SerializableCoder.of(SecureSum.Roster.class))
+          .apply("RosterView", View.asSingleton());
+      PCollectionView<SecAggConfig> protocol = clients.getPipeline()
+          .apply("Start", Create.of(round))
+          .apply("Protocol", ParDo.of(new MakeProtocol(setup, round, global, roster)).withSideInputs(global, roster))
+          .setCoder(SerializableCoder.of(SecAggConfig.class))
+          .apply("ProtocolView", View.asSingleton());
+      ClientSide side = new ClientSide(setup, round, global, plan, roster, protocol);
+
+      PCollectionView<KeyDirectory> directory = clients
+          .apply("AdvertiseKeys", ParDo.of(new ClientStep<KeyAdvertisement>(side, 0)).withSideInputs(side.views()))
+          .setCoder(SerializableCoder.of(KeyAdvertisement.class))
+          .apply("ServerKeys", SecureRound.<KeyAdvertisement, KeyDirectory>server(round, protocol, List.of(), (p, m, c) -> SecureSum.directory(p, m)))
+          .setCoder(SerializableCoder.of(KeyDirectory.class))
+          .apply("KeyDirectoryView", View.asSingleton());
+      side = side.with(directory, null, null);
+
+      PCollectionView<List<EncryptedShares>> relayed = clients
+          .apply("ShareKeys", ParDo.of(new ClientStep<EncryptedShares>(side, 1)).withSideInputs(side.views()))
+          .setCoder(SerializableCoder.of(EncryptedShares.class))
+          .apply("ServerRelay", SecureRound.<EncryptedShares, List<EncryptedShares>>server(round, protocol, List.of(directory), (p, m, c) -> SecureSum.relay(p, c.sideInput(directory), m)))
+          .setCoder(ListCoder.of(SerializableCoder.of(EncryptedShares.class)))
+          .apply("RelayView", View.asSingleton());
+      side = side.with(directory, relayed, null);
+
+      PCollection<List<MaskedInput>> masked = clients
+          .apply("MaskInput", ParDo.of(new ClientStep<MaskedInput>(side, 2)).withSideInputs(side.views()))
+          .setCoder(SerializableCoder.of(MaskedInput.class))
+          .apply("ServerCollectMasked", Combine.globally(new Gather<MaskedInput>()));
+      PCollectionView<List<MaskedInput>> maskedView = masked.apply("MaskedView", View.asSingleton());
+      PCollectionView<UnmaskingRequest> request = masked
+          .apply("ServerRequest", ParDo.of(new ServerFn<MaskedInput, UnmaskingRequest>(round, protocol,
+              (p, m, c) -> SecureSum.request(p, c.sideInput(directory), c.sideInput(relayed), m))).withSideInputs(protocol, directory, relayed))
+          .setCoder(SerializableCoder.of(UnmaskingRequest.class))
+          .apply("RequestView", View.asSingleton());
+      side = side.with(directory, relayed, request);
+
+      return clients
+          .apply("Unmask", ParDo.of(new ClientStep<UnmaskingResponse>(side, 3)).withSideInputs(side.views()))
+          .setCoder(SerializableCoder.of(UnmaskingResponse.class))
+          .apply("ServerAggregate", SecureRound.<UnmaskingResponse, UpdateSum>server(round, protocol, List.of(directory, relayed, maskedView, request), (p, m, c) -> {
+            SecAggSum sum = SecureSum.aggregate(p, c.sideInput(directory), c.sideInput(relayed), c.sideInput(maskedView), m);
+            return SecureSum.decode(sum, p, c.sideInput(directory).keys().size());
+          }))
+          .setCoder(SerializableCoder.of(UpdateSum.class));
+    }
+
+    /** Gathers one kind of message and hands the list to {@code step}, with the protocol and {@code sides}. */
+    private static <M extends Serializable, O> PTransform<PCollection<M>, PCollection<O>> server(int round, PCollectionView<SecAggConfig> protocol,
+        List<PCollectionView<?>> sides, ServerStepFn<M, O> step) {
+      return new PTransform<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public PCollection<O> expand(PCollection<M> messages) {
+          List<PCollectionView<?>> all = new ArrayList<>(sides);
+          all.add(protocol);
+          return messages
+              .apply("Gather", Combine.globally(new Gather<M>()))
+              .apply("Run", ParDo.of(new ServerFn<M, O>(round, protocol, step)).withSideInputs(all));
+        }
+      };
+    }
+  }
+
+  /** One server step of secure aggregation: the protocol, this step's gathered messages, and the context for side inputs. */
+  private interface ServerStepFn<M, O> extends Serializable {
+    O apply(SecAggConfig protocol, List<M> messages, DoFn<List<M>, O>.ProcessContext c);
+  }
+
+  /** Runs a {@link ServerStepFn} on the gathered messages. */
+  private static final class ServerFn<M, O> extends DoFn<List<M>, O> {
+    private static final long serialVersionUID = 1L;
+    private final int round;
+    private final PCollectionView<SecAggConfig> protocol;
+    private final ServerStepFn<M, O> step;
+
+    ServerFn(int round, PCollectionView<SecAggConfig> protocol, ServerStepFn<M, O> step) {
+      this.round = round;
+      this.protocol = protocol;
+      this.step = step;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      try {
+        c.output(step.apply(c.sideInput(protocol), c.element(), c));
+      } catch (SecAggException e) {
+        // Exact sums or none: a round the protocol aborts fails the run, naming the round.
+        throw new SecAggException("federated round " + round + ", secure aggregation: " + e.getMessage());
+      }
+    }
+  }
+
+  /** All the messages of one kind, in one list (the server's inbox for a protocol round). */
+  private static final class Gather<M> extends Combine.CombineFn<M, List<M>, List<M>> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public List<M> createAccumulator() {
+      return new ArrayList<>();
+    }
+
+    @Override
+    public List<M> addInput(List<M> acc, M m) {
+      acc.add(m);
+      return acc;
+    }
+
+    @Override
+    public List<M> mergeAccumulators(Iterable<List<M>> accs) {
+      List<M> out = new ArrayList<>();
+      accs.forEach(out::addAll);
+      return out;
+    }
+
+    @Override
+    public List<M> extractOutput(List<M> acc) {
+      return acc;
+    }
+
+    @Override
+    public Coder<List<M>> getAccumulatorCoder(CoderRegistry registry, Coder<M> inputCoder) {
+      return ListCoder.of(inputCoder);
+    }
+
+    @Override
+    public Coder<List<M>> getDefaultOutputCoder(CoderRegistry registry, Coder<M> inputCoder) {
+      return ListCoder.of(inputCoder);
+    }
+  }
+
+  /** The key of each client that takes part in the round: all the server learns before the keys are advertised. */
+  private static final class Participate extends DoFn<KV<Long, Iterable<ClientRows>>, Long> {
+    private static final long serialVersionUID = 1L;
+    private final int round;
+    private final PCollectionView<Plan> plan;
+
+    Participate(int round, PCollectionView<Plan> plan) {
+      this.round = round;
+      this.plan = plan;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      Plan p = c.sideInput(plan);
+      long client = c.element().getKey();
+      if (FedAvg.participates(p.samplingSeed(), round, client, p.samplingRate())) {
+        c.output(client);
+      }
+    }
+  }
+
+  /** The round's participants, numbered 0..n−1 by sorted client key. */
+  private static final class MakeRoster extends Combine.CombineFn<Long, TreeSet<Long>, SecureSum.Roster> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public TreeSet<Long> createAccumulator() {
+      return new TreeSet<>();
+    }
+
+    @Override
+    public TreeSet<Long> addInput(TreeSet<Long> acc, Long client) {
+      acc.add(client);
+      return acc;
+    }
+
+    @Override
+    public TreeSet<Long> mergeAccumulators(Iterable<TreeSet<Long>> accs) {
+      TreeSet<Long> out = new TreeSet<>();
+      accs.forEach(out::addAll);
+      return out;
+    }
+
+    @Override
+    public SecureSum.Roster extractOutput(TreeSet<Long> acc) {
+      return new SecureSum.Roster(acc.stream().mapToLong(Long::longValue).toArray());
+    }
+  }
+
+  /** The protocol's parameters for the round: n from the roster, t, the vector length from the model. */
+  private static final class MakeProtocol extends ResolvingFn<Integer, SecAggConfig> {
+    private static final long serialVersionUID = 1L;
+    private final int round;
+    private final PCollectionView<RoundModel> global;
+    private final PCollectionView<SecureSum.Roster> roster;
+
+    MakeProtocol(Configured setup, int round, PCollectionView<RoundModel> global, PCollectionView<SecureSum.Roster> roster) {
+      super(setup);
+      this.round = round;
+      this.global = global;
+      this.roster = roster;
+    }
+
+    @ProcessElement
+    public void process(ProcessContext c) {
+      RoundModel g = c.sideInput(global);
+      Resolved r = resolved(g.dataDir());
+      int parameters = FedAvg.flatten(g.weights(r.spec())).length;
+      c.output(SecureSum.protocol(r.federated().secureAggregation(), round, c.sideInput(roster).size(), SecureSum.vectorLength(parameters)));
+    }
+  }
+
+  /** What every client step reads: the round's views, and those of the protocol rounds already closed. */
+  private record ClientSide(Configured setup, int round, PCollectionView<RoundModel> global, PCollectionView<Plan> plan,
+      PCollectionView<SecureSum.Roster> roster, PCollectionView<SecAggConfig> protocol, PCollectionView<KeyDirectory> directory,
+      PCollectionView<List<EncryptedShares>> relayed, PCollectionView<UnmaskingRequest> request) implements Serializable {
+    ClientSide(Configured setup, int round, PCollectionView<RoundModel> global, PCollectionView<Plan> plan,
+        PCollectionView<SecureSum.Roster> roster, PCollectionView<SecAggConfig> protocol) {
+      this(setup, round, global, plan, roster, protocol, null, null, null);
+    }
+
+    ClientSide with(PCollectionView<KeyDirectory> directory, PCollectionView<List<EncryptedShares>> relayed,
+        PCollectionView<UnmaskingRequest> request) {
+      return new ClientSide(setup, round, global, plan, roster, protocol, directory, relayed, request);
+    }
+
+    List<PCollectionView<?>> views() {
+      List<PCollectionView<?>> out = new ArrayList<>(List.of(global, plan, roster, protocol));
+      for (PCollectionView<?> v : java.util.Arrays.asList(directory, relayed, request)) {
+        if (v != null) {
+          out.add(v);
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * A participant's step of the protocol, in the client's place: re-creates the client from its seed, replays the
+   * rounds it has already sent, and sends the message of round {@code step} (0: keys, 1: shares, 2: masked update,
+   * 3: unmasking shares). Only step 2 trains; a simulated dropout sends nothing from step 2 on.
+   */
+  private static final class ClientStep<O> extends ResolvingFn<KV<Long, Iterable<ClientRows>>, O> {
+    private static final long serialVersionUID = 1L;
+    private final ClientSide side;
+    private final int step;
+    private transient TrainingGraph graph;
+
+    ClientStep(ClientSide side, int step) {
+      super(side.setup());
+      this.side = side;
+      this.step = step;
+    }
+
+    @ProcessElement
+    @SuppressWarnings("unchecked")
+    public void process(ProcessContext c) {
+      long client = c.element().getKey();
+      Plan p = c.sideInput(side.plan());
+      int round = side.round();
+      if (!FedAvg.participates(p.samplingSeed(), round, client, p.samplingRate())) {
+        return;
+      }
+      RoundModel g = c.sideInput(side.global());
+      Resolved r = resolved(g.dataDir());
+      SecureAggregationConfig s = r.federated().secureAggregation();
+      if (step >= 2 && SecureSum.dropsOut(p.secret(), round, client, s.simulatedDropout())) {
+        return;
+      }
+      SecAggConfig protocol = c.sideInput(side.protocol());
+      SecureSum.Roster roster = c.sideInput(side.roster());
+      SecAggClient me = SecureSum.client(protocol, p.secret(), round, roster, client);
+      KeyAdvertisement keys = me.advertiseKeys();
+      if (step == 0) {
+        c.output((O) keys);
+        return;
+      }
+      EncryptedShares shares = me.shareKeys(c.sideInput(side.directory()));
+      if (step == 1) {
+        c.output((O) shares);
+        return;
+      }
+      List<EncryptedShare> forMe = SecureSum.sharesFor(me.clientId(), c.sideInput(side.relayed()));
+      if (step == 2) {
+        ClientUpdate u = localUpdate(r, g, p, client, c.element().getValue());
+        Double dpClip = p.dp() == null ? null : p.dp().l2NormClip();
+        c.output((O) me.maskEncodedInput(SecureSum.encode(u, s.clipRangeOr(dpClip), protocol), forMe));
+        return;
+      }
+      me.maskEncodedInput(SecureSum.placeholder(protocol), forMe);
+      UnmaskingRequest request = c.sideInput(side.request());
+      if (request.survivors().contains(me.clientId())) {
+        c.output((O) me.unmask(request));
+      }
+    }
+
+    private ClientUpdate localUpdate(Resolved r, RoundModel g, Plan p, long client, Iterable<ClientRows> blocks) {
+      if (graph == null) {
+        graph = TrainingGraph.build(r.spec(), ClassBalance.resolve(r.spec(), null).graphWeights(), 1, null);
+      }
+      return LocalUpdate.train(graph, r, g, p, side.round(), client, blocks);
+    }
+
+    @Teardown
+    public void teardown() {
+      if (graph != null) {
+        graph.close();
+        graph = null;
+      }
     }
   }
 
@@ -442,7 +807,21 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
           r.spec().label().name(), f.clientColumn(), clients, rounds, String.format(Locale.ROOT, "%.4g", q), f.localEpochs(),
           dp == null ? "" : String.format(Locale.ROOT, "; DP-FedAvg: clip %s, noise multiplier %.4f, delta %s", dp.l2NormClip(),
               dp.noiseMultiplier(), dp.delta()));
-      c.output(new Plan(clients, q, seed, dp, dp == null ? null : dpSeedForTests));
+      c.output(new Plan(clients, q, seed, dp, dp == null ? null : dpSeedForTests, f.secureAggregation() == null ? null : runSecret(dpSeedForTests)));
+    }
+
+    /** 32 secret bytes from {@link SecureRandom}; in tests, the SHA-256 of the tests' seed. */
+    private static byte[] runSecret(Long seedForTests) {
+      if (seedForTests == null) {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        return secret;
+      }
+      try {
+        return MessageDigest.getInstance("SHA-256").digest(ByteBuffer.allocate(8).putLong(seedForTests).array());
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is unavailable", e);
+      }
     }
   }
 
@@ -478,7 +857,12 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
         // One thread per session: the runner trains clients side by side.
         graph = TrainingGraph.build(r.spec(), ClassBalance.resolve(r.spec(), null).graphWeights(), 1, null);
       }
-      ClientRows rows = ClientRows.concat(r.layout(), c.element().getValue());
+      c.output(train(graph, r, g, p, round, client, c.element().getValue()));
+    }
+
+    /** The client's update: {@code local_epochs} over its rows from the global model, clipped under DP-FedAvg. */
+    static ClientUpdate train(TrainingGraph graph, Resolved r, RoundModel g, Plan p, int round, long client, Iterable<ClientRows> blocks) {
+      ClientRows rows = ClientRows.concat(r.layout(), blocks);
       FederatedConfig f = r.federated();
       long shuffleSeed = Trainer.epochSeed(r.used().seed() ^ Trainer.epochSeed(client, 0), round);
       ClientUpdate u = FedAvg.localUpdate(graph, g.weights(r.spec()), rows, r.layout(), f.localEpochs(), f.localBatchSize(), shuffleSeed);
@@ -486,7 +870,7 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
         // DP-FedAvg: the client clips its own update; every clipped update weighs the same.
         u = new ClientUpdate(DpFedAvg.clip(u.delta(), p.dp().l2NormClip()), 1.0, u.rows(), u.lossSum(), u.examples(), u.steps(), u.seconds());
       }
-      c.output(u);
+      return u;
     }
 
     @Teardown
@@ -538,7 +922,7 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
         step[i] -= old[i];
       }
       c.output(RoundModel.of(round, g.dataDir(), after,
-          new RoundModel.Stats(s.clients, s.rows, s.lossSum, s.examples, s.steps, s.seconds, DpFedAvg.norm(step))));
+          new RoundModel.Stats(s.clients, s.rows, s.lossSum, s.examples, s.steps, s.seconds, DpFedAvg.norm(step), s.secure)));
     }
   }
 
@@ -662,6 +1046,13 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
         n.put("rows", m.stats().rows());
         n.put("local_steps", m.stats().steps());
         n.put("step_norm", m.stats().stepNorm());
+        SecureSum.Outcome secure = m.stats().secure();
+        n.put("secure_aggregation", secure != null);
+        if (secure != null) {
+          n.put("participants", secure.participants());
+          n.put("dropped", secure.dropped());
+          n.put("threshold", secure.threshold());
+        }
         byRound.get(m.round()).evalMetrics().forEach(n::put);
       }
       try {

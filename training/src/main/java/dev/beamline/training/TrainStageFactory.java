@@ -88,6 +88,18 @@ public final class TrainStageFactory implements StageFactory {
     public Double server_learning_rate;
     public Long seed;
     public Integer patience;
+    /** Left out of the canonical form when off, so that the cache keys of federated models without it stay as they were. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public SecureAggregationDoc secure_aggregation;
+  }
+
+  /** {@code train.federated.secure_aggregation:} ({@link SecureAggregationConfig}). */
+  public static final class SecureAggregationDoc {
+    public Double threshold;
+    public Double clip_range;
+    public Integer fractional_bits;
+    public Integer modulus_bits;
+    public Double simulated_dropout;
   }
 
   /** {@code train.privacy:} DP-SGD ({@link DpSgdConfig}): exactly one of noise_multiplier and target_epsilon. */
@@ -275,6 +287,31 @@ public final class TrainStageFactory implements StageFactory {
       FederatedConfig x = f;
       f = section.check("federated.patience", () -> x.withPatience(d.patience));
     }
+    if (d.secure_aggregation != null) {
+      SecureAggregationDoc a = d.secure_aggregation;
+      SecureAggregationConfig s = SecureAggregationConfig.defaults();
+      if (a.threshold != null) {
+        SecureAggregationConfig x = s;
+        s = section.check("federated.secure_aggregation.threshold", () -> x.withThreshold(a.threshold));
+      }
+      if (a.clip_range != null) {
+        SecureAggregationConfig x = s;
+        s = section.check("federated.secure_aggregation.clip_range", () -> x.withClipRange(a.clip_range));
+      }
+      if (a.fractional_bits != null) {
+        SecureAggregationConfig x = s;
+        s = section.check("federated.secure_aggregation.fractional_bits", () -> x.withFractionalBits(a.fractional_bits));
+      }
+      if (a.modulus_bits != null) {
+        SecureAggregationConfig x = s;
+        s = section.check("federated.secure_aggregation.modulus_bits", () -> x.withModulusBits(a.modulus_bits));
+      }
+      if (a.simulated_dropout != null) {
+        SecureAggregationConfig x = s;
+        s = section.check("federated.secure_aggregation.simulated_dropout", () -> x.withSimulatedDropout(a.simulated_dropout));
+      }
+      f = f.withSecureAggregation(s);
+    }
     return f;
   }
 
@@ -381,6 +418,15 @@ public final class TrainStageFactory implements StageFactory {
       d.federated.server_learning_rate = f.serverLearningRate();
       d.federated.seed = f.seed();
       d.federated.patience = f.patience();
+      if (f.secureAggregation() != null) {
+        SecureAggregationConfig a = f.secureAggregation();
+        d.federated.secure_aggregation = new SecureAggregationDoc();
+        d.federated.secure_aggregation.threshold = a.threshold();
+        d.federated.secure_aggregation.clip_range = a.clipRange();
+        d.federated.secure_aggregation.fractional_bits = a.fractionalBits();
+        d.federated.secure_aggregation.modulus_bits = a.modulusBits();
+        d.federated.secure_aggregation.simulated_dropout = a.simulatedDropout();
+      }
     }
     return d;
   }

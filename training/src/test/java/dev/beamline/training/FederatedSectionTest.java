@@ -45,4 +45,31 @@ class FederatedSectionTest {
     assertThatThrownBy(() -> bind("train:\n  label: y\n  federated: {client_column: c, clients: 3}\n"))
         .hasMessageStartingWith("p.yaml line 3: unknown key 'train.federated.clients'");
   }
+
+  @Test
+  void secureAggregationBindsWithItsDefaultsAndStaysOutOfTheCanonicalFormWhenOff() throws Exception {
+    assertThat(bind("train:\n  label: y\n  federated: {client_column: c, secure_aggregation: {}}\n").federated().secureAggregation())
+        .isEqualTo(SecureAggregationConfig.defaults());
+    TrainConfig c = bind("train:\n  label: y\n  federated:\n    client_column: c\n    secure_aggregation: {threshold: 5, clip_range: 2.5,"
+        + " fractional_bits: 16, modulus_bits: 48, simulated_dropout: 0.1}\n");
+    assertThat(c.federated().secureAggregation()).isEqualTo(SecureAggregationConfig.defaults().withThreshold(5).withClipRange(2.5)
+        .withFractionalBits(16).withModulusBits(48).withSimulatedDropout(0.1));
+    assertThat(c.federated().secureAggregation().thresholdFor(8)).isEqualTo(5);
+    assertThat(TrainStageFactory.parameters(c).get("federated").get("secure_aggregation").toString()).isEqualTo("{\"threshold\":5.0,"
+        + "\"clip_range\":2.5,\"fractional_bits\":16,\"modulus_bits\":48,\"simulated_dropout\":0.1}");
+    assertThat(bind("{\"train\": " + TrainStageFactory.parameters(c) + "}")).isEqualTo(c);
+    assertThat(TrainStageFactory.parameters(bind("train:\n  label: y\n  federated: {client_column: c}\n")).get("federated")
+        .has("secure_aggregation")).isFalse();
+  }
+
+  @Test
+  void secureAggregationMistakesAreNamedWithFileLineAndKey() {
+    assertThatThrownBy(() -> bind("train:\n  label: y\n  federated:\n    client_column: c\n    secure_aggregation: {threshold: 1.5}\n"))
+        .isInstanceOf(ConfigException.class).hasMessageStartingWith("p.yaml line 5: bad value for 'train.federated.secure_aggregation.threshold':"
+            + " secure_aggregation.threshold must be a fraction in (0, 1]");
+    assertThatThrownBy(() -> bind("train:\n  label: y\n  federated:\n    client_column: c\n    secure_aggregation: {simulated_dropout: 1}\n"))
+        .hasMessageStartingWith("p.yaml line 5: bad value for 'train.federated.secure_aggregation.simulated_dropout'");
+    assertThatThrownBy(() -> bind("train:\n  label: y\n  federated:\n    client_column: c\n    secure_aggregation: {t: 3}\n"))
+        .hasMessageStartingWith("p.yaml line 5: unknown key 'train.federated.secure_aggregation.t'");
+  }
 }

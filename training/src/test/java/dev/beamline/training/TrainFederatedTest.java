@@ -1,6 +1,8 @@
 package dev.beamline.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -167,6 +169,139 @@ public class TrainFederatedTest {
     JsonNode rounds = new ObjectMapper().readTree(Files.readString(output.path().resolve(TrainFederated.ROUNDS_FILE)));
     // Each clipped update has norm at most 0.5; the step is (Σ clipped + noise) / 4.
     assertThat(rounds.at("/rounds/0/step_norm").asDouble()).isPositive();
+  }
+
+  private static TrainConfig secure(TrainConfig c, SecureAggregationConfig a) {
+    return c.withFederated(c.federated().withSecureAggregation(a));
+  }
+
+  @Test
+  public void secureAggregationTrainsTheModelThePlainSumTrains() throws IOException {
+    Path data = data();
+    StageOutput plain = new StageOutput(dir.resolve("train").resolve("plain").toString(), "plain", null);
+    StageOutput masked = new StageOutput(dir.resolve("train").resolve("secure").toString(), "secure", null);
+    // A clip range no local update reaches, so that only the fixed point (2^-20) separates the two sums.
+    TrainConfig c = secure(config(3), SecureAggregationConfig.defaults().withClipRange(100.0));
+    PCollection<String> in = p.apply(Create.of(data.toString()));
+    PAssert.that(in.apply("Plain", TrainFederated.of(config(3), plain, new Fixed(FEATURES), null))).containsInAnyOrder(plain.dir());
+    PAssert.that(in.apply("Secure", TrainFederated.of(c, masked, new Fixed(FEATURES), null))).containsInAnyOrder(masked.dir());
+    p.run().waitUntilFinish();
+
+    TrainingHistory a = TrainingHistory.fromJson(Files.readString(plain.path().resolve(Train.HISTORY_FILE)));
+    TrainingHistory b = TrainingHistory.fromJson(Files.readString(masked.path().resolve(Train.HISTORY_FILE)));
+    JsonNode ra = new ObjectMapper().readTree(Files.readString(plain.path().resolve(TrainFederated.ROUNDS_FILE)));
+    JsonNode rb = new ObjectMapper().readTree(Files.readString(masked.path().resolve(TrainFederated.ROUNDS_FILE)));
+    for (int r = 0; r < 3; r++) {
+      assertThat(b.epochs().get(r).examples()).isEqualTo(a.epochs().get(r).examples());
+      assertThat(b.epochs().get(r).evalLoss()).as("round %s", r + 1).isCloseTo(a.epochs().get(r).evalLoss(), within(1e-4));
+      assertThat(b.epochs().get(r).trainLoss()).isCloseTo(a.epochs().get(r).trainLoss(), within(1e-4));
+      assertThat(rb.at("/rounds/" + r + "/step_norm").asDouble()).isCloseTo(ra.at("/rounds/" + r + "/step_norm").asDouble(), within(1e-4));
+      assertThat(rb.at("/rounds/" + r + "/rows").asLong()).isEqualTo(600);
+      assertThat(ra.at("/rounds/" + r + "/secure_aggregation").asBoolean()).isFalse();
+      assertThat(rb.at("/rounds/" + r + "/secure_aggregation").asBoolean()).isTrue();
+      assertThat(rb.at("/rounds/" + r + "/participants").asInt()).isEqualTo(4);
+      assertThat(rb.at("/rounds/" + r + "/dropped").asInt()).isZero();
+      assertThat(rb.at("/rounds/" + r + "/threshold").asInt()).isEqualTo(3);
+    }
+  }
+
+  /** The run secret {@link TrainFederated#withDpSeedForTests} fixes for secure aggregation. */
+  private static byte[] secretForTests(long seed) throws Exception {
+    return java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.ByteBuffer.allocate(8).putLong(seed).array());
+  }
+
+  /** The clients 0..3 that drop out of {@code round} under {@code seed}. */
+  private static long dropped(long seed, int round, double p) throws Exception {
+    byte[] secret = secretForTests(seed);
+    return java.util.stream.LongStream.range(0, 4).filter(k -> SecureSum.dropsOut(secret, round, k, p)).count();
+  }
+
+  @Test
+  public void clientsThatDropOutAfterSharingTheirKeysLeaveTheSumOfTheOthers() throws Exception {
+    Path data = data();
+    // A seed under which some clients drop out, never more than 2 of 4 in a round (t = 2).
+    long seed = 1;
+    while (dropped(seed, 1, 0.3) + dropped(seed, 2, 0.3) == 0 || dropped(seed, 1, 0.3) > 2 || dropped(seed, 2, 0.3) > 2) {
+      seed++;
+    }
+    StageOutput output = new StageOutput(dir.resolve("train").resolve("run-drop").toString(), "run-drop", null);
+    TrainConfig c = secure(config(2), SecureAggregationConfig.defaults().withThreshold(0.5).withSimulatedDropout(0.3).withClipRange(100.0));
+    PCollection<String> model = p.apply(Create.of(data.toString()))
+        .apply(TrainFederated.of(c, output, new Fixed(FEATURES), null).withDpSeedForTests(seed));
+    PAssert.that(model).containsInAnyOrder(output.dir());
+    p.run().waitUntilFinish();
+
+    JsonNode rounds = new ObjectMapper().readTree(Files.readString(output.path().resolve(TrainFederated.ROUNDS_FILE)));
+    for (int r = 1; r <= 2; r++) {
+      long d = dropped(seed, r, 0.3);
+      assertThat(rounds.at("/rounds/" + (r - 1) + "/participants").asInt()).isEqualTo(4);
+      assertThat(rounds.at("/rounds/" + (r - 1) + "/dropped").asLong()).as("round %s", r).isEqualTo(d);
+      assertThat(rounds.at("/rounds/" + (r - 1) + "/clients").asLong()).isEqualTo(4 - d);
+      assertThat(rounds.at("/rounds/" + (r - 1) + "/threshold").asInt()).isEqualTo(2);
+    }
+    assertThat(TrainingHistory.fromJson(Files.readString(output.path().resolve(Train.HISTORY_FILE))).epochs()).hasSize(2);
+  }
+
+  @Test
+  public void fewerSurvivorsThanTheThresholdFailTheRunNamingTheRound() throws Exception {
+    Path data = data();
+    long seed = 1;
+    while (dropped(seed, 1, 0.3) == 0) {
+      seed++;
+    }
+    StageOutput output = new StageOutput(dir.resolve("train").resolve("run-t").toString(), "run-t", null);
+    TrainConfig c = secure(config(1), SecureAggregationConfig.defaults().withThreshold(4).withSimulatedDropout(0.3));
+    p.apply(Create.of(data.toString())).apply(TrainFederated.of(c, output, new Fixed(FEATURES), null).withDpSeedForTests(seed));
+    assertThatThrownBy(() -> p.run().waitUntilFinish())
+        .hasMessageContaining("federated round 1, secure aggregation: only " + (4 - dropped(seed, 1, 0.3)) + " clients sent masked inputs;"
+            + " threshold t = 4 are needed");
+    assertThat(output.path().resolve("saved_model.pb")).doesNotExist();
+  }
+
+  @Test
+  public void withSecureAggregationNoUpdateInTheClearExistsAndTheServerTakesOnlyProtocolMessages() {
+    StageOutput output = new StageOutput(dir.resolve("out").toString(), "r", null);
+    Pipeline built = Pipeline.create();
+    built.apply(Create.of("/data")).apply(Train.of(secure(config(2), SecureAggregationConfig.defaults()), output).withFittedFeatures(FEATURES));
+    List<String> updates = new ArrayList<>();
+    Map<String, List<Coder<?>>> serverInputs = new HashMap<>();
+    built.traverseTopologically(new Pipeline.PipelineVisitor.Defaults() {
+      @Override
+      public void visitValue(PValue value, TransformHierarchy.Node producer) {
+        if (value instanceof PCollection<?> pc && carries(pc.getCoder(), FedAvg.ClientUpdate.class)) {
+          updates.add(producer.getFullName());
+        }
+      }
+
+      @Override
+      public void visitPrimitiveTransform(TransformHierarchy.Node node) {
+        // CreateVoid is Combine.globally's own source of the default for an empty input: it reads nothing a client sent.
+        if (node.getFullName().contains("/SecureSum/Server") && !node.getFullName().contains("/CreateVoid/")) {
+          node.getInputs().values().forEach(v -> serverInputs.computeIfAbsent(node.getFullName(), k -> new ArrayList<>())
+              .add(((PCollection<?>) v).getCoder()));
+        }
+      }
+    });
+    assertThat(updates).isEmpty();
+    assertThat(serverInputs.keySet()).anyMatch(n -> n.startsWith("Train/TrainFederated/Round 2/SecureSum/ServerAggregate/"))
+        .anyMatch(n -> n.startsWith("Train/TrainFederated/Round 1/SecureSum/ServerKeys/"))
+        .anyMatch(n -> n.startsWith("Train/TrainFederated/Round 1/SecureSum/ServerRelay/"))
+        .anyMatch(n -> n.startsWith("Train/TrainFederated/Round 1/SecureSum/ServerRequest/"));
+    serverInputs.forEach((name, coders) -> assertThat(coders).as(name).isNotEmpty().allSatisfy(c ->
+        assertThat(carriesSecAgg(c)).as("%s takes %s", name, c).isTrue()));
+  }
+
+  /** Whether {@code coder} encodes, inside whatever wraps it, only a secure-aggregation message or parameter. */
+  private static boolean carriesSecAgg(Coder<?> coder) {
+    if (coder instanceof org.apache.beam.sdk.coders.VoidCoder) {
+      return true;
+    }
+    if (coder instanceof SerializableCoder<?> s) {
+      return s.getRecordType().getPackageName().equals("dev.beamline.federated.secagg");
+    }
+    List<? extends Coder<?>> args = coder.getCoderArguments();
+    return args.stream().anyMatch(c -> c != null && carriesSecAgg(c))
+        && args.stream().allMatch(c -> c == null || carriesSecAgg(c));
   }
 
   /** The fitted features, fixed. */
