@@ -47,6 +47,11 @@ public final class TuneStageFactory implements StageFactory {
     ConfigSection trainSection = section.sibling(TrainStageFactory.SECTION).orElseThrow(() -> section.error("",
         "'tune' needs a 'train' section: the trials start from its values and change those of the search space"));
     TrainConfig train = TrainStageFactory.bind(trainSection);
+    if (train.federated() != null) {
+      // A trial trains on the pooled training split in one place, which federated training exists to avoid.
+      throw section.error("", "'tune' cannot search a federated 'train' section: each trial would train centrally on every"
+          + " client's rows; tune a centralized section, then train federated with the values it chose");
+    }
     List<String> errors = new ArrayList<>();
     train = checkFeatureChoices(section, tune, train, errors);
     check(section, tune, train, errors);

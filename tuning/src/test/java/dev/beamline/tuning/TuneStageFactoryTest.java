@@ -43,6 +43,19 @@ class TuneStageFactoryTest {
   }
 
   @Test
+  void aFederatedTrainSectionIsRefusedBeforeAnythingRuns() {
+    assertThatThrownBy(() -> create(TRAIN + """
+          federated: {client_column: island}
+        tune:
+          algorithm: random
+          max_trials: 2
+          search_space:
+            learning_rate: {float: [0.001, 0.1], log: true}
+        """)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("p.yaml line 6: 'tune' cannot search a federated 'train' section");
+  }
+
+  @Test
   void searchSpaceKeysAndValuesAreCheckedAgainstTheTrainSection() {
     assertThatThrownBy(() -> create(TRAIN + """
         tune:
