@@ -205,6 +205,34 @@ public class TrainFederatedTest {
     }
   }
 
+  @Test
+  public void dpFedAvgWithSecureAggregationTrainsTheModelTheClearSumTrains() throws IOException {
+    Path data = data();
+    StageOutput plain = new StageOutput(dir.resolve("train").resolve("dp-plain").toString(), "dp-plain", null);
+    StageOutput masked = new StageOutput(dir.resolve("train").resolve("dp-secure").toString(), "dp-secure", null);
+    TrainConfig c = config(3).withPrivacy(DpSgdConfig.noise(0.5, 0.8, 0.01));
+    // Under DP the clip range defaults to l2_norm_clip: an update clipped to L2 norm 0.5 has no coordinate beyond it.
+    TrainConfig s = secure(c, SecureAggregationConfig.defaults());
+    PCollection<String> in = p.apply(Create.of(data.toString()));
+    PAssert.that(in.apply("Plain", TrainFederated.of(c, plain, new Fixed(FEATURES), null).withDpSeedForTests(11)))
+        .containsInAnyOrder(plain.dir());
+    PAssert.that(in.apply("Secure", TrainFederated.of(s, masked, new Fixed(FEATURES), null).withDpSeedForTests(11)))
+        .containsInAnyOrder(masked.dir());
+    p.run().waitUntilFinish();
+
+    // The same seed draws the same clients and the same noise: only the fixed point separates the two sums.
+    TrainingHistory a = TrainingHistory.fromJson(Files.readString(plain.path().resolve(Train.HISTORY_FILE)));
+    TrainingHistory b = TrainingHistory.fromJson(Files.readString(masked.path().resolve(Train.HISTORY_FILE)));
+    for (int r = 0; r < 3; r++) {
+      assertThat(b.epochs().get(r).evalLoss()).as("round %s", r + 1).isCloseTo(a.epochs().get(r).evalLoss(), within(1e-4));
+    }
+    PrivacyGuarantee g = PrivacyGuarantee.ofModel(masked.dir());
+    assertThat(g.mechanism()).isEqualTo("dp-fedavg");
+    assertThat(g).isEqualTo(PrivacyGuarantee.ofModel(plain.dir()));
+    JsonNode rounds = new ObjectMapper().readTree(Files.readString(masked.path().resolve(TrainFederated.ROUNDS_FILE)));
+    assertThat(rounds.at("/rounds/0/secure_aggregation").asBoolean()).isTrue();
+  }
+
   /** The run secret {@link TrainFederated#withDpSeedForTests} fixes for secure aggregation. */
   private static byte[] secretForTests(long seed) throws Exception {
     return java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.ByteBuffer.allocate(8).putLong(seed).array());
