@@ -1,16 +1,14 @@
 package dev.beamline.training;
 
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.privacy.NoiseSource;
 import dev.beamline.core.privacy.RdpAccountant;
 import dev.beamline.training.ModelGraph.DenseLayer;
 import dev.beamline.training.ModelGraph.GradientPart;
 import dev.beamline.training.ModelGraph.Lookup;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
-import java.util.random.RandomGenerator;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -41,7 +39,7 @@ import org.tensorflow.types.TInt64;
  * normalization (every example's output depends on the whole batch) is refused, as are class weights
  * and resampling computed from the training data's label counts (they would reveal those counts).
  *
- * <p>The noise and the batches' sampling are drawn from seeds taken from {@link SecureRandom}, never
+ * <p>The noise and the batches' sampling are drawn from seeds taken from {@link NoiseSource#secure()}, never
  * recorded: a model trained with DP-SGD is not reproducible from its configuration, by design (whoever
  * knows the noise can subtract it).
  *
@@ -59,7 +57,7 @@ final class DpSgd {
    * was planned for, and where randomness comes from.
    */
   record Plan(double l2NormClip, double noiseMultiplier, double samplingRate, double expectedBatchSize, long trainingRows, long plannedSteps,
-      double delta, RandomGenerator seeds, boolean secure) {
+      double delta, NoiseSource seeds) {
     /** σ·C, the standard deviation of the noise added to the sum of clipped gradients. */
     double noiseStddev() {
       return noiseMultiplier * l2NormClip;
@@ -103,16 +101,16 @@ final class DpSgd {
 
   /**
    * The plan of a run on {@code rows} training rows at expected batch size {@code batchSize} for {@code
-   * steps} steps, with seeds from {@link SecureRandom}.
+   * steps} steps, with seeds from {@link NoiseSource#secure()}.
    *
    * @throws ConfigException when δ is not below 1/N, or no noise reaches the target ε
    */
   static Plan plan(DpSgdConfig p, long rows, int batchSize, long steps) {
-    return plan(p, rows, batchSize, steps, secureSeeds(), true);
+    return plan(p, rows, batchSize, steps, NoiseSource.secure());
   }
 
   /** The same with seeds from {@code seeds} (tests: a seeded generator gives reproducible noise, and no privacy). */
-  static Plan plan(DpSgdConfig p, long rows, int batchSize, long steps, RandomGenerator seeds, boolean secure) {
+  static Plan plan(DpSgdConfig p, long rows, int batchSize, long steps, NoiseSource seeds) {
     if (p.delta() >= 1.0 / rows) {
       throw new ConfigException(String.format(Locale.ROOT,
           "train.privacy.delta %s is not below 1/N = 1/%d: with δ that large the guarantee allows publishing a training row outright; use"
@@ -130,17 +128,12 @@ final class DpSgd {
             + q + ": " + e.getMessage());
       }
     }
-    return new Plan(p.l2NormClip(), sigma, q, q * rows, rows, steps, p.delta(), seeds, secure);
-  }
-
-  /** A generator of seeds seeded from {@link SecureRandom}: each step's noise and batch are drawn from 128 fresh secret bits. */
-  private static RandomGenerator secureSeeds() {
-    return new SecureRandom();
+    return new Plan(p.l2NormClip(), sigma, q, q * rows, rows, steps, p.delta(), seeds);
   }
 
   /** A generator for tests: reproducible, hence no privacy. */
-  static RandomGenerator seedsForTests(long seed) {
-    return new SplittableRandom(seed);
+  static NoiseSource seedsForTests(long seed) {
+    return NoiseSource.deterministicForTests(seed);
   }
 
   /** The noisy, clipped gradients of a training graph, and the seed each step feeds. */

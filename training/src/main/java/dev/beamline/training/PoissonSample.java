@@ -1,6 +1,7 @@
 package dev.beamline.training;
 
 import com.google.common.base.Preconditions;
+import dev.beamline.core.privacy.NoiseSource;
 import dev.beamline.training.ShardReader.Column;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +90,7 @@ final class PoissonSample {
   }
 
   /** One batch: each row independently with probability {@code q}, in row order. */
-  Batch draw(double q, RandomGenerator seeds) {
+  Batch draw(double q, NoiseSource seeds) {
     Preconditions.checkArgument(q > 0 && q <= 1, "sampling rate must be in (0, 1], got %s", q);
     int[] picked = pick(q, new SplittableRandom(seeds.nextLong()));
     Object[] out = new Object[columns.size()];
@@ -133,7 +134,7 @@ final class PoissonSample {
   }
 
   /** An epoch of {@code steps} batches drawn at rate {@code q}. */
-  BatchSource epoch(long steps, double q, RandomGenerator seeds) {
+  BatchSource epoch(long steps, double q, NoiseSource seeds) {
     return new BatchSource() {
       private long drawn;
 

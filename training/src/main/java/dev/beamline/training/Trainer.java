@@ -149,7 +149,7 @@ public final class Trainer {
       long planned = config.steps() != null ? config.steps() : config.epochs() * stepsPerEpoch(sample.rows());
       dp = dpSeedForTests == null
           ? DpSgd.plan(config.privacy(), sample.rows(), config.batchSize(), planned)
-          : DpSgd.plan(config.privacy(), sample.rows(), config.batchSize(), planned, DpSgd.seedsForTests(dpSeedForTests), false);
+          : DpSgd.plan(config.privacy(), sample.rows(), config.batchSize(), planned, DpSgd.seedsForTests(dpSeedForTests));
       LOG.info("DP-SGD: clip {}, noise multiplier {}{}, Poisson sampling at q = {} ({} rows, expected batch {}), {} steps planned, delta {}",
           dp.l2NormClip(), String.format(Locale.ROOT, "%.4f", dp.noiseMultiplier()),
           config.privacy().targetEpsilon() != null ? " (found for target epsilon " + config.privacy().targetEpsilon() + ")" : "",

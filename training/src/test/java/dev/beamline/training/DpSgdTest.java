@@ -120,7 +120,7 @@ class DpSgdTest {
   }
 
   private static DpSgd.Plan plan(double clip, double sigma, double expectedBatch, long seed) {
-    return new DpSgd.Plan(clip, sigma, 0.5, expectedBatch, 12, 1, 1e-5, DpSgd.seedsForTests(seed), false);
+    return new DpSgd.Plan(clip, sigma, 0.5, expectedBatch, 12, 1, 1e-5, DpSgd.seedsForTests(seed));
   }
 
   @Test

@@ -14,7 +14,7 @@ import java.util.Optional;
  * verdict is a value: the reason for refusing, or empty.
  *
  * <pre>{@code
- * Optional<String> why = PrivacyBudget.of(2.0).refusal(PrivacyBudget.guaranteeOf(modelDir));
+ * Optional<String> why = PrivacyBudget.of(2.0).refusal(PrivacyGuarantee.ofModel(modelDir));
  * if (why.isPresent()) throw new DataCheckException(why.get());
  * }</pre>
  *
@@ -47,14 +47,5 @@ public record PrivacyBudget(double maxEpsilon) {
         : String.format(Locale.ROOT, "model was trained without differential privacy (epsilon = inf); %s.max_epsilon is %s",
             PushStageFactory.SECTION, maxEpsilon);
     return Optional.of("privacy budget exceeded, nothing pushed: " + why);
-  }
-
-  /**
-   * The guarantee of the exported model in {@code modelDir}, as its {@code assets.extra/model.json}
-   * states it; {@link PrivacyGuarantee#NONE} (ε = ∞) for a model folder without that file, exported
-   * before privacy was recorded.
-   */
-  public static PrivacyGuarantee guaranteeOf(String modelDir) {
-    return PrivacyGuarantee.ofModel(modelDir);
   }
 }

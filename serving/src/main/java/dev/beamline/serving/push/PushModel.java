@@ -135,7 +135,7 @@ public final class PushModel extends PTransform<PCollection<String>, PCollection
       if (!blessing.blessed()) {
         throw new DataCheckException(blessing.refusal());
       }
-      PrivacyGuarantee privacy = PrivacyBudget.guaranteeOf(modelDir);
+      PrivacyGuarantee privacy = PrivacyGuarantee.ofModel(modelDir);
       if (config.maxEpsilon() != null) {
         Optional<String> refusal = PrivacyBudget.of(config.maxEpsilon()).refusal(privacy);
         if (refusal.isPresent()) {

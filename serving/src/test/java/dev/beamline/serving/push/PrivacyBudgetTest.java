@@ -30,13 +30,13 @@ class PrivacyBudgetTest {
   @Test
   void aModelWithinTheBudgetPassesAndOneAboveIsRefusedNamingBothNumbers() throws Exception {
     PrivacyBudget budget = PrivacyBudget.of(2.0);
-    PrivacyGuarantee within = PrivacyBudget.guaranteeOf(model("a", dpSgd(1.5)).toString());
+    PrivacyGuarantee within = PrivacyGuarantee.ofModel(model("a", dpSgd(1.5)).toString());
     assertThat(within.epsilon()).isEqualTo(1.5);
     assertThat(budget.refusal(within)).isEmpty();
-    assertThat(budget.refusal(PrivacyBudget.guaranteeOf(model("b", dpSgd(2.0)).toString()))).as("equal passes").isEmpty();
-    assertThat(budget.refusal(PrivacyBudget.guaranteeOf(model("c", dpSgd(3.0)).toString())))
+    assertThat(budget.refusal(PrivacyGuarantee.ofModel(model("b", dpSgd(2.0)).toString()))).as("equal passes").isEmpty();
+    assertThat(budget.refusal(PrivacyGuarantee.ofModel(model("c", dpSgd(3.0)).toString())))
         .hasValue("privacy budget exceeded, nothing pushed: model epsilon 3.000 exceeds push.max_epsilon 2.0 (delta 1.00e-05)");
-    assertThat(PrivacyBudget.of(0.25).refusal(PrivacyBudget.guaranteeOf(model("d", dpSgd(8.03)).toString())))
+    assertThat(PrivacyBudget.of(0.25).refusal(PrivacyGuarantee.ofModel(model("d", dpSgd(8.03)).toString())))
         .hasValue("privacy budget exceeded, nothing pushed: model epsilon 8.030 exceeds push.max_epsilon 0.25 (delta 1.00e-05)");
   }
 
@@ -46,7 +46,7 @@ class PrivacyBudgetTest {
         + " push.max_epsilon is 2.0";
     String none = "{\"mechanism\": \"none\", \"epsilon\": \"inf\", \"delta\": 0.0, \"unit\": \"training row\"}";
     for (Path dir : new Path[] {model("none", none), model("older", null), tmp.resolve("no-model-json")}) {
-      PrivacyGuarantee g = PrivacyBudget.guaranteeOf(dir.toString());
+      PrivacyGuarantee g = PrivacyGuarantee.ofModel(dir.toString());
       assertThat(g.epsilon()).as(dir.toString()).isEqualTo(Double.POSITIVE_INFINITY);
       assertThat(PrivacyBudget.of(2.0).refusal(g)).as(dir.toString()).hasValue(refusal);
     }
