@@ -89,21 +89,7 @@ for c in $(echo "$cases" | tr ',' ' '); do
   cat >"$work/$c.yaml" <<EOF
 pipeline:
   name: bench-federated-$c
-ingest:
-  input: $penguins_csv
-  format: csv
-  csv: {delimiter: ",", header: true, null_values: [""]}
-  splits: {train: 2, eval: 1}
-  max_rejected_fraction: 0
-transform:
-  features:
-    species: {vocabulary: {oov_buckets: 0}}
-    island: {vocabulary: {}, encode: one_hot}
-    sex: {vocabulary: {}, encode: one_hot}
-    culmen_length_mm: {scale: z_score}
-    culmen_depth_mm: {scale: z_score}
-    flipper_length_mm: {scale: z_score}
-    body_mass_g: {scale: z_score}
+$(penguins_sections "$penguins_csv")
 $(train_section "$c")
 EOF
   wait_for_quiet 20

@@ -66,3 +66,25 @@ write_section() {
   fi
   mv "$tmp" "$results"
 }
+
+# penguins_sections <penguins.csv>: the ingest: and transform: sections of examples/privacy/pipeline.yaml
+# for that file, as YAML text (the penguins benchmarks add their own pipeline: and train: sections).
+penguins_sections() {
+  cat <<EOF
+ingest:
+  input: $1
+  format: csv
+  csv: {delimiter: ",", header: true, null_values: [""]}
+  splits: {train: 2, eval: 1}
+  max_rejected_fraction: 0
+transform:
+  features:
+    species: {vocabulary: {oov_buckets: 0}}
+    island: {vocabulary: {}, encode: one_hot}
+    sex: {vocabulary: {}, encode: one_hot}
+    culmen_length_mm: {scale: z_score}
+    culmen_depth_mm: {scale: z_score}
+    flipper_length_mm: {scale: z_score}
+    body_mass_g: {scale: z_score}
+EOF
+}

@@ -71,21 +71,7 @@ step "penguins: ingest and transform (beamline run, as examples/privacy/pipeline
 cat >"$work/penguins.yaml" <<EOF
 pipeline:
   name: bench-privacy-penguins
-ingest:
-  input: $penguins_csv
-  format: csv
-  csv: {delimiter: ",", header: true, null_values: [""]}
-  splits: {train: 2, eval: 1}
-  max_rejected_fraction: 0
-transform:
-  features:
-    species: {vocabulary: {oov_buckets: 0}}
-    island: {vocabulary: {}, encode: one_hot}
-    sex: {vocabulary: {}, encode: one_hot}
-    culmen_length_mm: {scale: z_score}
-    culmen_depth_mm: {scale: z_score}
-    flipper_length_mm: {scale: z_score}
-    body_mass_g: {scale: z_score}
+$(penguins_sections "$penguins_csv")
 EOF
 java -Xmx2g -jar "$jar" run "$work/penguins.yaml" --pipeline-root "$work/runs" >"$work/penguins.log" 2>&1 || { cat "$work/penguins.log" >&2; exit 1; }
 grep -E 'transformed examples' "$work/penguins.log" >&2 || true
