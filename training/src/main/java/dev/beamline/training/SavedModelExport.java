@@ -14,23 +14,29 @@ import dev.beamline.transform.FittedFeature;
 import dev.beamline.transform.FittedTransform;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
-import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.CollectionDef;
+import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SaverDef;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TString;
 
 /**
@@ -62,6 +68,10 @@ import org.tensorflow.types.TString;
  * <p>Vocabulary tables are filled by the graph's {@code Init} op, registered as the SavedModel's main
  * op ({@code saved_model_main_op}), which TensorFlow's loaders run after restoring the variables.
  *
+ * <p>The model is rendered in memory ({@link #render}, a {@link ModelFiles}) and every file written
+ * through {@link Storage}: TensorFlow saves the variables into its in-process RAM file system ({@link
+ * RamFiles}), so no file of the model is ever written to local disk but through {@link Storage}.
+ *
  * <p>Beside the model, {@code assets.extra/} holds {@code provenance.json} (see {@link #provenance}),
  * {@code training_history.json} and {@code model.json} (task, label, classes, inputs and outputs; for a
  * regression whose label is scaled or logged, {@code label_inverse}: the formula from a transformed
@@ -70,9 +80,10 @@ import org.tensorflow.types.TString;
  * label to its class id as training saw it.
  *
  * <pre>{@code
- * try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), "serve");
- *      TString island = TString.vectorOf("Biscoe"); TFloat64 bill = TFloat64.vectorOf(39.1)) {
- *   Result r = b.function("serving_default").call(Map.of("island", island, "bill_length_mm", bill));
+ * try (ServingModel m = ServingModel.load(dir);   // read through Storage, loaded from memory
+ *      TString island = TString.vectorOf("Biscoe"); TFloat64 bill = TFloat64.vectorOf(39.1);
+ *      Result r = m.call(SavedModelExport.SERVING, Map.of("island", island, "bill_length_mm", bill))) {
+ *   float[] p = Tensors.toFloats(r.get("probabilities").get());
  * }
  * }</pre>
  */
@@ -90,6 +101,19 @@ public final class SavedModelExport {
 
   private static final String MAIN_OP_COLLECTION = "saved_model_main_op";
   private static final String INIT_OP = "Init";
+  /** The SavedModel's graph, tags and signatures, beside its {@code variables/} folder. */
+  static final String SAVED_MODEL = "saved_model.pb";
+  /** The prefix of the variables' checkpoint inside the SavedModel folder. */
+  static final String VARIABLES = "variables/variables";
+  /**
+   * How the variables are saved and restored: the ops TensorFlow Java's {@code Session.save} adds to a
+   * graph (under {@code save/}), named as its {@code Graph.saverDef()} names them.
+   */
+  private static final SaverDef SAVER = SaverDef.newBuilder()
+      .setFilenameTensorName("save/filename:0")
+      .setSaveTensorName("save/control_dependency")
+      .setRestoreOpName("save/restore_all")
+      .build();
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final ObjectMapper SNAKE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
   /** The TensorFlow Java release this module is built with. */
@@ -122,32 +146,50 @@ public final class SavedModelExport {
 
   /** The same for a model with this privacy guarantee (recorded in {@code model.json}). */
   public static void write(ModelSpec spec, Weights weights, TrainingHistory history, PrivacyGuarantee privacy, String provenanceJson, Path dir) {
-    try {
-      Files.createDirectories(dir);
-      exportGraph(spec, weights, dir);
-      registerMainOp(dir.resolve("saved_model.pb"));
-      Path extra = dir.resolve(EXTRA);
-      Files.createDirectories(extra);
-      if (provenanceJson != null) {
-        Storage.writeString(extra.resolve("provenance.json").toString(), provenanceJson);
-      }
-      if (history != null) {
-        Storage.writeString(extra.resolve("training_history.json").toString(), history.toJson());
-      }
-      Storage.writeString(extra.resolve("model.json").toString(), describe(spec, privacy));
-      if (spec.classification()) {
-        // The label's own fitted transform (a vocabulary, a threshold), so that evaluation maps a raw
-        // label to its class as the transform stage did for training.
-        FittedFeature label = spec.label();
-        ExampleSchema raw = ExampleSchema.of(List.of(FeatureSpec.of(label.spec().input(), label.inputType())));
-        FittedTransform.of(raw, List.of(label)).write(extra.resolve(LABEL_TRANSFORM));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot export the model to " + dir + ": " + e.getMessage(), e);
+    write(spec, weights, history, privacy, provenanceJson, dir.toString());
+  }
+
+  /**
+   * Writes the SavedModel and its extra files into the folder {@code dir} (a path or a URI of any file
+   * system Beam supports): every file through {@link Storage}, none through local disk (see {@link
+   * #render}).
+   */
+  public static void write(ModelSpec spec, Weights weights, TrainingHistory history, PrivacyGuarantee privacy, String provenanceJson, String dir) {
+    render(spec, weights, history, privacy, provenanceJson).writeTo(dir);
+    if (spec.classification()) {
+      // The label's own fitted transform (a vocabulary, a threshold), so that evaluation maps a raw
+      // label to its class as the transform stage did for training. It writes its files through Storage.
+      FittedFeature label = spec.label();
+      ExampleSchema raw = ExampleSchema.of(List.of(FeatureSpec.of(label.spec().input(), label.inputType())));
+      FittedTransform.of(raw, List.of(label)).write(Storage.resolve(Storage.resolve(dir, EXTRA), LABEL_TRANSFORM));
     }
   }
 
-  private static void exportGraph(ModelSpec spec, Weights weights, Path dir) throws IOException {
+  /**
+   * The model's files, in memory: {@code saved_model.pb}, {@code variables/variables.index} and {@code
+   * variables/variables.data-00000-of-00001}, and in {@link #EXTRA} {@code provenance.json} (when
+   * {@code provenanceJson} is not null), {@code training_history.json} (when {@code history} is not
+   * null) and {@code model.json}. The label transform of a classifier, which {@link FittedTransform}
+   * writes itself, is not among them: {@link #write} adds it. TensorFlow saves the variables into its
+   * in-process RAM file system ({@link RamFiles}), never onto local disk.
+   */
+  public static ModelFiles render(ModelSpec spec, Weights weights, TrainingHistory history, PrivacyGuarantee privacy, String provenanceJson) {
+    Map<String, byte[]> files = new LinkedHashMap<>(exportGraph(spec, weights));
+    if (provenanceJson != null) {
+      files.put(EXTRA + "/provenance.json", provenanceJson.getBytes(StandardCharsets.UTF_8));
+    }
+    if (history != null) {
+      files.put(EXTRA + "/training_history.json", history.toJson().getBytes(StandardCharsets.UTF_8));
+    }
+    try {
+      files.put(EXTRA + "/model.json", describe(spec, privacy).getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot describe the model: " + e.getMessage(), e);
+    }
+    return new ModelFiles(files);
+  }
+
+  private static Map<String, byte[]> exportGraph(ModelSpec spec, Weights weights) {
     List<FittedFeature> features = spec.features();
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
@@ -171,10 +213,7 @@ public final class SavedModelExport {
       try (Session session = new Session(g)) {
         session.initialize();
         model.load(session, weights);
-        SavedModelBundle.exporter(dir.toString())
-            .withFunction(SessionFunction.create(serving.build(), session))
-            .withFunction(SessionFunction.create(onTransformed.build(), session))
-            .export();
+        return savedModel(session, List.of(serving.build(), onTransformed.build()));
       }
     }
   }
@@ -194,22 +233,79 @@ public final class SavedModelExport {
   }
 
   /**
+   * The SavedModel (tag {@code serve}) of {@code session}'s graph and variables with {@code signatures}:
+   * {@code saved_model.pb} and the {@code variables/} checkpoint, by path, in memory.
+   *
+   * <p>It is the SavedModel that TensorFlow Java's {@code SavedModelBundle.exporter(dir).export()}
+   * writes (the same saver, graph, tags and signatures), built here because that exporter writes to
+   * local files only: it joins {@code variables} onto the folder with {@link java.nio.file.Paths},
+   * which turns {@code ram://m} into a local folder, and writes {@code saved_model.pb} with a {@link
+   * java.io.FileOutputStream}. The checkpoint is saved by TensorFlow itself into a {@code ram://}
+   * folder of its own, read back and cleared there; the graph's {@code Init} op is registered as the
+   * main op ({@link #registerMainOp}).
+   */
+  static Map<String, byte[]> savedModel(Session session, List<Signature> signatures) {
+    String folder = RamFiles.newFolder("beamline-savedmodel");
+    // Saving first adds the saver's ops to the graph (save/...), which the meta graph must hold.
+    session.save(folder + "/" + VARIABLES);
+    Map<String, byte[]> variables = RamFiles.read(folder, "variables/*");
+    RamFiles.clear(folder, variables.keySet());
+    Graph graph = session.graph();
+    MetaGraphDef.Builder meta = MetaGraphDef.newBuilder()
+        .setSaverDef(SAVER)
+        .setGraphDef(graph.toGraphDef())
+        .setMetaInfoDef(MetaGraphDef.MetaInfoDef.newBuilder().addTags(SavedModelBundle.DEFAULT_TAG));
+    for (Signature s : signatures) {
+      meta.putSignatureDef(s.key(), signatureDef(graph, s));
+    }
+    registerMainOp(meta);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put(SAVED_MODEL, SavedModel.newBuilder().addMetaGraphs(meta).build().toByteArray());
+    files.putAll(variables);
+    return files;
+  }
+
+  /** {@code s} as its proto, each tensor described from the graph as TensorFlow Java's {@code Signature.Builder} describes it. */
+  private static SignatureDef signatureDef(Graph graph, Signature s) {
+    SignatureDef.Builder b = SignatureDef.newBuilder().setMethodName(s.methodName());
+    s.getInputs().forEach((name, t) -> b.putInputs(name, tensorInfo(graph, t.name)));
+    s.getOutputs().forEach((name, t) -> b.putOutputs(name, tensorInfo(graph, t.name)));
+    return b.build();
+  }
+
+  /**
+   * The tensor {@code name} ({@code op:index}) of {@code graph}, with its type and shape as the graph
+   * infers them; from the graph rather than from {@link Signature.TensorDescription}, whose shape cannot
+   * tell an unknown rank from a scalar.
+   */
+  private static TensorInfo tensorInfo(Graph graph, String name) {
+    int colon = name.lastIndexOf(':');
+    Output<?> out = graph.operation(name.substring(0, colon)).output(Integer.parseInt(name.substring(colon + 1)));
+    Shape shape = out.shape();
+    TensorShapeProto.Builder proto = TensorShapeProto.newBuilder();
+    if (shape.isUnknown()) {
+      proto.setUnknownRank(true);
+    } else {
+      for (int i = 0; i < shape.numDimensions(); i++) {
+        proto.addDim(TensorShapeProto.Dim.newBuilder().setSize(shape.get(i)));
+      }
+    }
+    return TensorInfo.newBuilder().setName(name).setDtype(out.dataType()).setTensorShape(proto).build();
+  }
+
+  /**
    * Registers the graph's {@code Init} op (the vocabulary tables' initializers) as the main op, which
    * the exporter of TensorFlow Java does not record: loaders run it after restoring the variables.
    */
-  private static void registerMainOp(Path savedModel) throws IOException {
-    SavedModel model = SavedModel.parseFrom(Files.readAllBytes(savedModel));
+  private static void registerMainOp(MetaGraphDef.Builder meta) {
     boolean hasInit = false;
-    for (NodeDef n : model.getMetaGraphs(0).getGraphDef().getNodeList()) {
+    for (NodeDef n : meta.getGraphDef().getNodeList()) {
       hasInit |= n.getName().equals(INIT_OP);
     }
-    if (!hasInit) {
-      return;
+    if (hasInit) {
+      meta.putCollectionDef(MAIN_OP_COLLECTION,
+          CollectionDef.newBuilder().setNodeList(CollectionDef.NodeList.newBuilder().addValue(INIT_OP)).build());
     }
-    SavedModel.Builder b = model.toBuilder();
-    b.getMetaGraphsBuilder(0).putCollectionDef(MAIN_OP_COLLECTION,
-        CollectionDef.newBuilder().setNodeList(CollectionDef.NodeList.newBuilder().addValue(INIT_OP)).build());
-    Files.write(savedModel, b.build().toByteArray());
   }
 
   /**

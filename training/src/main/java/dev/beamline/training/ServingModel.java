@@ -10,8 +10,6 @@ import dev.beamline.training.ModelSpec.RawFamily;
 import dev.beamline.transform.FittedTransform;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -54,7 +52,6 @@ public final class ServingModel implements AutoCloseable {
 
   private final String uri;
   private final SavedModelBundle bundle;
-  private final Path localCopy;
   private final Description description;
   /** A classifier's label transform, null for regression and for models exported without one. */
   private final FittedTransform labelTransform;
@@ -75,17 +72,17 @@ public final class ServingModel implements AutoCloseable {
     }
   }
 
-  private ServingModel(String uri, SavedModelBundle bundle, Path localCopy, Description description, FittedTransform labelTransform) {
+  private ServingModel(String uri, SavedModelBundle bundle, Description description, FittedTransform labelTransform) {
     this.uri = uri;
     this.bundle = bundle;
-    this.localCopy = localCopy;
     this.description = description;
     this.labelTransform = labelTransform;
   }
 
   /**
-   * Loads the SavedModel in {@code dir} (a local path, or any Beam file system's URI: then copied to a
-   * local temporary folder first, as TensorFlow reads only local files) in a new TensorFlow session.
+   * Loads the SavedModel in {@code dir} (a local path, or any Beam file system's URI) in a new
+   * TensorFlow session. Its files are read through {@link Storage} and handed to TensorFlow in its
+   * in-process RAM file system ({@link #loadInMemory}): the model is never copied to local disk.
    *
    * @throws IllegalArgumentException when {@code dir} holds no Beamline SavedModel
    */
@@ -95,19 +92,11 @@ public final class ServingModel implements AutoCloseable {
     checkArgument(Storage.exists(Storage.resolve(dir, "saved_model.pb")) && Storage.exists(modelJson),
         "%s is not an exported Beamline model: it has no saved_model.pb and %s/model.json", dir, SavedModelExport.EXTRA);
     Description d = describe(Storage.readString(modelJson), dir);
-    Path local = null;
-    String loadFrom = dir;
-    if (!Storage.isLocal(dir)) {
-      local = copyToLocal(dir);
-      loadFrom = local.toString();
-    } else if (dir.startsWith("file:")) {
-      loadFrom = java.nio.file.Paths.get(java.net.URI.create(dir)).toString();
-    }
     String labelDir = Storage.resolve(Storage.resolve(dir, SavedModelExport.EXTRA), SavedModelExport.LABEL_TRANSFORM);
     FittedTransform label = d.classification() && Storage.exists(Storage.resolve(labelDir, FittedTransform.TRANSFORM_FILE))
         ? FittedTransform.read(labelDir) : null;
-    SavedModelBundle bundle = SavedModelBundle.load(loadFrom, "serve");
-    return new ServingModel(dir, bundle, local, d, label);
+    SavedModelBundle bundle = loadInMemory(dir);
+    return new ServingModel(dir, bundle, d, label);
   }
 
   /** Parses a model's {@code model.json}; {@code dir} names it in errors. */
@@ -137,17 +126,28 @@ public final class ServingModel implements AutoCloseable {
     return describe(Storage.readString(Storage.resolve(Storage.resolve(dir, SavedModelExport.EXTRA), "model.json")), dir);
   }
 
-  private static Path copyToLocal(String dir) {
-    try {
-      Path local = Files.createTempDirectory("beamline-model-");
-      for (String file : Storage.listRecursively(dir)) {
-        Path target = local.resolve(Storage.relativize(dir, file));
-        Files.createDirectories(target.getParent());
-        Files.write(target, Storage.read(file));
+  /**
+   * Loads the SavedModel in {@code dir}: reads its files ({@code saved_model.pb}, {@code variables/},
+   * {@code assets/}; not {@link SavedModelExport#EXTRA}, which TensorFlow does not read) with {@link
+   * Storage#read}, writes them into a folder of their own in TensorFlow's RAM file system, and loads it
+   * from there. TensorFlow has no op that deletes a file: once loaded (or when loading fails), each RAM
+   * copy is replaced by a tiny placeholder ({@link RamFiles#clear}), which frees its bytes; only the
+   * names and about 150 bytes a file stay behind.
+   */
+  private static SavedModelBundle loadInMemory(String dir) {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    for (String file : Storage.listRecursively(dir)) {
+      String relative = Storage.relativize(dir, file);
+      if (relative.equals(SavedModelExport.SAVED_MODEL) || relative.startsWith("variables/") || relative.startsWith("assets/")) {
+        files.put(relative, Storage.read(file));
       }
-      return local;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot copy the model " + dir + " to a local folder: " + e.getMessage(), e);
+    }
+    String folder = RamFiles.newFolder("beamline-model");
+    try {
+      RamFiles.write(folder, files);
+      return SavedModelBundle.load(folder, SavedModelBundle.DEFAULT_TAG);
+    } finally {
+      RamFiles.clear(folder, files.keySet());
     }
   }
 
@@ -441,9 +441,6 @@ public final class ServingModel implements AutoCloseable {
   @Override
   public void close() {
     bundle.close();
-    if (localCopy != null) {
-      Storage.deleteRecursively(localCopy.toString());
-    }
   }
 
   @Override

@@ -7,14 +7,9 @@ import static com.google.common.base.Preconditions.checkState;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
 import dev.beamline.transform.FittedFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -211,35 +206,11 @@ public final class Train extends PTransform<PCollection<String>, PCollection<Str
     }
   }
 
-  /** Writes {@code model}'s SavedModel into {@code output}'s staging folder, on whatever file system it is. */
-  static void export(TrainedModel model, StageOutput output) {
-    if (Storage.isLocal(output.dir())) {
-      model.exportInto(output.stagingPath(), output.provenanceJson());
-    } else {
-      exportElsewhere(model, output);
-    }
-  }
-
   /**
-   * TensorFlow writes a SavedModel to local files only: for an output on another file system (HDFS),
-   * the model is exported to a local temporary folder and its files copied into the staging folder.
+   * Writes {@code model}'s SavedModel into {@code output}'s staging folder, on whatever file system it
+   * is: rendered in memory and written file by file through {@link Storage}, never onto local disk.
    */
-  private static void exportElsewhere(TrainedModel model, StageOutput output) {
-    Path local = null;
-    try {
-      local = Files.createTempDirectory("beamline-savedmodel-");
-      model.exportInto(local, output.provenanceJson());
-      try (Stream<Path> files = Files.walk(local)) {
-        for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
-          Storage.write(output.staged(local.relativize(f).toString().replace(java.io.File.separatorChar, '/')), Files.readAllBytes(f));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot export the model to " + output.stagingDir() + ": " + e.getMessage(), e);
-    } finally {
-      if (local != null) {
-        Storage.deleteRecursively(local.toString());
-      }
-    }
+  static void export(TrainedModel model, StageOutput output) {
+    model.exportInto(output.stagingDir(), output.provenanceJson());
   }
 }

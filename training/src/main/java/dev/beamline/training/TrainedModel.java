@@ -93,6 +93,15 @@ public final class TrainedModel implements AutoCloseable {
 
   /** Writes the SavedModel into {@code dir} without publishing it (the caller renames the folder). */
   public void exportInto(Path dir, String provenanceJson) {
+    exportInto(dir.toString(), provenanceJson);
+  }
+
+  /**
+   * Writes the SavedModel into the folder {@code dir} (a path or a URI of any file system Beam
+   * supports) without publishing it: every file through {@link dev.beamline.core.Storage}, none
+   * through local disk (see {@link SavedModelExport#render}).
+   */
+  public void exportInto(String dir, String provenanceJson) {
     SavedModelExport.write(spec, graph.read(), history, privacy, provenance(provenanceJson), dir);
   }
 

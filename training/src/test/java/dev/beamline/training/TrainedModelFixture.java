@@ -79,7 +79,7 @@ public record TrainedModelFixture(Path modelDir, Schema rawSchema, List<GenericR
   }
 
   /** The raw rows' schema as ingestion writes it: every column nullable. */
-  private static Schema schemaOfRawRows() {
+  static Schema schemaOfRawRows() {
     return SchemaBuilder.record("Example").namespace("dev.beamline").fields()
         .optionalDouble("bill").optionalDouble("mass").optionalDouble("flipper").optionalString("island").optionalString("sex")
         .optionalString("colour").optionalLong("seen").optionalString("note").optionalString("tags").optionalString("species")
