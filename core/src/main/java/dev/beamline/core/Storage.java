@@ -1,5 +1,6 @@
 package dev.beamline.core;
 
+import dev.beamline.core.crypto.Encryption;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -37,6 +38,11 @@ import org.apache.beam.sdk.util.MimeTypes;
  * Storage.publish(staging, outputDir);
  * String text = Storage.readString(Storage.resolve(outputDir, "statistics.json"));
  * }</pre>
+ *
+ * <p>Below a root registered with {@link Encryption} (the pipeline root when {@code
+ * pipeline.encryption} is on) every file is written encrypted and read decrypted: {@link #read}, {@link
+ * #open}, {@link #openSeekable}, {@link #write} and {@link #create} do it; {@link #readRaw} and {@link
+ * #writeRaw} move the bytes as they are.
  */
 public final class Storage {
   /** How deep {@link #listRecursively} looks: artifacts nest a few folders at most. */
@@ -81,8 +87,19 @@ public final class Storage {
     }
   }
 
-  /** The size in bytes of the file {@code uri}. */
+  /**
+   * The size in bytes of the file {@code uri}; of its plaintext when it lies in an encrypted root, so
+   * that a manifest recorded at publishing (of the plaintext, as {@link #sha256} hashes it) still
+   * matches after {@code beamline rekey}.
+   */
   public static long size(String uri) {
+    if (Encryption.binding(uri) != null) {
+      try (java.nio.channels.SeekableByteChannel ch = openSeekable(uri)) {
+        return ch.size();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+      }
+    }
     try {
       return FileSystems.matchSingleFileSpec(uri).sizeBytes();
     } catch (IOException e) {
@@ -149,8 +166,30 @@ public final class Storage {
     return u.substring(base.length());
   }
 
-  /** The content of the file {@code uri}. */
+  /**
+   * The content of the file {@code uri}; decrypted when it lies in an encrypted root ({@link
+   * Encryption}).
+   */
   public static byte[] read(String uri) {
+    byte[] raw = readRaw(uri);
+    Encryption.Binding b = Encryption.binding(uri);
+    if (b == null) {
+      refuseEncrypted(uri, raw);
+      return raw;
+    }
+    return b.cipher().decrypt(raw, uri, b.accepted());
+  }
+
+  /** A file that is encrypted although no keyset was given names what is missing, rather than failing to parse. */
+  private static void refuseEncrypted(String uri, byte[] head) {
+    if (dev.beamline.core.crypto.ArtifactCipher.isEncrypted(head)) {
+      throw new ConfigException(
+          uri + " is encrypted: give the keyset that encrypted it (pipeline.encryption in the pipeline file, or --encryption-keyset)");
+    }
+  }
+
+  /** The bytes of the file {@code uri} as they are on the file system, encrypted or not. */
+  public static byte[] readRaw(String uri) {
     try (InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(uri, false)))) {
       return in.readAllBytes();
     } catch (FileNotFoundException | java.nio.file.NoSuchFileException e) {
@@ -161,12 +200,72 @@ public final class Storage {
   }
 
   /**
+   * The file {@code uri} as a seekable channel (a Parquet reader's), decrypted when it lies in an
+   * encrypted root: its {@code size()} is then the plaintext's. The caller closes it.
+   */
+  public static java.nio.channels.SeekableByteChannel openSeekable(String uri) {
+    try {
+      java.nio.channels.SeekableByteChannel ch =
+          (java.nio.channels.SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(uri, false));
+      Encryption.Binding b = Encryption.binding(uri);
+      if (b == null) {
+        java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(8);
+        while (head.hasRemaining() && ch.read(head) >= 0) {
+          // Reads the first bytes, or the whole of a shorter file.
+        }
+        ch.position(0);
+        try {
+          refuseEncrypted(uri, java.util.Arrays.copyOf(head.array(), head.position()));
+        } catch (ConfigException e) {
+          ch.close();
+          throw e;
+        }
+        return ch;
+      }
+      try {
+        return b.cipher().decryptingSeekable(ch, uri, b.accepted());
+      } catch (IOException | RuntimeException e) {
+        ch.close();
+        throw e;
+      }
+    } catch (FileNotFoundException | java.nio.file.NoSuchFileException e) {
+      throw new UncheckedIOException(new FileNotFoundException(uri + " does not exist"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A new file at {@code uri}, written through the returned channel (encrypted when it lies in an
+   * encrypted root); not atomic: for a file inside a staging folder. The caller closes it.
+   */
+  public static WritableByteChannel create(String uri) {
+    try {
+      WritableByteChannel ch = FileSystems.create(FileSystems.matchNewResource(uri, false), MimeTypes.BINARY);
+      Encryption.Binding b = Encryption.binding(uri);
+      return b == null ? ch : b.cipher().encrypting(ch, b.fileId());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The content of the file {@code uri} as a stream, for a file too large to hold in memory (e.g. to
    * hash it); the caller closes it.
    */
   public static InputStream open(String uri) {
     try {
-      return Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(uri, false)));
+      InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(uri, false)));
+      Encryption.Binding b = Encryption.binding(uri);
+      if (b == null) {
+        return in;
+      }
+      try {
+        return b.cipher().decrypting(in, uri, b.accepted());
+      } catch (IOException | RuntimeException e) {
+        in.close();
+        throw e;
+      }
     } catch (FileNotFoundException | java.nio.file.NoSuchFileException e) {
       throw new UncheckedIOException(new FileNotFoundException(uri + " does not exist"));
     } catch (IOException e) {
@@ -194,8 +293,17 @@ public final class Storage {
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-  /** Writes {@code content} to a hidden file beside {@code uri}, then renames it onto {@code uri}. */
+  /**
+   * Writes {@code content} to a hidden file beside {@code uri}, then renames it onto {@code uri};
+   * encrypted when {@code uri} lies in an encrypted root ({@link Encryption}).
+   */
   public static void write(String uri, byte[] content) {
+    Encryption.Binding b = Encryption.binding(uri);
+    writeRaw(uri, b == null ? content : b.cipher().encrypt(content, b.fileId()));
+  }
+
+  /** {@link #write} of bytes as they are: already encrypted, or to be left in plaintext. */
+  public static void writeRaw(String uri, byte[] content) {
     String tmp = resolve(parent(uri), "." + fileName(uri) + ".tmp");
     ResourceId tmpId = FileSystems.matchNewResource(tmp, false);
     try (WritableByteChannel ch = FileSystems.create(tmpId, MimeTypes.BINARY);

@@ -3,6 +3,7 @@ package dev.beamline.evaluation;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import dev.beamline.core.crypto.EncryptingSink;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
@@ -93,7 +94,7 @@ public final class WritePredictions implements Serializable {
     String sinkTemp = Storage.resolve(staging, WriteEvaluation.SINK_TEMP_DIR);
     PCollection<KV<Void, String>> parquet = predictions
         .apply("WritePredictions", FileIO.<ExampleBatch>write()
-            .via(new ExampleBatchParquetSink(schema))
+            .via(EncryptingSink.of(new ExampleBatchParquetSink(schema), Storage.resolve(staging, PREDICTIONS_DIR)))
             .to(Storage.resolve(staging, PREDICTIONS_DIR))
             .withTempDirectory(Storage.resolve(sinkTemp, PREDICTIONS_DIR))
             .withPrefix("part")
@@ -101,7 +102,7 @@ public final class WritePredictions implements Serializable {
         .getPerDestinationOutputFilenames();
     PCollection<KV<Void, String>> lines = unscored
         .apply("WriteUnscored", FileIO.<String>write()
-            .via(TextIO.sink())
+            .via(EncryptingSink.of(TextIO.sink(), Storage.resolve(staging, UNSCORED_DIR)))
             .to(Storage.resolve(staging, UNSCORED_DIR))
             .withTempDirectory(Storage.resolve(sinkTemp, UNSCORED_DIR))
             .withPrefix("unscored")

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import dev.beamline.core.crypto.EncryptingSink;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
@@ -140,7 +141,8 @@ public final class JoinFeedback extends PTransform<PBegin, PCollection<String>> 
         .apply("AllFiles", Flatten.pCollections());
 
     PCollection<KV<Void, String>> trafficFiles = traffic.apply("WriteTraffic", FileIO.<ExampleBatch>write()
-            .via(new ExampleBatchParquetSink(inputs.traffic().toAvro()))
+            .via(EncryptingSink.of(new ExampleBatchParquetSink(inputs.traffic().toAvro()),
+                Storage.resolve(staging, JoinedTraffic.EXAMPLES_DIR + "/" + JoinedTraffic.SPLIT)))
             .to(Storage.resolve(staging, JoinedTraffic.EXAMPLES_DIR + "/" + JoinedTraffic.SPLIT))
             .withTempDirectory(Storage.resolve(sinkTemp, JoinedTraffic.SPLIT))
             .withPrefix("part")
@@ -169,7 +171,7 @@ public final class JoinFeedback extends PTransform<PBegin, PCollection<String>> 
   /** One JSON-lines file of {@code prefix}-*.jsonl in {@code staging/folder}. */
   private static FileIO.Write<Void, String> lines(String staging, String sinkTemp, String folder, String prefix) {
     return FileIO.<String>write()
-        .via(TextIO.sink())
+        .via(EncryptingSink.of(TextIO.sink(), Storage.resolve(staging, folder)))
         .to(Storage.resolve(staging, folder))
         .withTempDirectory(Storage.resolve(sinkTemp, folder))
         .withPrefix(prefix)

@@ -83,6 +83,11 @@ public final class JoinFeedbackStage implements Stage<FeedbackInputs> {
    */
   @Override
   public Plan<FeedbackInputs> plan(PlanContext ctx) {
+    // An encrypted pipeline's server writes its request log with the same keyset (beamline serve --encryption-keyset).
+    if (ctx.root() != null) {
+      dev.beamline.core.crypto.Encryption.cipherFor(ctx.root()).ifPresent(
+          c -> dev.beamline.core.crypto.Encryption.register(config.requestLog(), dev.beamline.core.crypto.Encryption.REQUEST_LOGS, c));
+    }
     FeedbackInputs listed = FeedbackInputs.list(config, config.modelFor(ctx.pipeline()));
     List<ExternalInput> external = new ArrayList<>();
     listed.segments().files().forEach(f -> external.add(listed(FileRead.REQUEST_LOG, f)));

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import dev.beamline.core.crypto.EncryptingSink;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.DataCheckException;
 import dev.beamline.core.ExampleBatch;
@@ -252,7 +253,7 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
       splits.put(name, split);
       FileIO.Write<Void, ExampleBatch> write =
           FileIO.<ExampleBatch>write()
-              .via(new ExampleBatchParquetSink(avroSchema))
+              .via(EncryptingSink.of(new ExampleBatchParquetSink(avroSchema), Storage.resolve(staging, PublishIngestFn.EXAMPLES_DIR + "/" + name)))
               .to(Storage.resolve(staging, PublishIngestFn.EXAMPLES_DIR + "/" + name))
               .withTempDirectory(Storage.resolve(sinkTemp, name))
               .withPrefix("part")
@@ -268,7 +269,7 @@ public final class IngestExamples extends PTransform<PBegin, IngestResult> {
             .apply(
                 "WriteDeadLetter",
                 FileIO.<String>write()
-                    .via(TextIO.sink())
+                    .via(EncryptingSink.of(TextIO.sink(), Storage.resolve(staging, PublishIngestFn.DEAD_LETTER_DIR)))
                     .to(Storage.resolve(staging, PublishIngestFn.DEAD_LETTER_DIR))
                     .withTempDirectory(Storage.resolve(sinkTemp, PublishIngestFn.DEAD_LETTER_DIR))
                     .withPrefix("rejected")

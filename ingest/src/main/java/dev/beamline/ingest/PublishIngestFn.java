@@ -190,7 +190,7 @@ final class PublishIngestFn extends DoFn<String, String> {
       try (BufferedReader in =
           new BufferedReader(
               new InputStreamReader(
-                  Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(f, false))), StandardCharsets.UTF_8))) {
+                  Storage.open(f), StandardCharsets.UTF_8))) {
         for (String line = in.readLine(); line != null && out.size() < QUOTED_REJECTS; line = in.readLine()) {
           out.add(RejectedRow.fromJson(line).describe());
         }

@@ -40,12 +40,15 @@ import picocli.CommandLine.Command;
       PromoteCommand.class,
       SubjectCommand.class,
       ServeCommand.class,
+      KeysetCommand.class,
+      RekeyCommand.class,
+      DecryptCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
-      "1:the data or a model failed a check",
+      "1:the data or a model failed a check (an encrypted artifact that was changed or swapped included)",
       "2:bad usage or configuration",
       "3:unexpected error"
     })
@@ -88,6 +91,12 @@ public final class BeamlineCli implements Callable<Integer> {
           DataCheckException check = DataCheckException.findIn(e);
           if (check != null) {
             w.println("beamline: check failed: " + check.getMessage());
+            return CHECK_FAILED;
+          }
+          dev.beamline.core.crypto.EncryptionException sealed = findCause(e, dev.beamline.core.crypto.EncryptionException.class);
+          if (sealed != null) {
+            // A changed or swapped artifact file: an integrity check that failed.
+            w.println("beamline: check failed: " + sealed.getMessage());
             return CHECK_FAILED;
           }
           ConfigException config = findCause(e, ConfigException.class);

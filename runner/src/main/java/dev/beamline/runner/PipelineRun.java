@@ -156,6 +156,9 @@ public final class PipelineRun {
   public void execute(Pipeline pipeline) {
     try {
       if (plan(pipeline)) {
+        // The encrypted roots (the pipeline root, and those its stages registered while planning: a
+        // serving base, a request log) travel to the workers in the options; their master key does not.
+        dev.beamline.core.crypto.Encryption.into(pipeline.getOptions());
         PipelineResult.State state = pipeline.run().waitUntilFinish();
         if (state != PipelineResult.State.DONE) {
           throw new IllegalStateException("the Beam pipeline ended in state " + state);

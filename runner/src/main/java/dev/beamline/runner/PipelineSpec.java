@@ -5,6 +5,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.Storage;
+import dev.beamline.core.crypto.Encryption;
+import dev.beamline.core.crypto.EncryptionConfig;
 import dev.beamline.core.stage.Stage;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -24,7 +26,7 @@ import java.util.Optional;
  *     .withStage(new IngestStage(IngestExamples.Config.of("examples/penguins/data/penguins.csv")));
  * }</pre>
  */
-public record PipelineSpec(String name, String root, String metadataUrl, List<Stage<?>> stages) {
+public record PipelineSpec(String name, String root, String metadataUrl, List<Stage<?>> stages, EncryptionConfig encryption) {
   /** Where runs go when neither the file nor the command line says: {@code beamline-runs} in the working folder. */
   public static final String DEFAULT_ROOT = "beamline-runs";
 
@@ -41,7 +43,7 @@ public record PipelineSpec(String name, String root, String metadataUrl, List<St
 
   /** A pipeline called {@code name}, with runs under {@link #DEFAULT_ROOT} and no stage yet. */
   public static PipelineSpec named(String name) {
-    return new PipelineSpec(name, DEFAULT_ROOT, null, List.of());
+    return new PipelineSpec(name, DEFAULT_ROOT, null, List.of(), null);
   }
 
   /** Runs go under the local folder {@code root}. */
@@ -54,7 +56,7 @@ public record PipelineSpec(String name, String root, String metadataUrl, List<St
    * hdfs://namenode:8020/beamline-runs}); the metadata store is then named explicitly.
    */
   public PipelineSpec withRoot(String root) {
-    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, stages);
+    return new PipelineSpec(name, checkNotNull(root, "root"), metadataUrl, stages, encryption);
   }
 
   /**
@@ -62,7 +64,7 @@ public record PipelineSpec(String name, String root, String metadataUrl, List<St
    * jdbc:postgresql://...}); null (the default) means the SQLite file {@code <root>/metadata.sqlite}.
    */
   public PipelineSpec withMetadataUrl(String jdbcUrl) {
-    return new PipelineSpec(name, root, jdbcUrl, stages);
+    return new PipelineSpec(name, root, jdbcUrl, stages, encryption);
   }
 
   /**
@@ -75,7 +77,31 @@ public record PipelineSpec(String name, String root, String metadataUrl, List<St
     checkArgument(stage(stage.name()).isEmpty(), "pipeline '%s' has a stage '%s' already", name, stage.name());
     List<Stage<?>> more = new ArrayList<>(stages);
     more.add(stage);
-    return new PipelineSpec(name, root, metadataUrl, more);
+    return new PipelineSpec(name, root, metadataUrl, more, encryption);
+  }
+
+  /**
+   * Encrypts every artifact holding data or a model with the keyset of {@code config} (null: none). See
+   * {@link #openEncryption}.
+   */
+  public PipelineSpec withEncryption(EncryptionConfig config) {
+    return new PipelineSpec(name, root, metadataUrl, stages, config);
+  }
+
+  /**
+   * Opens the keyset, when the pipeline has one, and registers the root as encrypted ({@link
+   * Encryption#openRoot}): every later read and write below it goes through the keyset. Called before
+   * anything is written, so that a wrong or missing key stops a command with nothing written.
+   *
+   * @throws ConfigException when the keyset or its master key is missing or wrong, when the root was
+   *     encrypted with another keyset, or when it was encrypted and the pipeline names no keyset
+   */
+  public void openEncryption() {
+    if (encryption != null) {
+      Encryption.openRoot(root, encryption.open());
+    } else {
+      Encryption.refuseUnkeyed(root);
+    }
   }
 
   /** Adds each of {@code more}. */

@@ -3,6 +3,7 @@ package dev.beamline.runner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.beamline.core.ConfigException;
+import dev.beamline.core.crypto.EncryptionConfig;
 import dev.beamline.core.YamlFiles;
 import dev.beamline.core.stage.ConfigSection;
 import dev.beamline.core.stage.StageFactory;
@@ -39,6 +40,13 @@ public final class PipelineYaml {
     public String name;
     public String root;
     public String metadata;
+    public EncryptionDoc encryption;
+  }
+
+  /** {@code pipeline.encryption:} */
+  public static final class EncryptionDoc {
+    public String keyset;
+    public String master_key_env;
   }
 
   /** Reads {@code file}. */
@@ -124,6 +132,13 @@ public final class PipelineYaml {
         url = "jdbc:sqlite:" + baseDir.resolve(url.substring("jdbc:sqlite:".length())).normalize();
       }
       spec = spec.withMetadataUrl(url);
+    }
+    if (p.encryption != null) {
+      if (p.encryption.keyset == null) {
+        throw pipeline.error("encryption", "'pipeline.encryption.keyset' is required: the Tink keyset file (`beamline keyset create` makes one)");
+      }
+      String keyset = pipeline.path(p.encryption.keyset).toString();
+      spec = spec.withEncryption(pipeline.check("encryption", () -> new EncryptionConfig(keyset, p.encryption.master_key_env)));
     }
     return spec;
   }

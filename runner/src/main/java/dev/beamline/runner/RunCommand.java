@@ -146,6 +146,8 @@ final class RunCommand implements Callable<Integer> {
     }
     PipelineOptions options = RunnerOptions.create(runner, parallelism, beamOptions);
     FileSystems.setDefaultPipelineOptions(options);
+    // A wrong or missing key stops the run here (exit 2), before the store, the log or anything is written.
+    pipelineSpec.openEncryption();
     String id = runId != null ? runId : RunLayout.newRunId();
     FlinkCluster cluster = onFlink(options, pipelineSpec.name() + "-" + id);
     // The log is a local file: under the pipeline root when that is local, else in the temporary folder.

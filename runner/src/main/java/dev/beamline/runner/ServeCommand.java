@@ -110,10 +110,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--request-log-segment-seconds", defaultValue = "300", description = "... or after this long (default: ${DEFAULT-VALUE}).")
   long segmentSeconds;
 
+  @CommandLine.Mixin EncryptionOptions encryption;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    openEncryption();
     ServerOptions options;
     ModelSource source;
     RequestLogConfig logConfig = null;
@@ -167,5 +170,30 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     stopped.await();
     return BeamlineCli.OK;
+  }
+
+  /**
+   * With {@code --encryption-keyset}: the serving base (the models' SavedModels, decrypted into memory
+   * only) and the request log folder (segments written encrypted) are registered as encrypted. A wrong
+   * or missing key stops the server here (exit 2), before it binds a port or writes a file.
+   */
+  private void openEncryption() {
+    dev.beamline.core.crypto.EncryptionConfig config = encryption.config();
+    if (config == null) {
+      return;
+    }
+    dev.beamline.core.crypto.ArtifactCipher cipher = config.open();
+    if (models.base != null) {
+      dev.beamline.core.crypto.Encryption.register(models.base, dev.beamline.core.crypto.Encryption.SERVING, cipher);
+    } else {
+      // Each model's base_path is <serving base>/<model>, the push stage's layout.
+      for (dev.beamline.serving.server.ModelConfig m : dev.beamline.serving.server.ModelConfigFile.read(models.config)) {
+        dev.beamline.core.crypto.Encryption.register(
+            dev.beamline.core.Storage.parent(m.basePath()), dev.beamline.core.crypto.Encryption.SERVING, cipher);
+      }
+    }
+    if (requestLog != null) {
+      dev.beamline.core.crypto.Encryption.register(requestLog.toString(), dev.beamline.core.crypto.Encryption.REQUEST_LOGS, cipher);
+    }
   }
 }

@@ -133,6 +133,7 @@ final class WatchCommand implements Callable<Integer> {
     if (metadataUrl != null) {
       pipelineSpec = pipelineSpec.withMetadataUrl(metadataUrl);
     }
+    pipelineSpec.openEncryption();
     pipeline = pipelineSpec.name();
     WatchedInputs inputs = WatchedInputs.of(pipelineFile);
     Duration pollEvery = duration(poll, "--poll");

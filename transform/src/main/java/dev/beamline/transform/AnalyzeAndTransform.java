@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
+import dev.beamline.core.crypto.EncryptingSink;
 import dev.beamline.core.ConfigException;
 import dev.beamline.core.ExampleBatch;
 import dev.beamline.core.ExampleSchema;
@@ -300,7 +301,7 @@ public final class AnalyzeAndTransform extends PTransform<PCollectionTuple, Tran
       transformed.put(name, out);
       FileIO.Write<Void, ExampleBatch> write =
           FileIO.<ExampleBatch>write()
-              .via(new ExampleBatchParquetSink(outputSchema))
+              .via(EncryptingSink.of(new ExampleBatchParquetSink(outputSchema), Storage.resolve(staging, EXAMPLES_DIR + "/" + name)))
               .to(Storage.resolve(staging, EXAMPLES_DIR + "/" + name))
               .withPrefix("part")
               .withSuffix(".parquet");

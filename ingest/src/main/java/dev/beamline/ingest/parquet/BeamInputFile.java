@@ -1,5 +1,7 @@
 package dev.beamline.ingest.parquet;
 
+import dev.beamline.core.Storage;
+import dev.beamline.core.crypto.Encryption;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
@@ -25,7 +27,16 @@ public final class BeamInputFile implements InputFile {
   /** The file at {@code path} (a Beam resource id); reads its length now. */
   public BeamInputFile(String path) throws IOException {
     this.path = path;
-    this.length = FileSystems.matchSingleFileSpec(path).sizeBytes();
+    // An encrypted file's length is its plaintext's, as its decrypting channel reports it.
+    this.length = Encryption.binding(path) == null ? FileSystems.matchSingleFileSpec(path).sizeBytes() : plainSize(path);
+  }
+
+  private static long plainSize(String path) throws IOException {
+    try (SeekableByteChannel ch = Storage.openSeekable(path)) {
+      return ch.size();
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   @Override
@@ -35,7 +46,12 @@ public final class BeamInputFile implements InputFile {
 
   @Override
   public SeekableInputStream newStream() throws IOException {
-    SeekableByteChannel channel = (SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(path, false));
+    SeekableByteChannel channel;
+    try {
+      channel = Storage.openSeekable(path);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
     return new DelegatingSeekableInputStream(Channels.newInputStream(channel)) {
       @Override
       public long getPos() throws IOException {

@@ -1,5 +1,6 @@
 package dev.beamline.runner.subject;
 
+import dev.beamline.core.Storage;
 import dev.beamline.core.ExampleSchema;
 import dev.beamline.ingest.AsciiNames;
 import dev.beamline.ingest.FormatReader;
@@ -120,7 +121,7 @@ public final class FileScan {
         return names;
       }
       case "avro": {
-        try (InputStream in = Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(target.file(), false)));
+        try (InputStream in = Storage.open(target.file());
             DataFileStream<GenericRecord> records = new DataFileStream<>(in, new GenericDatumReader<>())) {
           List<String> names = names(records.getSchema());
           columns.columns(names);

@@ -1,5 +1,6 @@
 package dev.beamline.runner.subject;
 
+import dev.beamline.core.Storage;
 import dev.beamline.core.ConfigException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -141,7 +142,7 @@ public final class RowEraser {
   }
 
   private static InputStream open(String file) throws IOException {
-    return new BufferedInputStream(Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(file, false))));
+    return new BufferedInputStream(Storage.open(file));
   }
 
   /**

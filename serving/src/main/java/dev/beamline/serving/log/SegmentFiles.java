@@ -1,5 +1,6 @@
 package dev.beamline.serving.log;
 
+import dev.beamline.core.crypto.Encryption;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -64,13 +65,48 @@ interface SegmentFiles {
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      return new ChannelOutputStream(FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+      return stream(FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
     }
 
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-      return new ChannelOutputStream(
-          FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
+      return stream(FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE));
+    }
+
+    /**
+     * A stream into {@code channel}; encrypted when the log's folder is registered as encrypted, bound to
+     * the name the segment is published as ({@code .requests-1.parquet.inprogress} is {@code
+     * requests-1.parquet}).
+     */
+    private PositionOutputStream stream(FileChannel channel) throws IOException {
+      String name = path.getFileName().toString();
+      String published = name.startsWith(".") && name.endsWith(Segment.IN_PROGRESS)
+          ? name.substring(1, name.length() - Segment.IN_PROGRESS.length()) : name;
+      Encryption.Binding b = Encryption.binding(path.resolveSibling(published).toString());
+      if (b == null) {
+        return new ChannelOutputStream(channel, channel);
+      }
+      try {
+        // The encrypting channel closes what it writes into when closed: the file is forced and closed after it.
+        java.nio.channels.WritableByteChannel unclosed = new java.nio.channels.WritableByteChannel() {
+          @Override
+          public int write(java.nio.ByteBuffer src) throws IOException {
+            return channel.write(src);
+          }
+
+          @Override
+          public boolean isOpen() {
+            return channel.isOpen();
+          }
+
+          @Override
+          public void close() {}
+        };
+        return new ChannelOutputStream(channel, b.cipher().encrypting(unclosed, b.fileId()));
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
     }
 
     @Override
@@ -95,9 +131,13 @@ interface SegmentFiles {
     private final OutputStream out;
     private long position;
 
-    ChannelOutputStream(FileChannel channel) {
+    private final java.nio.channels.WritableByteChannel sink;
+
+    /** Writes into {@code sink}, which writes into {@code channel} (itself, or an encrypting channel over it). */
+    ChannelOutputStream(FileChannel channel, java.nio.channels.WritableByteChannel sink) {
       this.channel = channel;
-      this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16);
+      this.sink = sink;
+      this.out = new BufferedOutputStream(Channels.newOutputStream(sink), 1 << 16);
     }
 
     @Override
@@ -129,6 +169,9 @@ interface SegmentFiles {
       }
       try {
         out.flush();
+        if (sink != channel) {
+          sink.close();
+        }
         channel.force(true);
       } finally {
         channel.close();

@@ -156,16 +156,19 @@ public final class ModelPush {
     List<String> files = Storage.listRecursively(source);
     checkArgument(!files.isEmpty(), "%s holds no files to push", sourceDir);
     long version = nextVersion();
-    String staging = Storage.resolve(modelDir(), ".staging-" + version + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
+    String staging = null;
     try {
-      for (String file : files) {
-        fileCopy.copy(file, Storage.resolve(staging, Storage.relativize(source, file)));
-      }
       for (int attempt = 1; ; attempt++) {
+        // An encrypted file is bound to its version's folder (Encryption): each version is copied afresh.
+        staging = Storage.resolve(modelDir(), ".staging-" + version + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
+        for (String file : files) {
+          fileCopy.copy(file, Storage.resolve(staging, Storage.relativize(source, file)));
+        }
         String target = versionDir(version);
         if (!Storage.exists(target) && rename(staging, target)) {
           return new Pushed(name, version, target);
         }
+        Storage.deleteRecursively(staging);
         if (attempt == MAX_ATTEMPTS) {
           throw new IllegalStateException(
               "cannot push " + sourceDir + " to " + modelDir() + ": " + MAX_ATTEMPTS + " versions in a row were taken by other pushes");
@@ -175,7 +178,9 @@ public final class ModelPush {
       }
     } catch (RuntimeException | Error e) {
       try {
-        Storage.deleteRecursively(staging);
+        if (staging != null) {
+          Storage.deleteRecursively(staging);
+        }
       } catch (RuntimeException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -213,7 +218,7 @@ public final class ModelPush {
   /** Streams one file (a model's variables may not fit in memory). */
   private static void copyFile(String from, String to) {
     try (InputStream in = Storage.open(from);
-        WritableByteChannel ch = FileSystems.create(FileSystems.matchNewResource(to, false), MimeTypes.BINARY);
+        WritableByteChannel ch = Storage.create(to);
         OutputStream out = Channels.newOutputStream(ch)) {
       in.transferTo(out);
     } catch (IOException e) {

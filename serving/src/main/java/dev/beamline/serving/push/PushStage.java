@@ -10,6 +10,7 @@ import dev.beamline.core.ConfigException;
 import dev.beamline.core.FolderFingerprint;
 import dev.beamline.core.StageOutput;
 import dev.beamline.core.Storage;
+import dev.beamline.core.crypto.Encryption;
 import dev.beamline.core.stage.Plan;
 import dev.beamline.core.stage.PlanContext;
 import dev.beamline.core.stage.Port;
@@ -105,7 +106,12 @@ public final class PushStage implements Stage<PushConfig> {
           + PushConfig.DEFAULT_SERVING_FOLDER + "' under");
     }
     PushLabel.check(config, name);
-    return new Plan<>(List.of(), Map.of(), config.resolved(ctx.pipeline(), ctx.root()));
+    PushConfig resolved = config.resolved(ctx.pipeline(), ctx.root());
+    // An encrypted pipeline pushes encrypted models: the serving base is encrypted with the same keyset.
+    if (ctx.root() != null) {
+      Encryption.cipherFor(ctx.root()).ifPresent(c -> Encryption.register(resolved.servingBase(), Encryption.SERVING, c));
+    }
+    return new Plan<>(List.of(), Map.of(), resolved);
   }
 
   @Override
