@@ -971,6 +971,10 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
         try (TrainedModel model = new TrainedModel(spec, graph, history, dataDir, ClassBalance.resolve(spec, null), privacy)) {
           graph = null;
           Train.export(model, output);
+          // The global model of every round, beside the kept one.
+          for (RoundModel m : rounds) {
+            Storage.write(output.staged(RoundWeights.file(m.round())), RoundWeights.encode(m.valuesView()));
+          }
           Map<String, String> files = new LinkedHashMap<>();
           files.put(Train.HISTORY_FILE, history.toJson());
           files.put(ROUNDS_FILE, roundsJson(rounds, history, p));
@@ -1046,6 +1050,7 @@ public final class TrainFederated extends PTransform<PCollection<String>, PColle
         n.put("rows", m.stats().rows());
         n.put("local_steps", m.stats().steps());
         n.put("step_norm", m.stats().stepNorm());
+        n.put("weights", RoundWeights.file(m.round()));
         SecureSum.Outcome secure = m.stats().secure();
         n.put("secure_aggregation", secure != null);
         if (secure != null) {

@@ -114,6 +114,14 @@ public class TrainFederatedTest {
     assertThat(rounds.at("/rounds/0/clients").asLong()).isEqualTo(4);
     assertThat(rounds.at("/rounds/0/rows").asLong()).isEqualTo(600);
     assertThat(PrivacyGuarantee.ofModel(published.toString())).isEqualTo(PrivacyGuarantee.NONE);
+    // Every round's global model is recorded: the distance between consecutive ones is the server's step
+    // that the round recorded, computed there from the averaged updates.
+    assertThat(rounds.at("/rounds/2/weights").asText()).isEqualTo("rounds/round-0003.weights");
+    for (int k = 2; k <= 6; k++) {
+      double step = RoundWeights.distance(RoundWeights.read(published.toString(), k), RoundWeights.read(published.toString(), k - 1));
+      assertThat(step).as("round %d", k).isCloseTo(rounds.at("/rounds/" + (k - 1) + "/step_norm").asDouble(), org.assertj.core.api.Assertions.withinPercentage(0.01));
+      assertThat(step).isGreaterThan(0);
+    }
 
     try (ServingModel served = ServingModel.load(published.toString());
         TFloat64 x1 = TFloat64.vectorOf(0.9, -0.9);
