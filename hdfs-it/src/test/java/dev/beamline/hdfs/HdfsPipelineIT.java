@@ -141,6 +141,48 @@ class HdfsPipelineIT {
         .isEqualTo(onDisk.lines().filter(l -> l.contains("eval accuracy")).toList());
   }
 
+  @Test
+  void anEncryptedPipelineRootOnHdfsHoldsNoPlaintext() throws IOException {
+    String csv = hdfs + "/data/penguins-enc.csv";
+    Storage.write(csv, Files.readAllBytes(EXAMPLE.resolve("data/penguins.csv")));
+    String root = hdfs + "/encrypted-runs";
+    String hdfsConf = "--hdfsConfiguration=[{\"fs.defaultFS\":\"" + hdfs + "\",\"dfs.replication\":\"1\"}]";
+    java.util.Map<String, String> env = java.util.Map.of("HDFS_TEST_MASTER_KEY", dev.beamline.core.crypto.MasterKey.generate());
+    dev.beamline.core.crypto.MasterKey.useEnvironmentForTests(env::get);
+    try {
+      Path keyset = tmp.resolve("keyset.json");
+      Files.writeString(keyset, dev.beamline.core.crypto.Keysets.create(dev.beamline.core.crypto.MasterKey.fromEnvironment("HDFS_TEST_MASTER_KEY")));
+      String yaml = Files.readString(pipeline("encrypted", csv))
+          .replace("  name: penguins\n", "  name: penguins\n  encryption: {keyset: " + keyset + ", master_key_env: HDFS_TEST_MASTER_KEY}\n");
+      // Through transform: the stages that write data (examples, statistics, schema, vocabularies, transformed examples).
+      yaml = yaml.substring(0, yaml.indexOf("\ntrain:") + 1);
+      Path file = tmp.resolve("encrypted.yaml");
+      Files.writeString(file, yaml);
+      String out = run("run", file.toString(), "--pipeline-root", root, "--run-id", "e1",
+          "--metadata-url", "jdbc:sqlite:" + tmp.resolve("encrypted-metadata.sqlite"), hdfsConf);
+      FileSystems.setDefaultPipelineOptions(hdfsOptions);
+      assertThat(out).contains("344 rows (0 rejected)").contains("transformed examples (Parquet): train=220, eval=124");
+      List<String> files = Storage.listRecursively(root);
+      assertThat(files).anyMatch(f -> f.endsWith(".parquet")).anyMatch(f -> f.endsWith("island.tsv")).hasSizeGreaterThan(15);
+      for (String f : files) {
+        byte[] raw = Storage.readRaw(f);
+        if (dev.beamline.core.crypto.Encryption.plaintextByDesign(f)) {
+          continue;
+        }
+        assertThat(dev.beamline.core.crypto.ArtifactCipher.isEncrypted(raw)).as(f).isTrue();
+        assertThat(new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1)).as(f).doesNotContain("Torgersen").doesNotContain("Chinstrap");
+      }
+      // With the keyset, the artifacts read back as they were written.
+      dev.beamline.core.crypto.Encryption.register(root, dev.beamline.core.crypto.Encryption.PIPELINE,
+          new dev.beamline.core.crypto.EncryptionConfig(keyset.toString(), "HDFS_TEST_MASTER_KEY").open());
+      assertThat(Storage.readString(Storage.resolve(output(root, "transform"), "vocabularies/island.tsv"))).contains("Torgersen");
+      assertThat(rowsOf(output(root, "ingest"), "train")).hasSize(220).anyMatch(r -> r.contains("Chinstrap"));
+    } finally {
+      dev.beamline.core.crypto.Encryption.clear();
+      dev.beamline.core.crypto.MasterKey.useEnvironmentForTests(null);
+    }
+  }
+
   /** {@code stats} without the sketch-derived fields. */
   private static JsonNode exact(JsonNode stats) {
     JsonNode copy = stats.deepCopy();
