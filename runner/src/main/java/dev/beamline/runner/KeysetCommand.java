@@ -60,7 +60,7 @@ final class KeysetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
       if (Files.exists(out)) {
-        throw new ConfigException(out + " exists already: `beamline keyset rotate --keyset " + out + "` adds a key to it");
+        throw new ConfigException(out + " exists already: `beamline keyset rotate --encryption-keyset " + out + "` adds a key to it");
       }
       String json = Keysets.create(MasterKey.fromEnvironment(masterKeyEnv));
       writeAtomically(out, json);

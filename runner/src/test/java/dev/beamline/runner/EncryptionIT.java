@@ -299,4 +299,35 @@ class EncryptionIT {
       assertThat(holdsMarker(f)).as("%s holds the marker", f).isFalse();
     }
   }
+  @Test
+  @Order(7)
+  void rekeyEncryptsARootWrittenInPlaintextAndTheCacheStillServesIt() throws IOException {
+    Path plainRoot = dir.resolve("plain-runs");
+    Path plainYaml = dir.resolve("p/plain.yaml");
+    Files.writeString(plainYaml, Files.readString(pipeline).replaceAll("  encryption: \\{[^}]*\\}\n", ""));
+    BeamlineCliIT.Result plain = BeamlineCliIT.cli("run", plainYaml.toString(), "--pipeline-root", plainRoot.toString());
+    assertThat(plain.code()).as(plain.out() + plain.err()).isZero();
+    assertThat(files(plainRoot).stream().filter(f -> {
+      try {
+        return holdsMarker(f);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    })).isNotEmpty();
+    BeamlineCliIT.Result rekey = BeamlineCliIT.cli("rekey", "--encryption-keyset", keyset.toString(), "--master-key-env", VAR,
+        "--pipeline-root", plainRoot.toString());
+    assertThat(rekey.code()).as(rekey.err()).isZero();
+    assertThat(rekey.out()).containsPattern("rekey: 0 file\\(s\\) re-encrypted from older keys, [1-9]\\d* plaintext file\\(s\\) encrypted");
+    for (Path f : files(plainRoot)) {
+      assertThat(holdsMarker(f)).as("%s holds the marker", f).isFalse();
+    }
+    // Encrypted now: the pipeline with its keyset takes every stage from the cache (the manifests are of the plaintext) ...
+    BeamlineCliIT.Result encrypted = BeamlineCliIT.cli("run", pipeline.toString(), "--pipeline-root", plainRoot.toString());
+    assertThat(encrypted.code()).as(encrypted.out() + encrypted.err()).isZero();
+    assertThat(encrypted.out()).contains("(from cache: ingest, statistics, schema, validate, transform, train, evaluate, push)");
+    // ... and without it, the root is refused.
+    BeamlineCliIT.Result refused = BeamlineCliIT.cli("run", plainYaml.toString(), "--pipeline-root", plainRoot.toString());
+    assertThat(refused.code()).isEqualTo(2);
+    assertThat(refused.err()).contains("holds encrypted artifacts");
+  }
 }

@@ -33,7 +33,7 @@ public final class MasterKey {
     if (value == null || value.isBlank()) {
       throw new ConfigException(
           "the master key variable " + variable + " is not set: export it with the base64 key that wrapped the keyset"
-              + " (`beamline keyset create` prints a new one)");
+              + " (`beamline keyset master-key` prints a new one)");
     }
     return fromBase64(value.strip(), variable);
   }
