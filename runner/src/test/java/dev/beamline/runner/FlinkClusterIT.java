@@ -43,6 +43,9 @@ class FlinkClusterIT {
   /** Model metrics may differ between runners by at most this (the README's figure). */
   private static final double METRIC_TOLERANCE = 0.01;
 
+  private static final String MASTER_KEY_VAR = "BEAMLINE_CLUSTER_TEST_KEY";
+  private static final String MASTER_KEY = dev.beamline.core.crypto.MasterKey.generate();
+
   @TempDir static Path tmp;
   private static Path clusterDir;
   private static int restPort;
@@ -72,7 +75,10 @@ class FlinkClusterIT {
     List<String> cmd = new java.util.ArrayList<>(List.of("bash", REPO.resolve("flink/cluster.sh").toString(), command));
     cmd.addAll(List.of(options));
     cmd.addAll(List.of("--dir", clusterDir.toString()));
-    Process p = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("cluster-" + command + ".out").toFile()).start();
+    ProcessBuilder b = new ProcessBuilder(cmd).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(tmp.resolve("cluster-" + command + ".out").toFile());
+    // The TaskManagers' environment holds the master key of the encrypted run (as a deployment's would).
+    b.environment().put(MASTER_KEY_VAR, MASTER_KEY);
+    Process p = b.start();
     assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("cluster.sh %s finished", command).isTrue();
     return p;
   }
@@ -157,6 +163,44 @@ class FlinkClusterIT {
 
   @Test
   @Order(2)
+  void anEncryptedRunWritesNoPlaintextFromTheTaskManagers() throws Exception {
+    // The workers learn the encrypted roots from the pipeline options and open the keyset with the master
+    // key of their own environment: every file they write (shards, dead letters, statistics, the
+    // transform's outputs) must be encrypted.
+    dev.beamline.core.crypto.MasterKey.useEnvironmentForTests(java.util.Map.of(MASTER_KEY_VAR, MASTER_KEY)::get);
+    try {
+      Path keyset = tmp.resolve("keyset.json");
+      Files.writeString(keyset, dev.beamline.core.crypto.Keysets.create(dev.beamline.core.crypto.MasterKey.fromEnvironment(MASTER_KEY_VAR)));
+      String yaml = Files.readString(Paths.get(PIPELINE))
+          .replace("input: data/penguins.csv", "input: " + REPO.resolve("examples/penguins/data/penguins.csv"))
+          .replace("  name: penguins\n", "  name: penguins\n  encryption: {keyset: " + keyset + ", master_key_env: " + MASTER_KEY_VAR + "}\n");
+      yaml = yaml.substring(0, yaml.indexOf("\ntrain:") + 1);
+      Path file = tmp.resolve("encrypted.yaml");
+      Files.writeString(file, yaml);
+      Path root = tmp.resolve("encrypted-runs");
+      BeamlineCliIT.Result r = BeamlineCliIT.cli("run", file.toString(), "--runner=flink", "--flinkMaster=" + master,
+          "--pipeline-root", root.toString(), "--run-id", "e1");
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      assertThat(r.out()).contains("344 rows (0 rejected)").contains("transformed examples (Parquet): train=220, eval=124");
+      assertThat(rest.taskManagersOf(job("e1").id())).containsExactlyInAnyOrder("taskmanager-1", "taskmanager-2");
+      List<Path> files;
+      try (var all = Files.walk(root)) {
+        files = all.filter(Files::isRegularFile).filter(f -> !dev.beamline.core.crypto.Encryption.plaintextByDesign(f.toString())).toList();
+      }
+      assertThat(files).anyMatch(f -> f.toString().endsWith(".parquet")).hasSizeGreaterThan(15);
+      for (Path f : files) {
+        byte[] raw = Files.readAllBytes(f);
+        assertThat(dev.beamline.core.crypto.ArtifactCipher.isEncrypted(raw)).as(f.toString()).isTrue();
+        assertThat(new String(raw, java.nio.charset.StandardCharsets.ISO_8859_1)).as(f.toString()).doesNotContain("Torgersen");
+      }
+    } finally {
+      dev.beamline.core.crypto.Encryption.clear();
+      dev.beamline.core.crypto.MasterKey.useEnvironmentForTests(null);
+    }
+  }
+
+  @Test
+  @Order(3)
   void askingForMoreSlotsThanTheClusterHasFailsAtOnceNamingBothNumbers() {
     BeamlineCliIT.Result r = onCluster("too-many", "--parallelism", "5");
     assertThat(r.code()).isEqualTo(2);
@@ -164,7 +208,7 @@ class FlinkClusterIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aKilledTaskManagerFailsTheRunCleanlyAndTheNextRunSucceeds() throws Exception {
     CompletableFuture<BeamlineCliIT.Result> run = CompletableFuture.supplyAsync(() -> onCluster("k1", "--no-cache"));
     // Kill the second TaskManager once the job's tasks are running.
