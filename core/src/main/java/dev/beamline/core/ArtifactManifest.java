@@ -1,5 +1,6 @@
 package dev.beamline.core;
 
+import dev.beamline.core.crypto.EncryptionException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -86,7 +87,16 @@ public record ArtifactManifest(List<Entry> files) {
       if (file == null) {
         return new Check(Outcome.CHANGED, e.path() + " is missing");
       }
-      long size = Storage.size(file);
+      long size;
+      try {
+        size = Storage.size(file);
+      } catch (RuntimeException x) {
+        EncryptionException sealed = undecryptable(x);
+        if (sealed == null) {
+          throw x;
+        }
+        return new Check(Outcome.CHANGED, e.path() + " no longer decrypts: " + sealed.getMessage());
+      }
       if (size != e.bytes()) {
         return new Check(Outcome.CHANGED, e.path() + " holds " + size + " bytes, " + e.bytes() + " when published");
       }
@@ -96,13 +106,32 @@ public record ArtifactManifest(List<Entry> files) {
     }
     if (hashes) {
       for (Entry e : files) {
-        String sha256 = Storage.sha256(Storage.resolve(base, e.path()), new long[1]);
+        String sha256;
+        try {
+          sha256 = Storage.sha256(Storage.resolve(base, e.path()), new long[1]);
+        } catch (RuntimeException x) {
+          EncryptionException sealed = undecryptable(x);
+          if (sealed == null) {
+            throw x;
+          }
+          return new Check(Outcome.CHANGED, e.path() + " no longer decrypts: " + sealed.getMessage());
+        }
         if (!sha256.equals(e.sha256())) {
           return new Check(Outcome.CHANGED, e.path() + " has another content (SHA-256 " + sha256 + ", " + e.sha256() + " when published)");
         }
       }
     }
     return new Check(Outcome.INTACT, "");
+  }
+
+  /** The decryption failure behind {@code t} (an encrypted file that was changed or swapped), or null. */
+  private static EncryptionException undecryptable(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof EncryptionException sealed) {
+        return sealed;
+      }
+    }
+    return null;
   }
 
   /** {@code {"files": [{"path", "bytes", "sha256"}], "bytes": total}}. */

@@ -330,4 +330,20 @@ class EncryptionIT {
     assertThat(refused.code()).isEqualTo(2);
     assertThat(refused.err()).contains("holds encrypted artifacts");
   }
+  @Test
+  @Order(8)
+  void aCachedOutputThatNoLongerDecryptsIsMarkedInvalidAndComputedAgain() throws IOException {
+    Path vocabulary = root.resolve("penguins/transform/5/vocabularies/island.tsv");
+    byte[] changed = Files.readAllBytes(vocabulary);
+    changed[changed.length / 2] ^= 0x01;
+    Files.write(vocabulary, changed);
+    BeamlineCliIT.Result again = BeamlineCliIT.cli("run", pipeline.toString(), "--pipeline-root", root.toString());
+    assertThat(again.code()).as(again.out() + again.err()).isZero();
+    assertThat(again.out()).contains("ingest: from cache").containsPattern("transform: ran as execution #\\d+");
+    Matcher log = Pattern.compile("log: (\\S+\\.log)").matcher(again.out());
+    assertThat(log.find()).isTrue();
+    assertThat(Files.readString(Path.of(log.group(1))))
+        .contains("transform: the output of execution #5 is not served from the cache: vocabularies/island.tsv no longer decrypts: cannot decrypt "
+            + vocabulary + ": its bytes were changed");
+  }
 }

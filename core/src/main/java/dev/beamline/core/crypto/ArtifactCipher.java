@@ -188,7 +188,8 @@ public final class ArtifactCipher implements Serializable {
         try {
           return super.read();
         } catch (IOException e) {
-          throw new IOException(tampered(uri, e).getMessage(), e);
+          EncryptionException t = tampered(uri, e);
+          throw new IOException(t.getMessage(), t);
         }
       }
 
@@ -197,7 +198,8 @@ public final class ArtifactCipher implements Serializable {
         try {
           return super.read(b, off, n);
         } catch (IOException e) {
-          throw new IOException(tampered(uri, e).getMessage(), e);
+          EncryptionException t = tampered(uri, e);
+          throw new IOException(t.getMessage(), t);
         }
       }
     };
