@@ -80,14 +80,8 @@ ingest:
   max_rejected_fraction: 0
 validation:
   drift: false
-transform:
-  features:
-    delayed: {input: delay, binarize: 15}
-    distance: {scale: z_score}
-    origin: {vocabulary: {oov_buckets: 1}}
-    destination: {vocabulary: {oov_buckets: 1}}
-    hour: {input: date, time_part: hour_of_day}
 EOF
+  flights_transform
 }
 { printf 'pipeline:\n  name: enc-bench\n'; sections; } >"$work/yaml/plain.yaml"
 {

@@ -165,14 +165,8 @@ ingest:
   schema: {date: timestamp}
   splits: {train: 2, eval: 1}
   max_rejected_fraction: 0
-transform:
-  features:
-    delayed: {input: delay, binarize: 15}
-    distance: {scale: z_score}
-    origin: {vocabulary: {oov_buckets: 1}}
-    destination: {vocabulary: {oov_buckets: 1}}
-    hour: {input: date, time_part: hour_of_day}
 EOF
+  flights_transform
 }
 
 if [ -z "$report_only" ] && [ -n "$run_flights" ] && [ ! -s "$flights_csv" ]; then

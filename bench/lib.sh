@@ -88,3 +88,18 @@ transform:
     body_mass_g: {scale: z_score}
 EOF
 }
+
+# flights_transform: the transform: section of the flights benchmarks (delayed = delay > 15; distance
+# z-scored; origin and destination with full vocabularies, one OOV bucket; the hour of departure), written
+# once for federated.sh and encryption.sh.
+flights_transform() {
+  cat <<'EOF'
+transform:
+  features:
+    delayed: {input: delay, binarize: 15}
+    distance: {scale: z_score}
+    origin: {vocabulary: {oov_buckets: 1}}
+    destination: {vocabulary: {oov_buckets: 1}}
+    hour: {input: date, time_part: hour_of_day}
+EOF
+}
