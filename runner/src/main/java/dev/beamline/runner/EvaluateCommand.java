@@ -116,6 +116,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ScoringOptions.checkBeamOptions(spec.commandLine(), beamOptions);
+    scoring.openEncryption();
     EvaluateConfig config = config();
     String modelDir = scoring.modelDir();
     ServingModel.Description model = ScoringOptions.describe(modelDir);

@@ -83,6 +83,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ScoringOptions.checkBeamOptions(spec.commandLine(), beamOptions);
+    scoring.openEncryption();
     if (!(maxUnscoredFraction >= 0 && maxUnscoredFraction <= 1)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--max-unscored-fraction must be in [0, 1], got " + maxUnscoredFraction);
     }

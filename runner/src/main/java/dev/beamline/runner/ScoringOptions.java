@@ -39,6 +39,23 @@ import picocli.CommandLine.Option;
  * Beam runner ({@code --runner}, {@code --parallelism}), as {@code beamline run} takes them.
  */
 final class ScoringOptions {
+  @picocli.CommandLine.Mixin EncryptionOptions encryption;
+
+  /**
+   * With {@code --encryption-keyset}: the pipeline root, its serving base and the folder that holds a
+   * {@code --model} folder outside them (a serving base: {@code <base>/<name>/<version>}) are read
+   * through the keyset. What the command writes into {@code --out} stays in plaintext: the user's
+   * output, outside the pipeline root.
+   */
+  void openEncryption() {
+    dev.beamline.core.crypto.ArtifactCipher cipher = encryption.openFor(pipelineRoot.toAbsolutePath().normalize().toString());
+    String m = model.trim();
+    String dir = absolute(m);
+    if (cipher != null && Storage.exists(dir) && dev.beamline.core.crypto.Encryption.binding(dir) == null) {
+      dev.beamline.core.crypto.Encryption.register(Storage.parent(Storage.parent(dir)), dev.beamline.core.crypto.Encryption.SERVING, cipher);
+    }
+  }
+
   @Option(names = "--model", required = true, paramLabel = "<dir|name:version>",
       description = "The model: a SavedModel folder Beamline exported (a train stage's output, or a pushed version's folder"
           + " <serving_base>/<name>/<version>), or name:version of a pushed model, found in the metadata store (--pipeline-root,"
@@ -245,6 +262,7 @@ final class ScoringOptions {
    */
   void run(Pipeline pipeline, String runId) {
     clearOutput();
+    dev.beamline.core.crypto.Encryption.into(pipeline.getOptions());
     PipelineResult.State state;
     try {
       state = pipeline.run().waitUntilFinish();

@@ -76,6 +76,7 @@ final class SubjectCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
   @CommandLine.Mixin StoreOptions store;
+  @CommandLine.Mixin EncryptionOptions encryption;
 
   @Parameters(index = "0", paramLabel = "<column>=<value>", description = "The key column (a feature name) and the subject's value, e.g. user_id=42.")
   String subject;
@@ -106,6 +107,8 @@ final class SubjectCommand implements Callable<Integer> {
     if (retrain != null && !Files.isRegularFile(retrain)) {
       throw new ConfigException("no pipeline file " + retrain + " (--retrain)");
     }
+    // An encrypted root's examples, transformed examples and joined traffic are read through its keyset.
+    encryption.openFor(store.pipelineRoot.toAbsolutePath().normalize().toString());
     Path sqlite = store.pipelineRoot.toAbsolutePath().normalize().resolve("metadata.sqlite");
     if (store.metadataUrl == null && !Files.isRegularFile(sqlite)) {
       throw new ConfigException("no metadata store " + sqlite + "; give the runs' --pipeline-root or --metadata-url");

@@ -346,4 +346,26 @@ class EncryptionIT {
         .contains("transform: the output of execution #5 is not served from the cache: vocabularies/island.tsv no longer decrypts: cannot decrypt "
             + vocabulary + ": its bytes were changed");
   }
+  @Test
+  @Order(9)
+  void predictAndSubjectReadTheEncryptedRootWithItsKeyset() throws IOException {
+    Path data = dir.resolve("p/data/penguins.csv");
+    BeamlineCliIT.Result without = BeamlineCliIT.cli("predict", "--model", "penguins:1", "--data", data.toString(),
+        "--out", dir.resolve("pred-none").toString(), "--pipeline-root", root.toString());
+    assertThat(without.code()).as(without.out() + without.err()).isEqualTo(2);
+    assertThat(without.err()).contains("is encrypted: give the keyset that encrypted it");
+    BeamlineCliIT.Result predicted = BeamlineCliIT.cli("predict", "--model", "penguins:1", "--data", data.toString(),
+        "--out", dir.resolve("pred").toString(), "--pipeline-root", root.toString(), "--encryption-keyset", keyset.toString(), "--master-key-env", VAR);
+    assertThat(predicted.code()).as(predicted.out() + predicted.err()).isZero();
+    assertThat(predicted.out()).contains("345 rows: 344 scored, 0 unscored by the model, 1 rejected by the reader");
+    // The subject's rows in the encrypted examples: Dream's 124 rows, 96 + 28 in the two splits, as in the raw file.
+    BeamlineCliIT.Result subject = BeamlineCliIT.cli("subject", "island=Dream" + MARKER, "--pipeline-root", root.toString(),
+        "--encryption-keyset", keyset.toString(), "--master-key-env", VAR);
+    assertThat(subject.code()).as(subject.out() + subject.err()).isZero();
+    assertThat(subject.out()).containsPattern("EXAMPLES #\\d+ " + Pattern.quote(root.resolve("penguins/ingest/1").toString()) + " \\(examples\\): 124 of 344 row\\(s\\)")
+        .contains("RAW_DATA #1 " + data + " (raw_data): 124 of 344 row(s)");
+    for (Path f : files(root)) {
+      assertThat(holdsMarker(f)).as("%s holds the marker", f).isFalse();
+    }
+  }
 }

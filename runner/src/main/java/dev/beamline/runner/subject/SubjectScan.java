@@ -55,6 +55,7 @@ public final class SubjectScan {
       p.apply("ListFiles", Create.of(keyed).withCoder(KvCoder.of(VarIntCoder.of(), SerializableCoder.of(ScanTarget.class))))
           .apply("CountSubjectRows", CountSubjectRows.of(key))
           .apply("WriteCounts", ParDo.of(new WriteCountFn(tmp.toString())));
+      dev.beamline.core.crypto.Encryption.into(p.getOptions());
       PipelineResult.State state = p.run().waitUntilFinish();
       if (state != PipelineResult.State.DONE) {
         throw new IllegalStateException("the scan job ended " + state);
