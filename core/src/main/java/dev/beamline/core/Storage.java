@@ -304,13 +304,39 @@ public final class Storage {
 
   /** {@link #write} of bytes as they are: already encrypted, or to be left in plaintext. */
   public static void writeRaw(String uri, byte[] content) {
+    writeRaw(uri, ch -> {
+      OutputStream out = Channels.newOutputStream(ch);
+      out.write(content);
+      out.flush();
+    });
+  }
+
+  /** What {@link #writeRaw(String, ChannelWriter)} calls to write a file's bytes into its channel. */
+  @FunctionalInterface
+  public interface ChannelWriter {
+    void write(WritableByteChannel channel) throws IOException;
+  }
+
+  /**
+   * Writes the file {@code uri} by streaming: {@code body} writes its bytes, as they are, into a hidden
+   * file beside it, which is then renamed onto {@code uri} (for a file too large to hold in memory, e.g.
+   * when {@code beamline rekey} re-encrypts a shard). A failed write leaves {@code uri} as it was.
+   */
+  public static void writeRaw(String uri, ChannelWriter body) {
     String tmp = resolve(parent(uri), "." + fileName(uri) + ".tmp");
     ResourceId tmpId = FileSystems.matchNewResource(tmp, false);
-    try (WritableByteChannel ch = FileSystems.create(tmpId, MimeTypes.BINARY);
-        OutputStream out = Channels.newOutputStream(ch)) {
-      out.write(content);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+    try (WritableByteChannel ch = FileSystems.create(tmpId, MimeTypes.BINARY)) {
+      body.write(ch);
+    } catch (IOException | RuntimeException e) {
+      try {
+        FileSystems.delete(List.of(tmpId), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), (IOException) e);
     }
     sync(tmp);
     try {

@@ -31,9 +31,11 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ArtifactCipher cipher = KeysetCommand.required(encryption).open();
-    Encryption.register(root, Encryption.PIPELINE, cipher);
-    Encryption.register(servingBase != null ? servingBase : Storage.resolve(root, "serving"), Encryption.SERVING, cipher);
+    KeysetCommand.required(encryption);
+    ArtifactCipher cipher = encryption.openFor(root);
+    if (servingBase != null) {
+      Encryption.register(servingBase, Encryption.SERVING, cipher);
+    }
     byte[] plain = Storage.read(java.nio.file.Paths.get(file).toAbsolutePath().toString());
     spec.commandLine().getOut().flush();
     OutputStream out = System.out;

@@ -10,12 +10,10 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
-import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.util.MimeTypes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -103,7 +101,7 @@ final class RekeyCommand implements Callable<Integer> {
     try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(java.nio.file.Paths.get(dir))) {
       return all.filter(java.nio.file.Files::isRegularFile)
           .map(java.nio.file.Path::toString)
-          .filter(f -> !(Storage.fileName(f).startsWith(".") && (f.endsWith(".tmp") || f.endsWith(".rekey"))))
+          .filter(f -> !(Storage.fileName(f).startsWith(".") && f.endsWith(".tmp")))
           .sorted()
           .toList();
     } catch (IOException e) {
@@ -119,29 +117,17 @@ final class RekeyCommand implements Callable<Integer> {
     }
   }
 
-  /** Streams {@code file}'s plaintext into a hidden file encrypted for {@code id}, then renames it onto {@code file}. */
+  /** Streams {@code file}'s plaintext, encrypted for {@code id}, into a hidden file renamed onto it ({@link Storage#writeRaw}). */
   private static void reencrypt(String file, boolean wasEncrypted, String id, ArtifactCipher cipher) {
-    String tmp = Storage.resolve(Storage.parent(file), "." + Storage.fileName(file) + ".rekey");
-    try (InputStream in = wasEncrypted ? Storage.open(file) : Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(file, false)));
-        WritableByteChannel ch = cipher.encrypting(FileSystems.create(FileSystems.matchNewResource(tmp, false), MimeTypes.BINARY), id);
-        OutputStream o = Channels.newOutputStream(ch)) {
-      in.transferTo(o);
-    } catch (IOException | RuntimeException e) {
-      Storage.deleteRecursively(tmp);
-      if (e instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new UncheckedIOException("cannot re-encrypt " + file + ": " + e.getMessage(), (IOException) e);
-    }
-    Storage.sync(tmp);
-    try {
-      // A local rename replaces the file at once; HDFS's does not replace, so the old file goes first there.
-      if (!Storage.isLocal(file)) {
-        FileSystems.delete(List.of(FileSystems.matchNewResource(file, false)));
-      }
-      FileSystems.rename(List.of(FileSystems.matchNewResource(tmp, false)), List.of(FileSystems.matchNewResource(file, false)));
+    try (InputStream in = wasEncrypted ? Storage.open(file) : Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(file, false)))) {
+      Storage.writeRaw(file, ch -> {
+        // The encrypting channel writes its last segment when closed; Storage closes the file's channel.
+        OutputStream o = Channels.newOutputStream(cipher.encrypting(ch, id));
+        in.transferTo(o);
+        o.close();
+      });
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot replace " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot re-encrypt " + file + ": " + e.getMessage(), e);
     }
   }
 }

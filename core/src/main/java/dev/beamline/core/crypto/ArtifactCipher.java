@@ -158,24 +158,7 @@ public final class ArtifactCipher implements Serializable {
 
   /** A stream of the plaintext of the encrypted file that {@code in} reads from {@code uri}. */
   public InputStream decrypting(InputStream in, String uri, Collection<String> accepted) throws IOException {
-    DataInputStream d = new DataInputStream(in);
-    byte[] magic = new byte[MAGIC.length];
-    try {
-      d.readFully(magic);
-    } catch (EOFException e) {
-      throw notEncrypted(uri);
-    }
-    if (!isEncrypted(magic)) {
-      throw notEncrypted(uri);
-    }
-    int keyId = d.readInt();
-    int len = d.readUnsignedShort();
-    if (len > MAX_ID) {
-      throw tampered(uri, null);
-    }
-    byte[] id = new byte[len];
-    d.readFully(id);
-    byte[] header = check(uri, keyId, new String(id, StandardCharsets.UTF_8), accepted);
+    byte[] header = readHeader(in, uri, accepted);
     InputStream plain;
     try {
       plain = aead.newDecryptingStream(in, header);
@@ -210,22 +193,9 @@ public final class ArtifactCipher implements Serializable {
    * Parquet readers: only the segments read are decrypted); its {@code size()} is the plaintext's.
    */
   public SeekableByteChannel decryptingSeekable(SeekableByteChannel ch, String uri, Collection<String> accepted) throws IOException {
-    ByteBuffer fixed = ByteBuffer.allocate(MAGIC.length + 6);
     ch.position(0);
-    readFully(ch, fixed, uri);
-    byte[] magic = Arrays.copyOf(fixed.array(), MAGIC.length);
-    if (!isEncrypted(magic)) {
-      throw notEncrypted(uri);
-    }
-    fixed.position(MAGIC.length);
-    int keyId = fixed.getInt();
-    int len = Short.toUnsignedInt(fixed.getShort());
-    if (len > MAX_ID) {
-      throw tampered(uri, null);
-    }
-    ByteBuffer id = ByteBuffer.allocate(len);
-    readFully(ch, id, uri);
-    byte[] header = check(uri, keyId, new String(id.array(), StandardCharsets.UTF_8), accepted);
+    // An unbuffered stream over the channel: after the header, the channel stands at Tink's ciphertext.
+    byte[] header = readHeader(Channels.newInputStream(ch), uri, accepted);
     SeekableByteChannel plain;
     try {
       plain = aead.newSeekableDecryptingChannel(new OffsetChannel(ch, header.length), header);
@@ -243,13 +213,35 @@ public final class ArtifactCipher implements Serializable {
     return plain;
   }
 
-  private static void readFully(SeekableByteChannel ch, ByteBuffer b, String uri) throws IOException {
-    while (b.hasRemaining()) {
-      if (ch.read(b) < 0) {
-        throw notEncrypted(uri);
-      }
+  /**
+   * Reads the header at the start of {@code in}, exactly its bytes, and checks that the file's key and id
+   * are the expected ones; returns the header, the AEAD's associated data.
+   */
+  private byte[] readHeader(InputStream in, String uri, Collection<String> accepted) throws IOException {
+    DataInputStream d = new DataInputStream(in);
+    byte[] magic = new byte[MAGIC.length];
+    try {
+      d.readFully(magic);
+    } catch (EOFException e) {
+      throw notEncrypted(uri);
     }
-    b.flip();
+    if (!isEncrypted(magic)) {
+      throw notEncrypted(uri);
+    }
+    int keyId;
+    byte[] id;
+    try {
+      keyId = d.readInt();
+      int len = d.readUnsignedShort();
+      if (len > MAX_ID) {
+        throw tampered(uri, null);
+      }
+      id = new byte[len];
+      d.readFully(id);
+    } catch (EOFException e) {
+      throw tampered(uri, e);
+    }
+    return check(uri, keyId, new String(id, StandardCharsets.UTF_8), accepted);
   }
 
   /** The header for {@code id}, after checking that the file's key and id are the expected ones. */
