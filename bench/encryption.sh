@@ -52,13 +52,7 @@ step "data"
 data="$("$here/fetch-data.sh")"
 parquet="$data/data/flights-3m.parquet"
 
-if [ -z "$jar_dir" ]; then
-  build_bench "$root" "$classes"
-  jar_dir="$root/runner/target"
-else
-  jar_dir="$(cd "$jar_dir" && pwd)"
-  step "using $jar_dir (BENCH_JAR_DIR: no Maven build)"
-fi
+resolve_jar_dir
 jar="$jar_dir/beamline.jar"
 bl() { java "$heap" -jar "$jar" "$@"; }
 

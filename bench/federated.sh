@@ -94,12 +94,8 @@ if [ -z "$report_only" ]; then
 fi
 if [ -n "$report_only" ]; then
   step "BENCH_REPORT_ONLY: the runs under $work, as they are"
-elif [ -z "$jar_dir" ]; then
-  build_bench "$root" "$classes"
-  jar_dir="$root/runner/target"
 else
-  jar_dir="$(cd "$jar_dir" && pwd)"
-  step "using $jar_dir (BENCH_JAR_DIR: no Maven build)"
+  resolve_jar_dir
 fi
 jar="$jar_dir/beamline.jar"
 
@@ -263,12 +259,14 @@ if [ -n "$penguins_present" ]; then
 cases="$penguins_present"
 # Every figure comes from the runs' own files: the run log's summary, training_history.json,
 # federated_rounds.json and assets.extra/model.json.
-python3 - "$work" "$cases" >"$work/table.md" <<'PY'
+python3 - "$work" "$cases" "$here" >"$work/table.md" <<'PY'
 import json, glob, os, re, sys, math
 work, cases = sys.argv[1], sys.argv[2].split(",")
+sys.path.insert(0, sys.argv[3])
+from federated_report import first_within, secagg_client_bytes
+from federated_report import model_dir as report_model_dir
 def model_dir(c):
-    d = sorted(glob.glob(f"{work}/runs/{c}/bench-federated-{c}/train/*"), key=lambda p: int(os.path.basename(p)))
-    return d[-1]
+    return report_model_dir(work, c)
 def params(mdir):
     m = json.load(open(f"{mdir}/assets.extra/model.json"))
     width = sum(int(re.search(r"width (\d+)", v).group(1)) for v in m["transformed_inputs"].values())
@@ -313,23 +311,14 @@ for c in cases:
         desc = f"FedAvg by island, {len(r0)} rounds × {le} local epoch(s), {fr['clients']} clients" + (", secure aggregation (clip_range 5.0)" if sa else "")
         reach = "-"
         if central:
-            hit = [r["round"] for r in r0 if r["eval_accuracy"] >= central["acc"] - 0.02]
-            # the first round at or above centralized − 0.02, and the first from which every later round stays there
-            stay = next((r["round"] for k, r in enumerate(r0) if all(x["eval_accuracy"] >= central["acc"] - 0.02 for x in r0[k:])), None)
-            reach = f"{hit[0]} (stays from {stay})" if hit else f"not within {len(r0)}"
+            hit, stay = first_within(r0, "eval_accuracy", central["acc"] - 0.02)
+            reach = f"{hit} (stays from {stay})" if hit else f"not within {len(r0)}"
             i["reach"] = reach
         p = i["params"]
         if sa:
-            # Client uploads of one secure-aggregation round with n participants and no dropout (payload
-            # bytes of the protocol's messages, no Java serialization overhead):
-            #   key advert 4 + 2 x 32 (two X25519 public keys);
-            #   n - 1 encrypted shares of 8 (from, to) + 12 (nonce) + 121 (plaintext: version 1, from 4, to 4,
-            #     two Shamir shares of 4 + 4 + 3 x 16 for 32-byte secrets) + 16 (GCM tag) = 157;
-            #   masked vector 4 + (d + 6) x 8 (d weights + w, rows, loss sum, examples, steps, seconds, mod 2^62);
-            #   unmasking response 4 + n x (4 + 56) (a share of b_u for each survivor).
-            masked = n * (p + 6) * 8
-            per_client = (4 + 64) + (n - 1) * 157 + (4 + (p + 6) * 8) + (4 + n * 60)
-            bytes_ = f"{n * per_client:,} ({masked:,} masked vectors + {n * per_client - masked:,} keys and shares)"
+            # Client uploads of one secure-aggregation round (federated_report.secagg_client_bytes)
+            total, masked = secagg_client_bytes(n, p)
+            bytes_ = f"{total:,} ({masked:,} masked vectors + {total - masked:,} keys and shares)"
         else:
             # each participant's update: d float32 weights (its row count besides: 8 bytes, not counted)
             bytes_ = f"{n * p * 4:,}"
@@ -363,9 +352,12 @@ if [ -n "$flights_present" ]; then
 # Flights: the same sources (the run log's summary, training_history.json, federated_rounds.json), and
 # the parameter count from the SavedModel's variables index (a TensorFlow tensor bundle: a LevelDB-format
 # table of BundleEntryProto, whose shapes give each variable's size).
-python3 - "$work" "$flights_present" "$flights_csv" >"$work/flights-table.md" <<'PY'
+python3 - "$work" "$flights_present" "$flights_csv" "$here" >"$work/flights-table.md" <<'PY'
 import collections, json, glob, os, re, struct, sys
 work, cases, csv = sys.argv[1], sys.argv[2].split(","), sys.argv[3]
+sys.path.insert(0, sys.argv[4])
+from federated_report import first_within, secagg_client_bytes
+from federated_report import model_dir as report_model_dir
 
 def varint(b, i):
     r = s = 0
@@ -410,8 +402,7 @@ def variables(index):
     return res
 
 def model_dir(c):
-    d = sorted(glob.glob(f"{work}/runs/{c}/bench-federated-{c}/train/*"), key=lambda p: int(os.path.basename(p)))
-    return d[-1]
+    return report_model_dir(work, c)
 info = {}
 for c in cases:
     log = open(f"{work}/{c}.log").read()
@@ -472,17 +463,14 @@ for c in cases:
                 f"(sampling rate {fr['sampling_rate']:.4f})" + (", secure aggregation (threshold 0.67, clip_range 5.0)" if sa else ""))
         reach = "-"
         if central:
-            hit = [r["round"] for r in r0 if r["eval_auc"] >= central["auc"] - 0.02]
-            stay = next((r["round"] for k, r in enumerate(r0) if all(x["eval_auc"] >= central["auc"] - 0.02 for x in r0[k:])), None)
-            reach = f"{hit[0]} (stays from {stay})" if hit else f"not reached in {len(r0)} rounds"
+            hit, stay = first_within(r0, "eval_auc", central["auc"] - 0.02)
+            reach = f"{hit} (stays from {stay})" if hit else f"not reached in {len(r0)} rounds"
             i["reach"] = reach
         p = i["params"]
         if sa:
-            # the secure-aggregation upload of a round with n participants, as for penguins (above)
-            def round_bytes(n):
-                return n * ((4 + 64) + (n - 1) * 157 + (4 + (p + 6) * 8) + (4 + n * 60))
-            masked = sum(n * (p + 6) * 8 for n in ns) / len(ns)
-            total = sum(round_bytes(n) for n in ns) / len(ns)
+            # the secure-aggregation upload of a round with n participants (federated_report.secagg_client_bytes)
+            masked = sum(secagg_client_bytes(n, p)[1] for n in ns) / len(ns)
+            total = sum(secagg_client_bytes(n, p)[0] for n in ns) / len(ns)
             bytes_ = f"{total:,.0f} ({masked:,.0f} masked vectors + {total - masked:,.0f} keys and shares)"
         else:
             # each participant's update: d float32 weights (its row count besides: 8 bytes, not counted)

@@ -103,3 +103,15 @@ transform:
     hour: {input: date, time_part: hour_of_day}
 EOF
 }
+
+# resolve_jar_dir: sets jar_dir to the folder of beamline.jar and lib/: $jar_dir as given (BENCH_JAR_DIR,
+# made absolute; no build), or, when empty, runner/target after build_bench "$root" "$classes".
+resolve_jar_dir() {
+  if [ -z "$jar_dir" ]; then
+    build_bench "$root" "$classes"
+    jar_dir="$root/runner/target"
+  else
+    jar_dir="$(cd "$jar_dir" && pwd)"
+    step "using $jar_dir (BENCH_JAR_DIR: no Maven build)"
+  fi
+}
